@@ -1,0 +1,53 @@
+/* mre-queue-private.h
+ *
+ * Copyright 2026 The mreventloop authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  MRE_ITEM_SYNC,   /* func is an MreFunc */
+  MRE_ITEM_ASYNC,  /* func is an MreAsyncFunc */
+  MRE_ITEM_STOP,   /* a stop marker; data is the run generation it stops */
+} MreItemKind;
+
+typedef struct
+{
+  MreItemKind     kind;
+  gpointer        func;
+  gpointer        data;
+  GDestroyNotify  destroy;
+} MreQueueItem;
+
+/*
+ * MreQueue: a FIFO for many producers and one consumer.
+ *
+ * Producers append to `incoming` under the lock. The consumer owns
+ * `draining` and, once it is used up, swaps the two arrays under the lock,
+ * so one lock round-trip hands over a whole batch and no item is
+ * allocated on its own.
+ */
+typedef struct
+{
+  GMutex  lock;
+  GArray *incoming;
+  GArray *draining;
+  guint   drain_pos;
+} MreQueue;
+
+void          mre_queue_init      (MreQueue           *queue);
+void          mre_queue_clear     (MreQueue           *queue);
+gboolean      mre_queue_push      (MreQueue           *queue,
+                                   const MreQueueItem *item);
+MreQueueItem *mre_queue_peek      (MreQueue           *queue);
+void          mre_queue_pop       (MreQueue           *queue);
+gboolean      mre_queue_is_empty  (MreQueue           *queue);
+
+G_END_DECLS

@@ -1,0 +1,30 @@
+/* mre-slot-private.h
+ *
+ * Copyright 2026 The mreventloop authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "mre-emission-private.h"
+#include "mre-slot.h"
+
+G_BEGIN_DECLS
+
+typedef struct _MreSlotInfo MreSlotInfo;
+
+const MreSlotInfo *mre_slot_lookup          (GType               type,
+                                             const char         *name);
+gboolean           mre_slot_check_args      (const MreSlotInfo  *slot,
+                                             guint               n_types,
+                                             const GType        *types,
+                                             gboolean            allow_extra,
+                                             const char         *source,
+                                             GError            **error);
+void               mre_slot_queue           (const MreSlotInfo  *slot,
+                                             GObject            *target,
+                                             MreEmission        *emission);
+MreEventLoop      *mre_object_dup_event_loop (gpointer           object);
+
+G_END_DECLS

@@ -1,0 +1,568 @@
+/* mre-slot.c
+ *
+ * Copyright 2026 The mreventloop authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <gobject/gvaluecollector.h>
+
+#include "mre-error.h"
+#include "mre-slot-private.h"
+
+/* Named slots are kept per type for the life of the process, like
+ * signals, so a looked-up MreSlotInfo never goes away. */
+struct _MreSlotInfo
+{
+  GType         owner;
+  GQuark        name;
+  GClosure     *closure;
+  MreSlotFlags  flags;
+  gboolean      c_abi;   /* a C function: trailing GError ** or GTask *, returns gboolean */
+  guint         n_params;
+  GType        *param_types;
+};
+
+static GRWLock slots_lock;
+static GHashTable *slots_by_type;  /* GType -> GHashTable (GQuark -> MreSlotInfo) */
+
+static GQuark
+mre_event_loop_qdata_quark (void)
+{
+  static gsize quark;
+
+  if (g_once_init_enter (&quark))
+    g_once_init_leave (&quark, g_quark_from_static_string ("mre-event-loop"));
+
+  return quark;
+}
+
+static void
+slot_register (GType         type,
+               const char   *name,
+               GClosure     *closure,
+               MreSlotFlags  flags,
+               gboolean      c_abi,
+               guint         n_params,
+               const GType  *param_types)
+{
+  MreSlotInfo *slot;
+  GHashTable *table;
+
+  slot = g_new0 (MreSlotInfo, 1);
+  slot->owner = type;
+  slot->name = g_quark_from_string (name);
+  slot->closure = g_closure_ref (closure);
+  g_closure_sink (closure);
+  if (G_CLOSURE_NEEDS_MARSHAL (closure))
+    g_closure_set_marshal (closure, g_cclosure_marshal_generic);
+  slot->flags = flags;
+  slot->c_abi = c_abi;
+  slot->n_params = n_params;
+  slot->param_types = g_new (GType, n_params + 1);
+  for (guint i = 0; i < n_params; i++)
+    slot->param_types[i] = param_types[i] & ~G_SIGNAL_TYPE_STATIC_SCOPE;
+
+  g_rw_lock_writer_lock (&slots_lock);
+  if (slots_by_type == NULL)
+    slots_by_type = g_hash_table_new (NULL, NULL);
+  table = g_hash_table_lookup (slots_by_type, GSIZE_TO_POINTER (type));
+  if (table == NULL)
+    {
+      table = g_hash_table_new (NULL, NULL);
+      g_hash_table_insert (slots_by_type, GSIZE_TO_POINTER (type), table);
+    }
+  if (g_hash_table_contains (table, GUINT_TO_POINTER (slot->name)))
+    g_critical ("%s: type %s already has a slot named “%s”; the new one replaces it",
+                G_STRFUNC, g_type_name (type), name);
+  /* A replaced slot may still be in use by a connection: keep it. */
+  g_hash_table_insert (table, GUINT_TO_POINTER (slot->name), slot);
+  g_rw_lock_writer_unlock (&slots_lock);
+}
+
+static gboolean
+slot_name_is_valid (const char *name)
+{
+  return name != NULL && name[0] != '\0' && g_utf8_validate (name, -1, NULL);
+}
+
+/**
+ * mre_slot_install: (skip)
+ * @type: the type that gets the slot, usually `G_TYPE_FROM_CLASS (klass)`
+ * @name: the slot's name, for example `"on-produced"`
+ * @callback: the C function of the slot
+ * @flags: whether the slot is synchronous or asynchronous
+ * @n_params: the number of parameters, not counting the instance
+ * @...: the #GType of each parameter
+ *
+ * Declares a named slot of @type, usually from its class_init. A named slot
+ * can be connected to a signal by name with [func@Mre.connect] and queued
+ * with [func@Mre.invoke]; subclasses inherit it. Calls to it run on the
+ * loop of the target object (see [func@Mre.object_get_event_loop]).
+ *
+ * A synchronous slot's function has the form
+ * `gboolean (*) (Type *self, T1 arg1, …, GError **error)` and reports
+ * failure by returning %FALSE with @error set; an asynchronous one
+ * (%MRE_SLOT_ASYNC) has the form `void (*) (Type *self, T1 arg1, …, GTask *task)`
+ * and is complete once @task (transfer none) has returned a boolean or an
+ * error, from any thread; the loop runs nothing else until then. A failure
+ * goes to the loop as [property@Mre.EventLoop:exit-on-exception] says.
+ *
+ * |[<!-- language="C" -->
+ * mre_slot_install (G_TYPE_FROM_CLASS (klass), "on-produced",
+ *                   G_CALLBACK (consumer_on_produced),
+ *                   MRE_SLOT_DEFAULT, 1, G_TYPE_STRING);
+ * ]|
+ *
+ * Since: 0.1
+ */
+void
+mre_slot_install (GType         type,
+                  const char   *name,
+                  GCallback     callback,
+                  MreSlotFlags  flags,
+                  guint         n_params,
+                  ...)
+{
+  g_autofree GType *param_types = NULL;
+  va_list args;
+
+  g_return_if_fail (G_TYPE_IS_OBJECT (type));
+  g_return_if_fail (slot_name_is_valid (name));
+  g_return_if_fail (callback != NULL);
+
+  param_types = g_new (GType, n_params + 1);
+  va_start (args, n_params);
+  for (guint i = 0; i < n_params; i++)
+    param_types[i] = va_arg (args, GType);
+  va_end (args);
+
+  slot_register (type, name, g_cclosure_new (callback, NULL, NULL),
+                 flags, TRUE, n_params, param_types);
+}
+
+/**
+ * mre_slot_install_closure: (rename-to mre_slot_install)
+ * @type: the type that gets the slot
+ * @name: the slot's name, for example `"on-produced"`
+ * @closure: the slot's body
+ * @flags: whether the slot is synchronous or asynchronous
+ * @n_params: the number of parameters, not counting the instance
+ * @param_types: (array length=n_params): the #GType of each parameter
+ *
+ * Declares a named slot of @type whose body is a #GClosure, for language
+ * bindings. The closure is invoked with the target object, the arguments
+ * and, for an %MRE_SLOT_ASYNC slot, the #GTask to complete; its return
+ * value is ignored. A synchronous closure slot cannot fail; make it
+ * asynchronous and return an error on its task to report one.
+ *
+ * Since: 0.1
+ */
+void
+mre_slot_install_closure (GType         type,
+                          const char   *name,
+                          GClosure     *closure,
+                          MreSlotFlags  flags,
+                          guint         n_params,
+                          const GType  *param_types)
+{
+  g_return_if_fail (G_TYPE_IS_OBJECT (type));
+  g_return_if_fail (slot_name_is_valid (name));
+  g_return_if_fail (closure != NULL);
+  g_return_if_fail (n_params == 0 || param_types != NULL);
+
+  slot_register (type, name, closure, flags, FALSE, n_params, param_types);
+}
+
+const MreSlotInfo *
+mre_slot_lookup (GType       type,
+                 const char *name)
+{
+  const MreSlotInfo *slot = NULL;
+  GQuark quark = g_quark_try_string (name);
+
+  if (quark == 0)
+    return NULL;
+
+  g_rw_lock_reader_lock (&slots_lock);
+  for (GType t = type; slots_by_type != NULL && t != 0 && slot == NULL; t = g_type_parent (t))
+    {
+      GHashTable *table = g_hash_table_lookup (slots_by_type, GSIZE_TO_POINTER (t));
+
+      if (table != NULL)
+        slot = g_hash_table_lookup (table, GUINT_TO_POINTER (quark));
+    }
+  g_rw_lock_reader_unlock (&slots_lock);
+
+  return slot;
+}
+
+/**
+ * mre_slot_exists:
+ * @type: a #GObject type
+ * @name: a slot name
+ *
+ * Checks whether @type, or one of its ancestors, declares a slot @name.
+ *
+ * Returns: %TRUE if the slot exists
+ *
+ * Since: 0.1
+ */
+gboolean
+mre_slot_exists (GType       type,
+                 const char *name)
+{
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  return mre_slot_lookup (type, name) != NULL;
+}
+
+/* Checks that arguments of @types may be passed to @slot. With
+ * @allow_extra, as for a signal connected to a slot, trailing arguments
+ * the slot does not take are dropped. */
+gboolean
+mre_slot_check_args (const MreSlotInfo  *slot,
+                     guint               n_types,
+                     const GType        *types,
+                     gboolean            allow_extra,
+                     const char         *source,
+                     GError            **error)
+{
+  if (n_types < slot->n_params || (!allow_extra && n_types > slot->n_params))
+    {
+      g_set_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH,
+                   "Slot “%s” of %s takes %u argument(s), but %s gives %u",
+                   g_quark_to_string (slot->name), g_type_name (slot->owner),
+                   slot->n_params, source, n_types);
+      return FALSE;
+    }
+
+  for (guint i = 0; i < slot->n_params; i++)
+    {
+      GType given = types[i] & ~G_SIGNAL_TYPE_STATIC_SCOPE;
+
+      if (!g_type_is_a (given, slot->param_types[i]))
+        {
+          g_set_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH,
+                       "Slot “%s” of %s takes %s as argument %u, but %s gives %s",
+                       g_quark_to_string (slot->name), g_type_name (slot->owner),
+                       g_type_name (slot->param_types[i]), i + 1, source,
+                       g_type_name (given));
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+typedef struct
+{
+  const MreSlotInfo *slot;
+  GObject           *target;
+  MreEmission       *emission;
+} SlotCall;
+
+static void
+slot_call_free (gpointer data)
+{
+  SlotCall *call = data;
+
+  g_object_unref (call->target);
+  mre_emission_unref (call->emission);
+  g_free (call);
+}
+
+/* Lays out the closure's parameters: the target, the slot's share of the
+ * arguments (borrowed, not copied) and one trailing value. */
+static GValue *
+slot_call_params (SlotCall *call,
+                  GValue   *params,
+                  GType     trailing_type)
+{
+  guint n = call->slot->n_params;
+
+  memset (params, 0, (n + 2) * sizeof (GValue));
+  g_value_init (&params[0], G_OBJECT_TYPE (call->target));
+  g_value_set_object (&params[0], call->target);
+  memcpy (&params[1], &call->emission->values[1], n * sizeof (GValue));
+  if (trailing_type != G_TYPE_INVALID)
+    g_value_init (&params[n + 1], trailing_type);
+
+  return params;
+}
+
+static gboolean
+slot_call_run (gpointer   data,
+               GError   **error)
+{
+  SlotCall *call = data;
+  guint n = call->slot->n_params;
+  GValue *params = g_newa (GValue, n + 2);
+  GValue ret = G_VALUE_INIT;
+
+  if (!call->slot->c_abi)
+    {
+      slot_call_params (call, params, G_TYPE_INVALID);
+      g_closure_invoke (call->slot->closure, NULL, n + 1, params, NULL);
+      g_value_unset (&params[0]);
+      return TRUE;
+    }
+
+  slot_call_params (call, params, G_TYPE_POINTER);
+  g_value_set_pointer (&params[n + 1], error);
+  g_value_init (&ret, G_TYPE_BOOLEAN);
+  g_closure_invoke (call->slot->closure, &ret, n + 2, params, NULL);
+  g_value_unset (&params[0]);
+
+  return g_value_get_boolean (&ret);
+}
+
+static void
+slot_call_run_async (GTask    *task,
+                     gpointer  data)
+{
+  SlotCall *call = data;
+  guint n = call->slot->n_params;
+  GValue *params = g_newa (GValue, n + 2);
+
+  slot_call_params (call, params, G_TYPE_TASK);
+  g_value_set_object (&params[n + 1], task);
+  g_closure_invoke (call->slot->closure, NULL, n + 2, params, NULL);
+  g_value_unset (&params[n + 1]);
+  g_value_unset (&params[0]);
+}
+
+/* Queues a call of @slot on @target's loop with the arguments of
+ * @emission (its values after the instance). The call keeps @target alive
+ * until it ran. */
+void
+mre_slot_queue (const MreSlotInfo *slot,
+                GObject           *target,
+                MreEmission       *emission)
+{
+  g_autoptr(MreEventLoop) loop = mre_object_dup_event_loop (target);
+  SlotCall *call;
+
+  g_assert (emission->n_values >= slot->n_params + 1);
+
+  call = g_new (SlotCall, 1);
+  call->slot = slot;
+  call->target = g_object_ref (target);
+  call->emission = mre_emission_ref (emission);
+
+  if (slot->flags & MRE_SLOT_ASYNC)
+    mre_event_loop_invoke_async (loop, slot_call_run_async, call, slot_call_free);
+  else
+    mre_event_loop_invoke (loop, slot_call_run, call, slot_call_free);
+}
+
+static const MreSlotInfo *
+lookup_or_error (GObject     *target,
+                 const char  *name,
+                 GError     **error)
+{
+  const MreSlotInfo *slot = mre_slot_lookup (G_OBJECT_TYPE (target), name);
+
+  if (slot == NULL)
+    g_set_error (error, MRE_ERROR, MRE_ERROR_NO_SUCH_SLOT,
+                 "%s has no slot named “%s”", G_OBJECT_TYPE_NAME (target), name);
+
+  return slot;
+}
+
+/**
+ * mre_invokev: (rename-to mre_invoke)
+ * @target: (type GObject): the object whose slot to call
+ * @slot: the slot's name
+ * @args: (array length=n_args) (nullable): the arguments
+ * @n_args: the number of arguments
+ * @error: return location for a #GError
+ *
+ * Queues a call of the named slot @slot of @target on @target's loop, with
+ * a copy of @args. Thread-safe.
+ *
+ * Returns: %TRUE if queued; %FALSE with %MRE_ERROR_NO_SUCH_SLOT or
+ *   %MRE_ERROR_TYPE_MISMATCH if @target has no such slot or @args do not
+ *   fit its parameters
+ *
+ * Since: 0.1
+ */
+gboolean
+mre_invokev (gpointer       target,
+             const char    *slot,
+             const GValue  *args,
+             guint          n_args,
+             GError       **error)
+{
+  const MreSlotInfo *info;
+  g_autofree GType *types = NULL;
+  g_autofree GValue *values = NULL;
+  MreEmission *emission;
+
+  g_return_val_if_fail (G_IS_OBJECT (target), FALSE);
+  g_return_val_if_fail (slot != NULL, FALSE);
+  g_return_val_if_fail (n_args == 0 || args != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!(info = lookup_or_error (target, slot, error)))
+    return FALSE;
+
+  types = g_new (GType, n_args + 1);
+  for (guint i = 0; i < n_args; i++)
+    types[i] = G_VALUE_TYPE (&args[i]);
+  if (!mre_slot_check_args (info, n_args, types, FALSE, "the call", error))
+    return FALSE;
+
+  values = g_new0 (GValue, n_args + 1);
+  g_value_init (&values[0], G_OBJECT_TYPE (target));
+  g_value_set_object (&values[0], target);
+  if (n_args > 0)
+    memcpy (&values[1], args, n_args * sizeof (GValue));
+
+  emission = mre_emission_new (0, 0, n_args + 1, values);
+  g_value_unset (&values[0]);
+  mre_slot_queue (info, target, emission);
+  mre_emission_unref (emission);
+
+  return TRUE;
+}
+
+/**
+ * mre_invoke: (skip)
+ * @target: (type GObject): the object whose slot to call
+ * @slot: the slot's name
+ * @error: return location for a #GError
+ * @...: the arguments, of the slot's parameter types
+ *
+ * Queues a call of the named slot @slot of @target on @target's loop with
+ * the given arguments, collected like g_signal_emit() does. Thread-safe.
+ *
+ * Returns: %TRUE if queued; %FALSE with %MRE_ERROR_NO_SUCH_SLOT if @target
+ *   has no such slot
+ *
+ * Since: 0.1
+ */
+gboolean
+mre_invoke (gpointer     target,
+            const char  *slot,
+            GError     **error,
+            ...)
+{
+  const MreSlotInfo *info;
+  g_autofree GValue *values = NULL;
+  MreEmission *emission;
+  va_list args;
+
+  g_return_val_if_fail (G_IS_OBJECT (target), FALSE);
+  g_return_val_if_fail (slot != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!(info = lookup_or_error (target, slot, error)))
+    return FALSE;
+
+  values = g_new0 (GValue, info->n_params + 1);
+  g_value_init (&values[0], G_OBJECT_TYPE (target));
+  g_value_set_object (&values[0], target);
+
+  va_start (args, error);
+  for (guint i = 0; i < info->n_params; i++)
+    {
+      g_autofree char *collect_error = NULL;
+
+      G_VALUE_COLLECT_INIT (&values[i + 1], info->param_types[i], args,
+                            G_VALUE_NOCOPY_CONTENTS, &collect_error);
+      if (collect_error != NULL)
+        {
+          g_set_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH,
+                       "Argument %u of slot “%s”: %s", i + 1, slot, collect_error);
+          va_end (args);
+          for (guint j = 0; j <= i; j++)
+            g_value_unset (&values[j]);
+          return FALSE;
+        }
+    }
+  va_end (args);
+
+  emission = mre_emission_new (0, 0, info->n_params + 1, values);
+  for (guint i = 0; i <= info->n_params; i++)
+    g_value_unset (&values[i]);
+  mre_slot_queue (info, target, emission);
+  mre_emission_unref (emission);
+
+  return TRUE;
+}
+
+static gpointer
+ref_loop (gpointer loop,
+          gpointer user_data)
+{
+  return loop ? g_object_ref (loop) : NULL;
+}
+
+MreEventLoop *
+mre_object_dup_event_loop (gpointer object)
+{
+  MreEventLoop *loop;
+
+  loop = g_object_dup_qdata (object, mre_event_loop_qdata_quark (), ref_loop, NULL);
+  if (loop == NULL)
+    loop = g_object_ref (mre_object_get_event_loop (object));
+
+  return loop;
+}
+
+/**
+ * mre_object_get_event_loop:
+ * @object: (type GObject): any object
+ *
+ * Gets the loop the slots of @object run on. An object that has none yet
+ * gets a new loop of its own (see [ctor@Mre.EventLoop.new]), which is
+ * not started: start it before expecting its slots to run.
+ *
+ * Returns: (transfer none): the object's loop, valid while @object keeps it
+ *
+ * Since: 0.1
+ */
+MreEventLoop *
+mre_object_get_event_loop (gpointer object)
+{
+  MreEventLoop *loop;
+  GQuark quark = mre_event_loop_qdata_quark ();
+
+  g_return_val_if_fail (G_IS_OBJECT (object), NULL);
+
+  while ((loop = g_object_get_qdata (object, quark)) == NULL)
+    {
+      MreEventLoop *fresh = mre_event_loop_new ();
+
+      if (g_object_replace_qdata (object, quark, NULL, fresh, g_object_unref, NULL))
+        return fresh;
+      g_object_unref (fresh);
+    }
+
+  return loop;
+}
+
+/**
+ * mre_object_set_event_loop:
+ * @object: (type GObject): any object
+ * @loop: the loop to run the slots of @object on
+ *
+ * Makes the slots of @object run on @loop. Objects that share a loop have
+ * all their slot calls run one at a time, in the order they were queued.
+ * Calls already queued on the previous loop stay there. Thread-safe.
+ *
+ * Since: 0.1
+ */
+void
+mre_object_set_event_loop (gpointer      object,
+                           MreEventLoop *loop)
+{
+  g_return_if_fail (G_IS_OBJECT (object));
+  g_return_if_fail (MRE_IS_EVENT_LOOP (loop));
+
+  g_object_set_qdata_full (object, mre_event_loop_qdata_quark (),
+                           g_object_ref (loop), g_object_unref);
+}

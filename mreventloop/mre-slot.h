@@ -1,0 +1,72 @@
+/* mre-slot.h
+ *
+ * Copyright 2026 The mreventloop authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#if !defined (MRE_INSIDE) && !defined (MRE_COMPILATION)
+# error "Only <mreventloop.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+
+#include "mre-event-loop.h"
+#include "mre-version-macros.h"
+
+G_BEGIN_DECLS
+
+/**
+ * MreSlotFlags:
+ * @MRE_SLOT_DEFAULT: a synchronous slot: it is complete when it returns.
+ * @MRE_SLOT_ASYNC: an asynchronous slot: it receives a #GTask as its last
+ *   argument and is complete once that task has returned. The loop runs
+ *   nothing else until then.
+ *
+ * How a named slot completes.
+ *
+ * Since: 0.1
+ */
+typedef enum /*< flags >*/
+{
+  MRE_SLOT_DEFAULT = 0,
+  MRE_SLOT_ASYNC   = 1 << 0,
+} MreSlotFlags;
+
+MRE_AVAILABLE_IN_ALL
+void          mre_slot_install          (GType          type,
+                                         const char    *name,
+                                         GCallback      callback,
+                                         MreSlotFlags   flags,
+                                         guint          n_params,
+                                         ...);
+MRE_AVAILABLE_IN_ALL
+void          mre_slot_install_closure  (GType          type,
+                                         const char    *name,
+                                         GClosure      *closure,
+                                         MreSlotFlags   flags,
+                                         guint          n_params,
+                                         const GType   *param_types);
+MRE_AVAILABLE_IN_ALL
+gboolean      mre_slot_exists           (GType          type,
+                                         const char    *name);
+MRE_AVAILABLE_IN_ALL
+gboolean      mre_invoke                (gpointer       target,
+                                         const char    *slot,
+                                         GError       **error,
+                                         ...);
+MRE_AVAILABLE_IN_ALL
+gboolean      mre_invokev               (gpointer       target,
+                                         const char    *slot,
+                                         const GValue  *args,
+                                         guint          n_args,
+                                         GError       **error);
+MRE_AVAILABLE_IN_ALL
+MreEventLoop *mre_object_get_event_loop (gpointer       object);
+MRE_AVAILABLE_IN_ALL
+void          mre_object_set_event_loop (gpointer       object,
+                                         MreEventLoop  *loop);
+
+G_END_DECLS
