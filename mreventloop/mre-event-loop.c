@@ -304,7 +304,9 @@ mre_event_loop_drain (MreEventLoop *self)
         }
     }
 
-  if (!mre_queue_is_empty (&self->queue))
+  /* Called while our source is blocked in dispatch, so waking it costs
+   * no syscall. */
+  if (!mre_queue_disarm (&self->queue))
     mre_event_loop_wake (self);
   else if (self->active)
     {

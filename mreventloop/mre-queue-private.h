@@ -33,13 +33,18 @@ typedef struct
  * `draining` and, once it is used up, swaps the two arrays under the lock,
  * so one lock round-trip hands over a whole batch and no item is
  * allocated on its own.
+ *
+ * `armed` says the consumer has been woken, or is draining and will look
+ * at `incoming` again before it sleeps: only the push that finds it unset
+ * wakes the consumer, once per batch rather than once per item.
  */
 typedef struct
 {
-  GMutex  lock;
-  GArray *incoming;
-  GArray *draining;
-  guint   drain_pos;
+  GMutex   lock;
+  GArray  *incoming;
+  gboolean armed;
+  GArray  *draining;
+  guint    drain_pos;
 } MreQueue;
 
 void          mre_queue_init      (MreQueue           *queue);
@@ -48,6 +53,6 @@ gboolean      mre_queue_push      (MreQueue           *queue,
                                    const MreQueueItem *item);
 MreQueueItem *mre_queue_peek      (MreQueue           *queue);
 void          mre_queue_pop       (MreQueue           *queue);
-gboolean      mre_queue_is_empty  (MreQueue           *queue);
+gboolean      mre_queue_disarm    (MreQueue           *queue);
 
 G_END_DECLS

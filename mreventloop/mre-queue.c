@@ -44,20 +44,20 @@ mre_queue_clear (MreQueue *queue)
   g_mutex_clear (&queue->lock);
 }
 
-/* Thread-safe. Returns TRUE when the item went into an empty incoming
- * batch, that is when the consumer has to be woken up. */
+/* Thread-safe. Returns TRUE when the consumer has to be woken up. */
 gboolean
 mre_queue_push (MreQueue           *queue,
                 const MreQueueItem *item)
 {
-  gboolean was_empty;
+  gboolean wake;
 
   g_mutex_lock (&queue->lock);
-  was_empty = queue->incoming->len == 0;
   g_array_append_vals (queue->incoming, item, 1);
+  wake = !queue->armed;
+  queue->armed = TRUE;
   g_mutex_unlock (&queue->lock);
 
-  return was_empty;
+  return wake;
 }
 
 /* Consumer only. Returns the oldest item, or NULL if there is none. The
@@ -94,9 +94,11 @@ mre_queue_pop (MreQueue *queue)
   queue->drain_pos++;
 }
 
-/* Consumer only. */
+/* Consumer only, before it sleeps. Returns TRUE if the queue is empty;
+ * the next push then wakes the consumer. Returns FALSE if items are left,
+ * and the consumer must come back for them without being woken. */
 gboolean
-mre_queue_is_empty (MreQueue *queue)
+mre_queue_disarm (MreQueue *queue)
 {
   gboolean empty;
 
@@ -105,6 +107,8 @@ mre_queue_is_empty (MreQueue *queue)
 
   g_mutex_lock (&queue->lock);
   empty = queue->incoming->len == 0;
+  if (empty)
+    queue->armed = FALSE;
   g_mutex_unlock (&queue->lock);
 
   return empty;
