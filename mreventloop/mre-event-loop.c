@@ -858,8 +858,11 @@ mre_event_loop_start (MreEventLoop  *self,
  * queued like a call. Calls queued after it stay queued and run when the
  * loop is started again. Emits [signal@Mre.EventLoop::stopped] when done.
  *
- * Does nothing on a loop that is not running. Thread-safe, and may be
- * called from a call running on @self.
+ * On a loop that is not running, the stop is for its next run: queue
+ * work, call this, then [method@Mre.EventLoop.run], and the run returns
+ * once that work is done. A stop is only ever for one run: stopping twice
+ * does not stop the run after. Thread-safe, and may be called from a call
+ * running on @self.
  *
  * Since: 0.1
  */
@@ -867,18 +870,17 @@ void
 mre_event_loop_stop (MreEventLoop *self)
 {
   MreQueueItem item = { MRE_ITEM_STOP, NULL, NULL, NULL };
+  guint generation;
 
   g_return_if_fail (MRE_IS_EVENT_LOOP (self));
 
   g_mutex_lock (&self->state_lock);
+  generation = self->generation;
   if (self->state != STATE_RUNNING)
-    {
-      g_mutex_unlock (&self->state_lock);
-      return;
-    }
-  item.data = GUINT_TO_POINTER (self->generation);
+    generation++;
   g_mutex_unlock (&self->state_lock);
 
+  item.data = GUINT_TO_POINTER (generation);
   mre_event_loop_push (self, &item);
 }
 

@@ -696,6 +696,37 @@ test_stop_restart (LoopFixture   *fixture,
   test_log_assert (&fixture->log, "gate", "stopped", "late", "stopped");
 }
 
+/* stop() on a loop that is not running is for its next run: queue work,
+ * stop, run, and run returns once that work is done. Stopping twice stops
+ * one run only. */
+static void
+test_stop_before_run (LoopFixture   *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_signal_connect (fixture->loop, "stopped", G_CALLBACK (on_loop_signal), &fixture->log);
+
+  invoke_named (fixture->loop, &fixture->log, "call-1");
+  invoke_named (fixture->loop, &fixture->log, "call-2");
+  mre_event_loop_stop (fixture->loop);
+  mre_event_loop_stop (fixture->loop);
+  invoke_named (fixture->loop, &fixture->log, "call-3");
+
+  g_assert_true (mre_event_loop_run (fixture->loop, &error));
+  g_assert_no_error (error);
+  test_log_assert (&fixture->log, "call-1", "call-2", "stopped");
+
+  /* The second stop() was for the same run: the next run is not cut short
+   * by it, and ends at the stop queued for it. */
+  invoke_named (fixture->loop, &fixture->log, "call-4");
+  mre_event_loop_stop (fixture->loop);
+  g_assert_true (mre_event_loop_run (fixture->loop, &error));
+  g_assert_no_error (error);
+  test_log_assert (&fixture->log, "call-1", "call-2", "stopped",
+                   "call-3", "call-4", "stopped");
+}
+
 /* /event-loop/signals --------------------------------------------------- */
 
 /* start; invoke x3; stop gives started, active, the calls, idle, stopped.
@@ -1177,6 +1208,7 @@ main (int   argc,
   ADD_LOOP_TEST ("/event-loop/stop/drains-queue", test_stop_drains_queue);
   g_test_add_func ("/event-loop/stop/from-inside-call", test_stop_from_inside_call);
   ADD_LOOP_TEST ("/event-loop/stop/restart-runs-later-calls", test_stop_restart);
+  ADD_LOOP_TEST ("/event-loop/stop/before-run", test_stop_before_run);
   ADD_LOOP_TEST ("/event-loop/signals/order", test_signals_order);
   ADD_LOOP_TEST ("/event-loop/signals/order-run", test_signals_order_run);
   ADD_LOOP_TEST ("/event-loop/signals/edge-triggered", test_signals_edge_triggered);
