@@ -81,6 +81,7 @@ struct _MreEventLoop
 
   int           started_pending;    /* atomic */
   int           exit_on_exception;  /* atomic */
+  int           wake_pending;       /* atomic: the source is ready */
 
   /* Only touched on the loop's thread. */
   guint         active : 1;
@@ -126,10 +127,15 @@ async_data_free (gpointer ptr)
   g_free (ad);
 }
 
+/* Makes the loop's source ready. Only a thread that does not own the
+ * context may find it asleep in poll() and has to wake it up: on the
+ * loop's thread, the next iteration sees the flag in prepare(). */
 static void
 mre_event_loop_wake (MreEventLoop *self)
 {
-  g_source_set_ready_time (self->source, 0);
+  g_atomic_int_set (&self->wake_pending, TRUE);
+  if (!g_main_context_is_owner (self->context))
+    g_main_context_wakeup (self->context);
 }
 
 static void
@@ -304,8 +310,6 @@ mre_event_loop_drain (MreEventLoop *self)
         }
     }
 
-  /* Called while our source is blocked in dispatch, so waking it costs
-   * no syscall. */
   if (!mre_queue_disarm (&self->queue))
     mre_event_loop_wake (self);
   else if (self->active)
@@ -316,13 +320,31 @@ mre_event_loop_drain (MreEventLoop *self)
 }
 
 static gboolean
+loop_source_prepare (GSource *source,
+                     gint    *timeout)
+{
+  MreEventLoop *self = ((LoopSource *) source)->loop;
+
+  *timeout = -1;
+  return g_atomic_int_get (&self->wake_pending);
+}
+
+static gboolean
+loop_source_check (GSource *source)
+{
+  MreEventLoop *self = ((LoopSource *) source)->loop;
+
+  return g_atomic_int_get (&self->wake_pending);
+}
+
+static gboolean
 loop_source_dispatch (GSource     *source,
                       GSourceFunc  callback,
                       gpointer     user_data)
 {
   MreEventLoop *self = ((LoopSource *) source)->loop;
 
-  g_source_set_ready_time (source, -1);
+  g_atomic_int_set (&self->wake_pending, FALSE);
 
   g_object_ref (self);
   g_main_context_push_thread_default (self->context);
@@ -334,6 +356,8 @@ loop_source_dispatch (GSource     *source,
 }
 
 static GSourceFuncs loop_source_funcs = {
+  .prepare = loop_source_prepare,
+  .check = loop_source_check,
   .dispatch = loop_source_dispatch,
 };
 

@@ -9,6 +9,7 @@
 
 #include <gobject/gvaluecollector.h>
 
+#include "mre-emission-private.h"
 #include "mre-error.h"
 #include "mre-signal.h"
 #include "mre-slot-private.h"
@@ -242,8 +243,10 @@ tracker_unref (gpointer data)
 }
 
 static void
-conn_deliver (Conn        *conn,
-              MreEmission *emission);
+conn_deliver (Conn         *conn,
+              guint         n_values,
+              const GValue *values,
+              MreEmission  *emission);
 
 static void
 conn_finalize (gpointer  data,
@@ -316,8 +319,6 @@ conn_marshal (GClosure     *closure,
               gpointer      marshal_data)
 {
   Conn *conn = (Conn *) closure;
-  GSignalInvocationHint *hint = invocation_hint;
-  MreEmission *emission;
 
   if (conn->tracker != NULL && !g_atomic_int_get (&conn->tracker->stopped))
     return;
@@ -325,9 +326,7 @@ conn_marshal (GClosure     *closure,
   if (!conn_take_turn (conn))
     return;
 
-  emission = mre_emission_new (hint->signal_id, hint->detail, n_param_values, param_values);
-  conn_deliver (conn, emission);
-  mre_emission_unref (emission);
+  conn_deliver (conn, n_param_values, param_values, NULL);
 
   if (conn->flags & MRE_CONNECT_ONCE)
     conn_drop (conn, g_value_get_object (&param_values[0]));
@@ -362,25 +361,36 @@ closure_call_run (gpointer   data,
   return TRUE;
 }
 
+/* Queues one emission, given by its values (the instance first) and, if
+ * there is one already, as an MreEmission to share. */
 static void
-conn_deliver (Conn        *conn,
-              MreEmission *emission)
+conn_deliver (Conn         *conn,
+              guint         n_values,
+              const GValue *values,
+              MreEmission  *emission)
 {
   if (conn->slot != NULL)
     {
       g_autoptr(GObject) target = g_weak_ref_get (&conn->watch->target);
 
-      /* A finalized target is never called. */
+      /* A finalized target is never called. A slot gets no instance. */
       if (target != NULL)
-        mre_slot_queue (conn->slot, target, emission);
+        mre_slot_queue (conn->slot, target, n_values - 1, values + 1);
     }
   else
     {
       ClosureCall *call = g_new (ClosureCall, 1);
+      GSignalInvocationHint *hint;
 
+      if (emission != NULL)
+        call->emission = mre_emission_ref (emission);
+      else
+        {
+          hint = g_signal_get_invocation_hint (g_value_peek_pointer (&values[0]));
+          call->emission = mre_emission_new (hint->signal_id, hint->detail, n_values, values);
+        }
       g_closure_ref (&conn->closure);
       call->conn = conn;
-      call->emission = mre_emission_ref (emission);
       mre_event_loop_invoke (conn->loop, closure_call_run, call, closure_call_free);
     }
 }
@@ -446,7 +456,11 @@ conn_connect (gpointer  emitter,
   handler_id = g_signal_connect_closure_by_id (emitter, conn->signal_id, conn->detail,
                                                &conn->closure, FALSE);
   for (GList *l = tracker->history.head; l != NULL && conn_take_turn (conn); l = l->next)
-    conn_deliver (conn, l->data);
+    {
+      MreEmission *kept = l->data;
+
+      conn_deliver (conn, kept->n_values, kept->values, kept);
+    }
   g_ptr_array_add (tracker->conns, g_closure_ref (&conn->closure));
   g_closure_add_invalidate_notifier (&conn->closure, tracker, tracker_forget_conn);
   g_mutex_unlock (&tracker->lock);
@@ -827,7 +841,7 @@ tracker_hook (GSignalInvocationHint *hint,
 
       if (conn->closure.is_invalid || !conn_take_turn (conn))
         continue;
-      conn_deliver (conn, emission);
+      conn_deliver (conn, emission->n_values, emission->values, emission);
       if (conn->flags & MRE_CONNECT_ONCE)
         {
           if (fired == NULL)

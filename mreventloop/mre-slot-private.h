@@ -7,7 +7,6 @@
 
 #pragma once
 
-#include "mre-emission-private.h"
 #include "mre-slot.h"
 
 G_BEGIN_DECLS
@@ -24,7 +23,8 @@ gboolean           mre_slot_check_args      (const MreSlotInfo  *slot,
                                              GError            **error);
 void               mre_slot_queue           (const MreSlotInfo  *slot,
                                              GObject            *target,
-                                             MreEmission        *emission);
+                                             guint               n_args,
+                                             const GValue       *args);
 MreEventLoop      *mre_object_dup_event_loop (gpointer           object);
 
 G_END_DECLS

@@ -12,6 +12,13 @@
 #include "mre-error.h"
 #include "mre-slot-private.h"
 
+/* Calls a synchronous C slot directly with the values of its arguments,
+ * for the common signatures; others go through the closure. */
+typedef gboolean (*SlotCaller) (GCallback      callback,
+                                gpointer       self,
+                                const GValue  *args,
+                                GError       **error);
+
 /* Named slots are kept per type for the life of the process, like
  * signals, so a looked-up MreSlotInfo never goes away. */
 struct _MreSlotInfo
@@ -19,11 +26,128 @@ struct _MreSlotInfo
   GType         owner;
   GQuark        name;
   GClosure     *closure;
+  GCallback     callback;  /* the C function, if any */
+  SlotCaller    caller;    /* a direct caller of it, if its signature has one */
   MreSlotFlags  flags;
-  gboolean      c_abi;   /* a C function: trailing GError ** or GTask *, returns gboolean */
+  gboolean      c_abi;     /* a C function: trailing GError ** or GTask *, returns gboolean */
   guint         n_params;
   GType        *param_types;
 };
+
+/*
+ * Direct callers. Through g_cclosure_marshal_generic() every call would
+ * prepare a libffi call interface again; a slot of up to two arguments
+ * that are pointers (strings, objects, boxed, variants), int-sized
+ * (gboolean, gint, guint, enums, flags), 64-bit integers or doubles is
+ * called through a function pointer of its exact C type instead.
+ */
+typedef enum { KIND_P, KIND_I, KIND_L, KIND_D, KIND_OTHER } ArgKind;
+
+#define T_P gpointer
+#define T_I gint
+#define T_L gint64
+#define T_D gdouble
+#define V_P(v) ((v)->data[0].v_pointer)
+#define V_I(v) value_as_int (v)
+#define V_L(v) ((v)->data[0].v_int64)
+#define V_D(v) ((v)->data[0].v_double)
+
+static inline gint
+value_as_int (const GValue *value)
+{
+  switch (G_TYPE_FUNDAMENTAL (G_VALUE_TYPE (value)))
+    {
+    case G_TYPE_UINT:
+      return (gint) value->data[0].v_uint;
+    case G_TYPE_ENUM:
+      return (gint) value->data[0].v_long;
+    case G_TYPE_FLAGS:
+      return (gint) value->data[0].v_ulong;
+    default:
+      return value->data[0].v_int;
+    }
+}
+
+static ArgKind
+arg_kind (GType type)
+{
+  switch (G_TYPE_FUNDAMENTAL (type))
+    {
+    case G_TYPE_STRING:
+    case G_TYPE_POINTER:
+    case G_TYPE_OBJECT:
+    case G_TYPE_INTERFACE:
+    case G_TYPE_BOXED:
+    case G_TYPE_PARAM:
+    case G_TYPE_VARIANT:
+      return KIND_P;
+    case G_TYPE_BOOLEAN:
+    case G_TYPE_INT:
+    case G_TYPE_UINT:
+    case G_TYPE_ENUM:
+    case G_TYPE_FLAGS:
+      return KIND_I;
+    case G_TYPE_INT64:
+    case G_TYPE_UINT64:
+      return KIND_L;
+    case G_TYPE_DOUBLE:
+      return KIND_D;
+    default:
+      return KIND_OTHER;
+    }
+}
+
+static gboolean
+call_0 (GCallback callback, gpointer self, const GValue *args, GError **error)
+{
+  return ((gboolean (*) (gpointer, GError **)) callback) (self, error);
+}
+
+#define CALLER1(A) \
+  static gboolean \
+  call_##A (GCallback callback, gpointer self, const GValue *args, GError **error) \
+  { \
+    return ((gboolean (*) (gpointer, T_##A, GError **)) callback) \
+      (self, V_##A (&args[0]), error); \
+  }
+#define CALLER2(A, B) \
+  static gboolean \
+  call_##A##B (GCallback callback, gpointer self, const GValue *args, GError **error) \
+  { \
+    return ((gboolean (*) (gpointer, T_##A, T_##B, GError **)) callback) \
+      (self, V_##A (&args[0]), V_##B (&args[1]), error); \
+  }
+
+CALLER1 (P) CALLER1 (I) CALLER1 (L) CALLER1 (D)
+CALLER2 (P, P) CALLER2 (P, I) CALLER2 (P, L) CALLER2 (P, D)
+CALLER2 (I, P) CALLER2 (I, I) CALLER2 (I, L) CALLER2 (I, D)
+CALLER2 (L, P) CALLER2 (L, I) CALLER2 (L, L) CALLER2 (L, D)
+CALLER2 (D, P) CALLER2 (D, I) CALLER2 (D, L) CALLER2 (D, D)
+
+static const SlotCaller callers1[4] = { call_P, call_I, call_L, call_D };
+static const SlotCaller callers2[4][4] = {
+  { call_PP, call_PI, call_PL, call_PD },
+  { call_IP, call_II, call_IL, call_ID },
+  { call_LP, call_LI, call_LL, call_LD },
+  { call_DP, call_DI, call_DL, call_DD },
+};
+
+static SlotCaller
+find_caller (guint        n_params,
+             const GType *param_types)
+{
+  ArgKind a, b;
+
+  if (n_params == 0)
+    return call_0;
+  if (n_params > 2 || (a = arg_kind (param_types[0])) == KIND_OTHER)
+    return NULL;
+  if (n_params == 1)
+    return callers1[a];
+  if ((b = arg_kind (param_types[1])) == KIND_OTHER)
+    return NULL;
+  return callers2[a][b];
+}
 
 static GRWLock slots_lock;
 static GHashTable *slots_by_type;  /* GType -> GHashTable (GQuark -> MreSlotInfo) */
@@ -43,8 +167,8 @@ static void
 slot_register (GType         type,
                const char   *name,
                GClosure     *closure,
+               GCallback     callback,
                MreSlotFlags  flags,
-               gboolean      c_abi,
                guint         n_params,
                const GType  *param_types)
 {
@@ -59,11 +183,14 @@ slot_register (GType         type,
   if (G_CLOSURE_NEEDS_MARSHAL (closure))
     g_closure_set_marshal (closure, g_cclosure_marshal_generic);
   slot->flags = flags;
-  slot->c_abi = c_abi;
+  slot->callback = callback;
+  slot->c_abi = callback != NULL;
   slot->n_params = n_params;
   slot->param_types = g_new (GType, n_params + 1);
   for (guint i = 0; i < n_params; i++)
     slot->param_types[i] = param_types[i] & ~G_SIGNAL_TYPE_STATIC_SCOPE;
+  if (slot->c_abi && !(flags & MRE_SLOT_ASYNC))
+    slot->caller = find_caller (n_params, slot->param_types);
 
   g_rw_lock_writer_lock (&slots_lock);
   if (slots_by_type == NULL)
@@ -139,8 +266,8 @@ mre_slot_install (GType         type,
     param_types[i] = va_arg (args, GType);
   va_end (args);
 
-  slot_register (type, name, g_cclosure_new (callback, NULL, NULL),
-                 flags, TRUE, n_params, param_types);
+  slot_register (type, name, g_cclosure_new (callback, NULL, NULL), callback,
+                 flags, n_params, param_types);
 }
 
 /**
@@ -173,7 +300,7 @@ mre_slot_install_closure (GType         type,
   g_return_if_fail (closure != NULL);
   g_return_if_fail (n_params == 0 || param_types != NULL);
 
-  slot_register (type, name, closure, flags, FALSE, n_params, param_types);
+  slot_register (type, name, closure, NULL, flags, n_params, param_types);
 }
 
 const MreSlotInfo *
@@ -257,11 +384,13 @@ mre_slot_check_args (const MreSlotInfo  *slot,
   return TRUE;
 }
 
+/* One queued call of a slot: one allocation, with a copy of the
+ * arguments the slot takes. */
 typedef struct
 {
   const MreSlotInfo *slot;
   GObject           *target;
-  MreEmission       *emission;
+  GValue             args[];
 } SlotCall;
 
 static void
@@ -269,13 +398,14 @@ slot_call_free (gpointer data)
 {
   SlotCall *call = data;
 
+  for (guint i = 0; i < call->slot->n_params; i++)
+    g_value_unset (&call->args[i]);
   g_object_unref (call->target);
-  mre_emission_unref (call->emission);
   g_free (call);
 }
 
-/* Lays out the closure's parameters: the target, the slot's share of the
- * arguments (borrowed, not copied) and one trailing value. */
+/* Lays out the closure's parameters: the target, the arguments (borrowed,
+ * not copied) and one trailing value. */
 static GValue *
 slot_call_params (SlotCall *call,
                   GValue   *params,
@@ -286,7 +416,7 @@ slot_call_params (SlotCall *call,
   memset (params, 0, (n + 2) * sizeof (GValue));
   g_value_init (&params[0], G_OBJECT_TYPE (call->target));
   g_value_set_object (&params[0], call->target);
-  memcpy (&params[1], &call->emission->values[1], n * sizeof (GValue));
+  memcpy (&params[1], call->args, n * sizeof (GValue));
   if (trailing_type != G_TYPE_INVALID)
     g_value_init (&params[n + 1], trailing_type);
 
@@ -299,8 +429,13 @@ slot_call_run (gpointer   data,
 {
   SlotCall *call = data;
   guint n = call->slot->n_params;
-  GValue *params = g_newa (GValue, n + 2);
+  GValue *params;
   GValue ret = G_VALUE_INIT;
+
+  if (call->slot->caller != NULL)
+    return call->slot->caller (call->slot->callback, call->target, call->args, error);
+
+  params = g_newa (GValue, n + 2);
 
   if (!call->slot->c_abi)
     {
@@ -334,23 +469,29 @@ slot_call_run_async (GTask    *task,
   g_value_unset (&params[0]);
 }
 
-/* Queues a call of @slot on @target's loop with the arguments of
- * @emission (its values after the instance). The call keeps @target alive
- * until it ran. */
+/* Queues a call of @slot on @target's loop with a copy of the first
+ * arguments of @args, as many as the slot takes. The call keeps @target
+ * alive until it ran. Thread-safe. */
 void
 mre_slot_queue (const MreSlotInfo *slot,
                 GObject           *target,
-                MreEmission       *emission)
+                guint              n_args,
+                const GValue      *args)
 {
   g_autoptr(MreEventLoop) loop = mre_object_dup_event_loop (target);
   SlotCall *call;
 
-  g_assert (emission->n_values >= slot->n_params + 1);
+  g_assert (n_args >= slot->n_params);
 
-  call = g_new (SlotCall, 1);
+  call = g_malloc (sizeof (SlotCall) + slot->n_params * sizeof (GValue));
   call->slot = slot;
   call->target = g_object_ref (target);
-  call->emission = mre_emission_ref (emission);
+  for (guint i = 0; i < slot->n_params; i++)
+    {
+      call->args[i] = (GValue) G_VALUE_INIT;
+      g_value_init (&call->args[i], G_VALUE_TYPE (&args[i]));
+      g_value_copy (&args[i], &call->args[i]);
+    }
 
   if (slot->flags & MRE_SLOT_ASYNC)
     mre_event_loop_invoke_async (loop, slot_call_run_async, call, slot_call_free);
@@ -398,8 +539,6 @@ mre_invokev (gpointer       target,
 {
   const MreSlotInfo *info;
   g_autofree GType *types = NULL;
-  g_autofree GValue *values = NULL;
-  MreEmission *emission;
 
   g_return_val_if_fail (G_IS_OBJECT (target), FALSE);
   g_return_val_if_fail (slot != NULL, FALSE);
@@ -415,16 +554,7 @@ mre_invokev (gpointer       target,
   if (!mre_slot_check_args (info, n_args, types, FALSE, "the call", error))
     return FALSE;
 
-  values = g_new0 (GValue, n_args + 1);
-  g_value_init (&values[0], G_OBJECT_TYPE (target));
-  g_value_set_object (&values[0], target);
-  if (n_args > 0)
-    memcpy (&values[1], args, n_args * sizeof (GValue));
-
-  emission = mre_emission_new (0, 0, n_args + 1, values);
-  g_value_unset (&values[0]);
-  mre_slot_queue (info, target, emission);
-  mre_emission_unref (emission);
+  mre_slot_queue (info, target, n_args, args);
 
   return TRUE;
 }
@@ -452,7 +582,6 @@ mre_invoke (gpointer     target,
 {
   const MreSlotInfo *info;
   g_autofree GValue *values = NULL;
-  MreEmission *emission;
   va_list args;
 
   g_return_val_if_fail (G_IS_OBJECT (target), FALSE);
@@ -463,15 +592,13 @@ mre_invoke (gpointer     target,
     return FALSE;
 
   values = g_new0 (GValue, info->n_params + 1);
-  g_value_init (&values[0], G_OBJECT_TYPE (target));
-  g_value_set_object (&values[0], target);
 
   va_start (args, error);
   for (guint i = 0; i < info->n_params; i++)
     {
       g_autofree char *collect_error = NULL;
 
-      G_VALUE_COLLECT_INIT (&values[i + 1], info->param_types[i], args,
+      G_VALUE_COLLECT_INIT (&values[i], info->param_types[i], args,
                             G_VALUE_NOCOPY_CONTENTS, &collect_error);
       if (collect_error != NULL)
         {
@@ -485,11 +612,9 @@ mre_invoke (gpointer     target,
     }
   va_end (args);
 
-  emission = mre_emission_new (0, 0, info->n_params + 1, values);
-  for (guint i = 0; i <= info->n_params; i++)
+  mre_slot_queue (info, target, info->n_params, values);
+  for (guint i = 0; i < info->n_params; i++)
     g_value_unset (&values[i]);
-  mre_slot_queue (info, target, emission);
-  mre_emission_unref (emission);
 
   return TRUE;
 }

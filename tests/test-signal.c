@@ -1203,6 +1203,136 @@ test_connect_error_type_mismatch (void)
 
 /* mre_invoke() queues a named slot with args; bad names and types are
  * refused at once, and nothing of them runs. */
+/* TestKinds: slots of the signatures the library calls directly, each
+ * argument kind in each position, and the one without arguments. */
+
+#define TEST_TYPE_KINDS (test_kinds_get_type ())
+G_DECLARE_FINAL_TYPE (TestKinds, test_kinds, TEST, KINDS, GObject)
+
+struct _TestKinds
+{
+  GObject  parent_instance;
+  GString *log;
+};
+
+G_DEFINE_FINAL_TYPE (TestKinds, test_kinds, G_TYPE_OBJECT)
+
+static gboolean
+kinds_none (TestKinds *self, GError **error)
+{
+  g_string_append (self->log, "none;");
+  return TRUE;
+}
+
+static gboolean
+kinds_p_i (TestKinds *self, const char *s, gint i, GError **error)
+{
+  g_string_append_printf (self->log, "p-i %s %d;", s, i);
+  return TRUE;
+}
+
+static gboolean
+kinds_i_p (TestKinds *self, GIOErrorEnum e, const char *s, GError **error)
+{
+  g_string_append_printf (self->log, "i-p %d %s;", e, s);
+  return TRUE;
+}
+
+static gboolean
+kinds_l_d (TestKinds *self, gint64 l, gdouble d, GError **error)
+{
+  g_string_append_printf (self->log, "l-d %" G_GINT64_FORMAT " %g;", l, d);
+  return TRUE;
+}
+
+static gboolean
+kinds_d_l (TestKinds *self, gdouble d, guint64 l, GError **error)
+{
+  g_string_append_printf (self->log, "d-l %g %" G_GUINT64_FORMAT ";", d, l);
+  return TRUE;
+}
+
+static gboolean
+kinds_b_f (TestKinds *self, gboolean b, GApplicationFlags f, GError **error)
+{
+  g_string_append_printf (self->log, "b-f %d %u;", b, (guint) f);
+  return TRUE;
+}
+
+static gboolean
+kinds_d (TestKinds *self, gdouble d, GError **error)
+{
+  g_string_append_printf (self->log, "d %g;", d);
+  return TRUE;
+}
+
+static void
+test_kinds_finalize (GObject *object)
+{
+  g_string_free (TEST_KINDS (object)->log, TRUE);
+  G_OBJECT_CLASS (test_kinds_parent_class)->finalize (object);
+}
+
+static void
+test_kinds_class_init (TestKindsClass *klass)
+{
+  GType type = G_TYPE_FROM_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = test_kinds_finalize;
+  mre_slot_install (type, "none", G_CALLBACK (kinds_none), MRE_SLOT_DEFAULT, 0);
+  mre_slot_install (type, "p-i", G_CALLBACK (kinds_p_i), MRE_SLOT_DEFAULT, 2,
+                    G_TYPE_STRING, G_TYPE_INT);
+  mre_slot_install (type, "i-p", G_CALLBACK (kinds_i_p), MRE_SLOT_DEFAULT, 2,
+                    G_TYPE_IO_ERROR_ENUM, G_TYPE_STRING);
+  mre_slot_install (type, "l-d", G_CALLBACK (kinds_l_d), MRE_SLOT_DEFAULT, 2,
+                    G_TYPE_INT64, G_TYPE_DOUBLE);
+  mre_slot_install (type, "d-l", G_CALLBACK (kinds_d_l), MRE_SLOT_DEFAULT, 2,
+                    G_TYPE_DOUBLE, G_TYPE_UINT64);
+  mre_slot_install (type, "b-f", G_CALLBACK (kinds_b_f), MRE_SLOT_DEFAULT, 2,
+                    G_TYPE_BOOLEAN, G_TYPE_APPLICATION_FLAGS);
+  mre_slot_install (type, "d", G_CALLBACK (kinds_d), MRE_SLOT_DEFAULT, 1, G_TYPE_DOUBLE);
+}
+
+static void
+test_kinds_init (TestKinds *self)
+{
+  self->log = g_string_new (NULL);
+}
+
+/* Every argument kind reaches the slot intact, in either position:
+ * negative and 64-bit values, enums, flags, doubles. */
+static void
+test_invoke_argument_kinds (void)
+{
+  g_autoptr(GError) error = NULL;
+  TestKinds *kinds = g_object_new (TEST_TYPE_KINDS, NULL);
+  MreEventLoop *loop = mre_object_get_event_loop (kinds);
+
+  g_assert_true (mre_invoke (kinds, "none", &error));
+  g_assert_true (mre_invoke (kinds, "p-i", &error, "str", -7));
+  g_assert_true (mre_invoke (kinds, "i-p", &error, G_IO_ERROR_TIMED_OUT, "late"));
+  g_assert_true (mre_invoke (kinds, "l-d", &error, G_MININT64, 2.5));
+  g_assert_true (mre_invoke (kinds, "d-l", &error, -0.125, G_MAXUINT64));
+  g_assert_true (mre_invoke (kinds, "b-f", &error, TRUE,
+                             G_APPLICATION_IS_SERVICE | G_APPLICATION_NON_UNIQUE));
+  g_assert_true (mre_invoke (kinds, "d", &error, 1e300));
+  g_assert_no_error (error);
+
+  mre_event_loop_stop (loop);
+  g_assert_true (mre_event_loop_run (loop, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpstr (kinds->log->str, ==,
+                   "none;"
+                   "p-i str -7;"
+                   "i-p 24 late;"
+                   "l-d -9223372036854775808 2.5;"
+                   "d-l -0.125 18446744073709551615;"
+                   "b-f 1 33;"
+                   "d 1e+300;");
+  g_assert_finalize_object (kinds);
+}
+
 static void
 test_invoke_named_slot (void)
 {
@@ -1478,6 +1608,7 @@ main (int   argc,
   g_test_add_func ("/signal/target/kept-alive-by-queued-call", test_target_kept_alive_by_queued_call);
   g_test_add_func ("/signal/invoke/named-slot", test_invoke_named_slot);
   g_test_add_func ("/signal/invoke/typed-args", test_invoke_typed_args);
+  g_test_add_func ("/signal/invoke/argument-kinds", test_invoke_argument_kinds);
   g_test_add_func ("/signal/slot/error-stops-loop", test_slot_error_stops_loop);
   g_test_add_func ("/signal/shared-loop/never-concurrent", test_shared_loop_never_concurrent);
   g_test_add_func ("/signal/bound-loop/runs-on-test-thread", test_bound_loop_runs_on_test_thread);
