@@ -310,7 +310,7 @@ mre_event_loop_drain (MreEventLoop *self)
         }
     }
 
-  if (!mre_queue_disarm (&self->queue))
+  if (mre_queue_linger (&self->queue) || !mre_queue_disarm (&self->queue))
     mre_event_loop_wake (self);
   else if (self->active)
     {

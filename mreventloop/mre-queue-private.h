@@ -42,6 +42,7 @@ typedef struct
 {
   GMutex   lock;
   GArray  *incoming;
+  int      n_incoming;  /* atomic copy of incoming->len, read without the lock */
   gboolean armed;
   GArray  *draining;
   guint    drain_pos;
@@ -54,5 +55,6 @@ gboolean      mre_queue_push      (MreQueue           *queue,
 MreQueueItem *mre_queue_peek      (MreQueue           *queue);
 void          mre_queue_pop       (MreQueue           *queue);
 gboolean      mre_queue_disarm    (MreQueue           *queue);
+gboolean      mre_queue_linger    (MreQueue           *queue);
 
 G_END_DECLS
