@@ -34,7 +34,9 @@
  *
  * Calls queued before the loop is started wait until it is started. One
  * wake-up of the context runs a whole batch of calls, so queuing costs no
- * #GSource per call.
+ * #GSource per call. When its queue runs dry, the loop watches it for a
+ * few microseconds before it lets the context sleep, so that calls queued
+ * back to back from another thread do not each pay a wake-up.
  *
  * The loop's signals are emitted on the loop's thread. [signal@Mre.EventLoop::active]
  * and [signal@Mre.EventLoop::idle] are edge-triggered: a burst of calls is
