@@ -14,6 +14,7 @@
 # include "mre-version-macros.h"
 # include "mre-enum-types.h"
 # include "mre-error.h"
+# include "mre-connect.h"
 # include "mre-emission.h"
 # include "mre-event-loop.h"
 # include "mre-signal.h"
