@@ -416,7 +416,9 @@ conn_new (GQuark           detail,
  * signal gives; the ones it takes must be of the signal's types.
  *
  * The connection is dropped when @target is finalized; a call already
- * queued keeps @target alive until it ran. Thread-safe.
+ * queued keeps @target alive until it ran, so calls left on a loop that is
+ * never started again (say, after it stopped on an exception) keep their
+ * targets, and a target that owns that loop keeps itself. Thread-safe.
  *
  * Returns: the handler id, usable with [func@Mre.disconnect_handler], or
  *   0 with %MRE_ERROR_NO_SUCH_SIGNAL, %MRE_ERROR_NO_SUCH_SLOT or
