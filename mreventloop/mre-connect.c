@@ -283,7 +283,7 @@ conn_deliver (Conn         *conn,
 {
   if (conn->slot != NULL)
     {
-      g_autoptr(GObject) target = g_weak_ref_get (&conn->watch->target);
+      GObject *target = g_weak_ref_get (&conn->watch->target);
 
       /* A finalized target is never called. A slot gets no instance. */
       if (target != NULL)

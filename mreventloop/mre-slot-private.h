@@ -22,7 +22,7 @@ gboolean           mre_slot_check_args      (const MreSlotInfo  *slot,
                                              const char         *source,
                                              GError            **error);
 void               mre_slot_queue           (const MreSlotInfo  *slot,
-                                             GObject            *target,
+                                             GObject            *target_owned,
                                              guint               n_args,
                                              const GValue       *args);
 MreEventLoop      *mre_object_dup_event_loop (gpointer           object);

@@ -469,23 +469,23 @@ slot_call_run_async (GTask    *task,
   g_value_unset (&params[0]);
 }
 
-/* Queues a call of @slot on @target's loop with a copy of the first
- * arguments of @args, as many as the slot takes. The call keeps @target
- * alive until it ran. Thread-safe. */
+/* Queues a call of @slot on the loop of @target_owned, whose reference it
+ * takes and keeps until the call ran, with a copy of the first arguments of
+ * @args, as many as the slot takes. Thread-safe. */
 void
 mre_slot_queue (const MreSlotInfo *slot,
-                GObject           *target,
+                GObject           *target_owned,
                 guint              n_args,
                 const GValue      *args)
 {
-  g_autoptr(MreEventLoop) loop = mre_object_dup_event_loop (target);
+  g_autoptr(MreEventLoop) loop = mre_object_dup_event_loop (target_owned);
   SlotCall *call;
 
   g_assert (n_args >= slot->n_params);
 
   call = g_malloc (sizeof (SlotCall) + slot->n_params * sizeof (GValue));
   call->slot = slot;
-  call->target = g_object_ref (target);
+  call->target = target_owned;
   for (guint i = 0; i < slot->n_params; i++)
     {
       call->args[i] = (GValue) G_VALUE_INIT;
@@ -554,7 +554,7 @@ mre_invokev (gpointer       target,
   if (!mre_slot_check_args (info, n_args, types, FALSE, "the call", error))
     return FALSE;
 
-  mre_slot_queue (info, target, n_args, args);
+  mre_slot_queue (info, g_object_ref (target), n_args, args);
 
   return TRUE;
 }
@@ -612,7 +612,7 @@ mre_invoke (gpointer     target,
     }
   va_end (args);
 
-  mre_slot_queue (info, target, info->n_params, values);
+  mre_slot_queue (info, g_object_ref (target), info->n_params, values);
   for (guint i = 0; i < info->n_params; i++)
     g_value_unset (&values[i]);
 
