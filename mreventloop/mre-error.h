@@ -38,6 +38,12 @@ G_BEGIN_DECLS
  * @MRE_ERROR_BUSY: the loop is already running elsewhere (for example
  *   [method@Mre.EventLoop.run] on a loop that runs on its own thread).
  * @MRE_ERROR_DISCONNECTED: the other end of a connection is gone.
+ * @MRE_ERROR_INVALID_FRAME: bytes on a connection cannot be read as a frame
+ *   (wrong protocol version, impossible length); the connection is closed.
+ * @MRE_ERROR_FRAME_TOO_LARGE: a frame exceeds the maximum frame size.
+ * @MRE_ERROR_PROTOCOL: a well-formed frame breaks the protocol (unknown
+ *   type or flags, invalid UTF-8, invalid JSON); it is refused and the
+ *   connection stays.
  *
  * Error codes of the %MRE_ERROR domain. The enumeration may be extended;
  * treat an unknown code like %MRE_ERROR_FAILED.
@@ -52,6 +58,9 @@ typedef enum
   MRE_ERROR_TYPE_MISMATCH,
   MRE_ERROR_BUSY,
   MRE_ERROR_DISCONNECTED,
+  MRE_ERROR_INVALID_FRAME,
+  MRE_ERROR_FRAME_TOO_LARGE,
+  MRE_ERROR_PROTOCOL,
 } MreError;
 
 MRE_AVAILABLE_IN_ALL

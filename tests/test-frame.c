@@ -1,0 +1,287 @@
+/* test-frame.c
+ *
+ * Copyright 2026 The mreventloop authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <string.h>
+
+#include <mreventloop.h>
+
+#include "mre-frame-private.h"
+
+static MreFrame
+frame_new (guint8      type,
+           guint8      flags,
+           const char *name,
+           const char *sender,
+           const char *body)
+{
+  MreFrame frame = { 0 };
+
+  frame.type = type;
+  frame.flags = flags;
+  frame.name = name;
+  frame.name_len = strlen (name);
+  frame.sender = sender;
+  frame.sender_len = strlen (sender);
+  frame.body = (const guint8 *) body;
+  frame.body_len = strlen (body);
+
+  return frame;
+}
+
+static void
+assert_frame_equal (const MreFrame *a,
+                    const MreFrame *b)
+{
+  g_assert_cmpuint (a->type, ==, b->type);
+  g_assert_cmpuint (a->flags, ==, b->flags);
+  g_assert_cmpuint (a->arg, ==, b->arg);
+  g_assert_cmpuint (a->seq, ==, b->seq);
+  g_assert_cmpint (a->time, ==, b->time);
+  g_assert_cmpmem (a->name, a->name_len, b->name, b->name_len);
+  g_assert_cmpmem (a->sender, a->sender_len, b->sender, b->sender_len);
+  g_assert_cmpmem (a->body, a->body_len, b->body, b->body_len);
+}
+
+/* The bytes on the wire, as docs/PROTOCOL.md describes them and as
+ * Python's struct.pack ('>BBBBIQQHHI', ...) writes them. */
+static void
+test_golden (void)
+{
+  static const guint8 header[MRE_FRAME_HEADER_SIZE] = {
+    0x01, 0x06, 0x01, 0x00,                          /* version, PUBLISH, PUSH, 0 */
+    0x00, 0x00, 0x00, 0x05,                          /* arg: backlog 5 */
+    0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,  /* seq */
+    0x00, 0x06, 0x0a, 0x24, 0x18, 0x1e, 0x40, 0x00,  /* time 1700000000000000 */
+    0x00, 0x08, 0x00, 0x03, 0x00, 0x00, 0x00, 0x0c,  /* name 8, sender 3, body 12 */
+  };
+  MreFrame frame = frame_new (MRE_FRAME_PUBLISH, MRE_FRAME_FLAG_PUSH,
+                              "produced", "p-1", "[\"product\"]\n");
+  g_autoptr(GBytes) bytes = NULL;
+  const guint8 *data;
+  gsize size;
+
+  frame.arg = 5;
+  frame.seq = G_GUINT64_CONSTANT (0x0102030405060708);
+  frame.time = G_GINT64_CONSTANT (1700000000000000);
+
+  bytes = mre_frame_to_bytes (&frame);
+  data = g_bytes_get_data (bytes, &size);
+  g_assert_cmpuint (size, ==, MRE_FRAME_HEADER_SIZE + 8 + 3 + 12);
+  g_assert_cmpmem (data, MRE_FRAME_HEADER_SIZE, header, sizeof header);
+  g_assert_cmpmem (data + MRE_FRAME_HEADER_SIZE, 23, "producedp-1[\"product\"]\n", 23);
+}
+
+/* Every type round-trips, extreme field values included. */
+static void
+test_round_trip (void)
+{
+  for (guint type = 1; type <= MRE_FRAME_LAST_TYPE; type++)
+    {
+      MreFrame frame = frame_new (type, type == MRE_FRAME_EVENT ? MRE_FRAME_FLAGS_ALL : 0,
+                                  "sensor.temperature", "peer-é", "{\"jsonrpc\":\"2.0\"}");
+      MreFrame parsed;
+      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(GError) error = NULL;
+      const guint8 *data;
+      gsize size, frame_size;
+
+      frame.arg = G_MAXUINT32;
+      frame.seq = G_MAXUINT64;
+      frame.time = G_MININT64;
+      bytes = mre_frame_to_bytes (&frame);
+      data = g_bytes_get_data (bytes, &size);
+
+      g_assert_cmpint (mre_frame_parse (data, size, MRE_FRAME_DEFAULT_MAX, &parsed, &frame_size, &error),
+                       ==, MRE_FRAME_PARSE_OK);
+      g_assert_no_error (error);
+      g_assert_cmpuint (frame_size, ==, size);
+      g_assert_cmpuint (mre_frame_size (&parsed), ==, size);
+      assert_frame_equal (&parsed, &frame);
+      g_assert_nonnull (mre_frame_type_name (type));
+    }
+}
+
+/* A frame with nothing but its header. */
+static void
+test_empty (void)
+{
+  MreFrame frame = frame_new (MRE_FRAME_ACK, 0, "", "", "");
+  g_autoptr(GBytes) bytes = mre_frame_to_bytes (&frame);
+  MreFrame parsed;
+  gsize size, frame_size;
+  const guint8 *data = g_bytes_get_data (bytes, &size);
+
+  g_assert_cmpuint (size, ==, MRE_FRAME_HEADER_SIZE);
+  g_assert_cmpint (mre_frame_parse (data, size, MRE_FRAME_HEADER_SIZE, &parsed, &frame_size, NULL),
+                   ==, MRE_FRAME_PARSE_OK);
+  assert_frame_equal (&parsed, &frame);
+}
+
+/* Two frames back to back, fed one byte more at a time: every prefix
+ * shorter than the first frame asks for more; then both parse, in turn. */
+static void
+test_incremental (void)
+{
+  MreFrame first = frame_new (MRE_FRAME_SUBSCRIBE, 0, "sensor.*", "", "");
+  MreFrame second = frame_new (MRE_FRAME_PUBLISH, 0, "sensor.t", "", "[21.5]");
+  g_autoptr(GBytes) a = mre_frame_to_bytes (&first);
+  g_autoptr(GBytes) b = mre_frame_to_bytes (&second);
+  g_autoptr(GByteArray) stream = g_byte_array_new ();
+  MreFrame parsed;
+  gsize frame_size, a_size = g_bytes_get_size (a);
+
+  g_byte_array_append (stream, g_bytes_get_data (a, NULL), a_size);
+  g_byte_array_append (stream, g_bytes_get_data (b, NULL), g_bytes_get_size (b));
+
+  for (gsize len = 0; len < a_size; len++)
+    g_assert_cmpint (mre_frame_parse (stream->data, len, MRE_FRAME_DEFAULT_MAX, &parsed, &frame_size, NULL),
+                     ==, MRE_FRAME_PARSE_NEED_MORE);
+
+  g_assert_cmpint (mre_frame_parse (stream->data, stream->len, MRE_FRAME_DEFAULT_MAX, &parsed, &frame_size, NULL),
+                   ==, MRE_FRAME_PARSE_OK);
+  g_assert_cmpuint (frame_size, ==, a_size);
+  assert_frame_equal (&parsed, &first);
+
+  g_assert_cmpint (mre_frame_parse (stream->data + a_size, stream->len - a_size, MRE_FRAME_DEFAULT_MAX,
+                                    &parsed, &frame_size, NULL),
+                   ==, MRE_FRAME_PARSE_OK);
+  assert_frame_equal (&parsed, &second);
+}
+
+static guint8 *
+header_of (const MreFrame *frame)
+{
+  guint8 *header = g_malloc (MRE_FRAME_HEADER_SIZE);
+
+  mre_frame_write_header (frame, header);
+  return header;
+}
+
+/* Bytes that cannot be framed close the connection. */
+static void
+test_fatal (void)
+{
+  MreFrame frame = frame_new (MRE_FRAME_PUBLISH, 0, "x", "", "[]");
+  g_autofree guint8 *header = header_of (&frame);
+  MreFrame parsed;
+  gsize frame_size;
+  g_autoptr(GError) error = NULL;
+
+  /* Another protocol version, or plain text. */
+  header[0] = 2;
+  g_assert_cmpint (mre_frame_parse (header, MRE_FRAME_HEADER_SIZE, MRE_FRAME_DEFAULT_MAX,
+                                    &parsed, &frame_size, &error), ==, MRE_FRAME_PARSE_FATAL);
+  g_assert_error (error, MRE_ERROR, MRE_ERROR_INVALID_FRAME);
+  g_clear_error (&error);
+  g_assert_cmpint (mre_frame_parse ((const guint8 *) "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", 36,
+                                    MRE_FRAME_DEFAULT_MAX, &parsed, &frame_size, &error),
+                   ==, MRE_FRAME_PARSE_FATAL);
+  g_assert_error (error, MRE_ERROR, MRE_ERROR_INVALID_FRAME);
+  g_clear_error (&error);
+
+  /* A reserved byte that is not 0. */
+  header[0] = MRE_FRAME_VERSION;
+  header[3] = 7;
+  g_assert_cmpint (mre_frame_parse (header, MRE_FRAME_HEADER_SIZE, MRE_FRAME_DEFAULT_MAX,
+                                    &parsed, &frame_size, &error), ==, MRE_FRAME_PARSE_FATAL);
+  g_assert_error (error, MRE_ERROR, MRE_ERROR_INVALID_FRAME);
+  g_clear_error (&error);
+
+  /* A length no frame can have. */
+  header[3] = 0;
+  header[28] = 0xff;
+  g_assert_cmpint (mre_frame_parse (header, MRE_FRAME_HEADER_SIZE, MRE_FRAME_DEFAULT_MAX,
+                                    &parsed, &frame_size, &error), ==, MRE_FRAME_PARSE_FATAL);
+  g_assert_error (error, MRE_ERROR, MRE_ERROR_INVALID_FRAME);
+}
+
+/* A frame over the limit is refused from its header alone, with its size
+ * (to skip it) and its request id (to answer it). */
+static void
+test_reject_too_large (void)
+{
+  MreFrame frame = frame_new (MRE_FRAME_PUBLISH, 0, "big", "", "");
+  g_autofree guint8 *header = NULL;
+  MreFrame parsed;
+  gsize frame_size;
+  g_autoptr(GError) error = NULL;
+
+  frame.body_len = 20000000;
+  frame.arg = 42;
+  header = header_of (&frame);
+
+  g_assert_cmpint (mre_frame_parse (header, MRE_FRAME_HEADER_SIZE, MRE_FRAME_DEFAULT_MAX,
+                                    &parsed, &frame_size, &error), ==, MRE_FRAME_PARSE_REJECT);
+  g_assert_error (error, MRE_ERROR, MRE_ERROR_FRAME_TOO_LARGE);
+  g_assert_nonnull (strstr (error->message, "20000035 bytes exceeds max-frame-size (16777216)"));
+  g_assert_cmpuint (frame_size, ==, MRE_FRAME_HEADER_SIZE + 3 + 20000000);
+  g_assert_cmpuint (parsed.arg, ==, 42);
+  g_assert_cmpuint (parsed.type, ==, MRE_FRAME_PUBLISH);
+}
+
+/* Well-framed frames that break the protocol are refused; the stream can
+ * go on after them. */
+static void
+test_reject_protocol (void)
+{
+  MreFrame frame = frame_new (MRE_FRAME_PUBLISH, 0, "x", "", "[]");
+  g_autoptr(GBytes) bytes = NULL;
+  g_autofree guint8 *data = NULL;
+  MreFrame parsed;
+  gsize size, frame_size;
+  g_autoptr(GError) error = NULL;
+  guint8 bad_types[] = { 0, MRE_FRAME_LAST_TYPE + 1, 255 };
+
+  bytes = mre_frame_to_bytes (&frame);
+  size = g_bytes_get_size (bytes);
+  data = g_memdup2 (g_bytes_get_data (bytes, NULL), size);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad_types); i++)
+    {
+      data[1] = bad_types[i];
+      g_assert_cmpint (mre_frame_parse (data, size, MRE_FRAME_DEFAULT_MAX, &parsed, &frame_size, &error),
+                       ==, MRE_FRAME_PARSE_REJECT);
+      g_assert_error (error, MRE_ERROR, MRE_ERROR_PROTOCOL);
+      g_assert_cmpuint (frame_size, ==, size);
+      g_clear_error (&error);
+    }
+
+  data[1] = MRE_FRAME_PUBLISH;
+  data[2] = 0x80;
+  g_assert_cmpint (mre_frame_parse (data, size, MRE_FRAME_DEFAULT_MAX, &parsed, &frame_size, &error),
+                   ==, MRE_FRAME_PARSE_REJECT);
+  g_assert_error (error, MRE_ERROR, MRE_ERROR_PROTOCOL);
+  g_clear_error (&error);
+
+  /* A name that is not UTF-8 is only known once the frame is whole. */
+  data[2] = 0;
+  data[MRE_FRAME_HEADER_SIZE] = 0xff;
+  g_assert_cmpint (mre_frame_parse (data, size - 1, MRE_FRAME_DEFAULT_MAX, &parsed, &frame_size, &error),
+                   ==, MRE_FRAME_PARSE_NEED_MORE);
+  g_assert_no_error (error);
+  g_assert_cmpint (mre_frame_parse (data, size, MRE_FRAME_DEFAULT_MAX, &parsed, &frame_size, &error),
+                   ==, MRE_FRAME_PARSE_REJECT);
+  g_assert_error (error, MRE_ERROR, MRE_ERROR_PROTOCOL);
+  g_assert_cmpuint (frame_size, ==, size);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  g_test_add_func ("/frame/golden", test_golden);
+  g_test_add_func ("/frame/round-trip", test_round_trip);
+  g_test_add_func ("/frame/empty", test_empty);
+  g_test_add_func ("/frame/incremental", test_incremental);
+  g_test_add_func ("/frame/fatal", test_fatal);
+  g_test_add_func ("/frame/reject/too-large", test_reject_too_large);
+  g_test_add_func ("/frame/reject/protocol", test_reject_protocol);
+
+  return g_test_run ();
+}
