@@ -788,8 +788,8 @@ mre_event_loop_thread (gpointer data)
   return NULL;
 }
 
-/* Marks the loop running. Returns the thread of an earlier run that has
- * still to be joined, if any. */
+/* Marks the loop running, after joining the thread of an earlier run, and
+ * spawns a thread for this one if @spawn_thread. */
 static gboolean
 mre_event_loop_begin (MreEventLoop  *self,
                       gboolean       spawn_thread,

@@ -17,4 +17,11 @@ gboolean mre_signal_parse (gpointer       instance,
                            GQuark        *detail,
                            GError       **error);
 
+gboolean mre_values_collect (GValue        *values,
+                             const GType   *types,
+                             guint          n_values,
+                             va_list       *args,
+                             const char    *what,
+                             GError       **error);
+
 G_END_DECLS

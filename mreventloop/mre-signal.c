@@ -79,6 +79,38 @@ mre_signal_new (GType       itype,
   return mre_signal_newv (itype, name, n_params, param_types);
 }
 
+/* Collects @n_values arguments of @types from @args into @values (zeroed,
+ * caller-allocated), as g_signal_emit() does: strings and boxed values are
+ * borrowed, not copied. On failure, unsets what it collected and reports
+ * MRE_ERROR_TYPE_MISMATCH, naming @what ("signal “produced”"). */
+gboolean
+mre_values_collect (GValue        *values,
+                    const GType   *types,
+                    guint          n_values,
+                    va_list       *args,
+                    const char    *what,
+                    GError       **error)
+{
+  for (guint i = 0; i < n_values; i++)
+    {
+      g_autofree char *collect_error = NULL;
+
+      G_VALUE_COLLECT_INIT (&values[i], types[i] & ~G_SIGNAL_TYPE_STATIC_SCOPE, *args,
+                            G_VALUE_NOCOPY_CONTENTS, &collect_error);
+      if (collect_error != NULL)
+        {
+          g_set_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH,
+                       "Argument %u of %s: %s", i + 1, what, collect_error);
+          /* As g_signal_emit_valist(): the failed value is left alone. */
+          while (i--)
+            g_value_unset (&values[i]);
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
 gboolean
 mre_signal_parse (gpointer      instance,
               const char   *detailed_signal,
@@ -217,6 +249,8 @@ mre_emit_after (MreEventLoop  *loop,
   GSignalQuery query;
   GQuark detail;
   gboolean ret;
+  g_autofree char *what = NULL;
+  gboolean collected;
   va_list va;
 
   g_return_val_if_fail (G_IS_OBJECT (instance), FALSE);
@@ -225,26 +259,13 @@ mre_emit_after (MreEventLoop  *loop,
   if (!mre_signal_parse (instance, detailed_signal, &query, &detail, error))
     return FALSE;
 
+  what = g_strdup_printf ("signal “%s”", query.signal_name);
   args = g_new0 (GValue, query.n_params + 1);
   va_start (va, error);
-  for (guint i = 0; i < query.n_params; i++)
-    {
-      g_autofree char *collect_error = NULL;
-
-      G_VALUE_COLLECT_INIT (&args[i], query.param_types[i] & ~G_SIGNAL_TYPE_STATIC_SCOPE,
-                            va, G_VALUE_NOCOPY_CONTENTS, &collect_error);
-      if (collect_error != NULL)
-        {
-          g_set_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH,
-                       "Argument %u of signal “%s”: %s", i + 1, query.signal_name,
-                       collect_error);
-          va_end (va);
-          for (guint j = 0; j <= i; j++)
-            g_value_unset (&args[j]);
-          return FALSE;
-        }
-    }
+  collected = mre_values_collect (args, query.param_types, query.n_params, &va, what, error);
   va_end (va);
+  if (!collected)
+    return FALSE;
 
   ret = mre_emit_afterv (loop, delay_ms, instance, detailed_signal, args, query.n_params, error);
   for (guint i = 0; i < query.n_params; i++)

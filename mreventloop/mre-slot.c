@@ -7,9 +7,8 @@
 
 #include "config.h"
 
-#include <gobject/gvaluecollector.h>
-
 #include "mre-error.h"
+#include "mre-signal-private.h"
 #include "mre-slot-private.h"
 
 /* Calls a synchronous C slot directly with the values of its arguments,
@@ -582,6 +581,8 @@ mre_invoke (gpointer     target,
 {
   const MreSlotInfo *info;
   g_autofree GValue *values = NULL;
+  g_autofree char *what = NULL;
+  gboolean collected;
   va_list args;
 
   g_return_val_if_fail (G_IS_OBJECT (target), FALSE);
@@ -591,26 +592,13 @@ mre_invoke (gpointer     target,
   if (!(info = lookup_or_error (target, slot, error)))
     return FALSE;
 
+  what = g_strdup_printf ("slot “%s”", slot);
   values = g_new0 (GValue, info->n_params + 1);
-
   va_start (args, error);
-  for (guint i = 0; i < info->n_params; i++)
-    {
-      g_autofree char *collect_error = NULL;
-
-      G_VALUE_COLLECT_INIT (&values[i], info->param_types[i], args,
-                            G_VALUE_NOCOPY_CONTENTS, &collect_error);
-      if (collect_error != NULL)
-        {
-          g_set_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH,
-                       "Argument %u of slot “%s”: %s", i + 1, slot, collect_error);
-          va_end (args);
-          for (guint j = 0; j <= i; j++)
-            g_value_unset (&values[j]);
-          return FALSE;
-        }
-    }
+  collected = mre_values_collect (values, info->param_types, info->n_params, &args, what, error);
   va_end (args);
+  if (!collected)
+    return FALSE;
 
   mre_slot_queue (info, g_object_ref (target), info->n_params, values);
   for (guint i = 0; i < info->n_params; i++)
