@@ -20,6 +20,7 @@ G_BEGIN_DECLS
 typedef enum
 {
   BENCH_IMPL_MRE,
+  BENCH_IMPL_MRE_NO_DECODE,
   BENCH_IMPL_ZMQ_DEFAULT_HWM,
   BENCH_IMPL_ZMQ_UNLIMITED_HWM,
   BENCH_IMPL_DBUS,
@@ -27,6 +28,12 @@ typedef enum
 } BenchImpl;
 
 extern const char * const bench_impl_names[BENCH_N_IMPLS + 1];
+
+static inline gboolean
+bench_impl_is_mre (BenchImpl impl)
+{
+  return impl == BENCH_IMPL_MRE || impl == BENCH_IMPL_MRE_NO_DECODE;
+}
 
 /* What the processes of one run say to each other, through the transport
  * under test. Only DATA, PING and PONG are measured. */
@@ -143,9 +150,12 @@ bench_peer_free (BenchPeer *self)
 
 /* The transports. @endpoint is what the broker process of the run made:
  * a directory (ZeroMQ), a D-Bus address, a socket path (mreventloop). */
+/* @bursts: this peer publishes a burst (the publisher), the others mostly
+ * receive; only mreventloop makes a difference (see bench/broker-mre.c) */
 BenchPeer *bench_peer_open (BenchImpl    impl,
                             const char  *endpoint,
                             const char  *id,
+                            gboolean     bursts,
                             GError     **error);
 
 #ifdef HAVE_ZMQ
@@ -170,6 +180,8 @@ extern const char bench_dbus_limits[];
 #ifdef HAVE_MRE_BROKER
 BenchPeer *bench_mre_peer_new   (const char  *path,
                                  const char  *id,
+                                 gboolean     own_thread,
+                                 gboolean     decode_data,
                                  GError     **error);
 /* The broker process: prints "ready" on stdout, then routes until killed. */
 int        bench_mre_broker_run (const char  *path);

@@ -14,6 +14,7 @@
 
 const char * const bench_impl_names[BENCH_N_IMPLS + 1] = {
   "mreventloop",
+  "mreventloop-no-decode",
   "zmq-default-hwm",
   "zmq-unlimited-hwm",
   "dbus",
@@ -102,6 +103,7 @@ BenchPeer *
 bench_peer_open (BenchImpl    impl,
                  const char  *endpoint,
                  const char  *id,
+                 gboolean     bursts,
                  GError     **error)
 {
   switch (impl)
@@ -116,7 +118,9 @@ bench_peer_open (BenchImpl    impl,
       return bench_dbus_peer_new (endpoint, error);
 #ifdef HAVE_MRE_BROKER
     case BENCH_IMPL_MRE:
-      return bench_mre_peer_new (endpoint, id, error);
+      return bench_mre_peer_new (endpoint, id, bursts, TRUE, error);
+    case BENCH_IMPL_MRE_NO_DECODE:
+      return bench_mre_peer_new (endpoint, id, bursts, FALSE, error);
 #endif
     default:
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,

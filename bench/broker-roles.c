@@ -51,7 +51,8 @@ open_peer (const BenchRoleOptions *options,
   g_autofree char *id = g_strdup_printf ("bench-%s-%u", role, options->index);
   BenchPeer *peer;
 
-  peer = bench_peer_open (options->impl, options->endpoint, id, &error);
+  peer = bench_peer_open (options->impl, options->endpoint, id,
+                          strcmp (role, "pub") == 0, &error);
   if (peer == NULL)
     g_printerr ("broker %s %s: cannot connect to %s: %s\n",
                 bench_impl_names[options->impl], role, options->endpoint, error->message);
@@ -261,7 +262,10 @@ sub_deliver (BenchTopic  topic,
           return;
         }
       if (G_UNLIKELY (s->received == 0))
-        s->first_ns = now;
+        {
+          s->first_ns = now;
+          s->next_seq = seq;   /* what went before it is counted lost */
+        }
       s->last_ns = now;
       s->received++;
       if (G_UNLIKELY (seq != s->next_seq))
