@@ -14,10 +14,9 @@
  * handler on the peer's "event::bench.NAME" signal, which decodes the
  * argument with mre_event_get_args() as a subscriber would (or, for
  * mreventloop-no-decode, only counts the burst's events by their header's
- * sequence number). When a publish is
- * refused with MRE_ERROR_BUSY (the peer's write queue is full) the publisher
- * flushes and publishes the same event again: nothing is skipped, and the
- * retries are counted.
+ * sequence number). When a publish is refused with MRE_ERROR_BUSY (the
+ * peer's write queue is full) the publisher flushes and publishes the same
+ * event again: nothing is skipped, and the retries are counted.
  *
  * Where the peer runs: a receiving process (subscriber, ping, pong) binds
  * its peer to an MreEventLoop on the main context, which bench_peer_pump()
