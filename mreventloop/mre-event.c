@@ -374,6 +374,9 @@ mre_event_get_args (MreEvent     *self,
   g_return_val_if_fail (types != NULL || n_types == 0, FALSE);
   g_return_val_if_fail (values != NULL || n_types == 0, FALSE);
 
+  if (mre_json_fast_decode_params (self->body, self->body_len, types, n_types, values))
+    return TRUE;
+
   params = mre_event_get_params (self, error);
   if (params == NULL)
     return FALSE;

@@ -427,6 +427,16 @@ scan_value (Scanner *s)
     }
 }
 
+/* The end of the JSON value at @p, or NULL if there is none. */
+const guint8 *
+mre_json_skip_value (const guint8 *p,
+                     const guint8 *end)
+{
+  Scanner s = { p, end, NULL };
+
+  return scan_value (&s) ? s.p : NULL;
+}
+
 /*
  * mre_json_check:
  *

@@ -10,6 +10,7 @@
 
 #include <mreventloop.h>
 
+#include "mre-json-private.h"
 #include "mre-value-codec-private.h"
 #include "test-values.h"
 
@@ -1111,6 +1112,68 @@ test_decode_array_mismatch (void)
     }
 }
 
+/* The receiving shortcut (mre-json-fast.c) --------------------------------- */
+
+/* For each body and types, the shortcut either gives up or gives exactly
+ * what the codec gives from json-glib's parse of the same body. */
+static void
+test_fast_path_agrees (void)
+{
+  static const struct {
+    const char *body;
+    GType types[3];
+    guint n_types;
+    gboolean fast;  /* whether the shortcut takes it */
+  } cases[] = {
+    { "{\"jsonrpc\":\"2.0\",\"method\":\"m\",\"params\":[\"a\\\"b\\u00e9\\ud83d\\ude00\\n\",3,true]}",
+      { G_TYPE_STRING, G_TYPE_INT, G_TYPE_BOOLEAN }, 3, TRUE },
+    { " { \"params\" : [ -2147483648 , 4294967295 , 0.1 ] , \"method\":\"m\" } ",
+      { G_TYPE_INT, G_TYPE_UINT, G_TYPE_DOUBLE }, 3, TRUE },
+    { "{\"params\":[null,-9223372036854775808,1e-10]}",
+      { G_TYPE_STRING, G_TYPE_INT64, G_TYPE_DOUBLE }, 3, TRUE },
+    { "{\"params\":[]}", { 0 }, 0, TRUE },
+    /* Left to the codec: */
+    { "{\"params\":[2147483648]}", { G_TYPE_INT }, 1, FALSE },          /* out of range */
+    { "{\"params\":[9007199254740993]}", { G_TYPE_DOUBLE }, 1, FALSE }, /* not exact */
+    { "{\"params\":[1.5]}", { G_TYPE_INT }, 1, FALSE },
+    { "{\"params\":[\"1e-10\"]}", { G_TYPE_DOUBLE }, 1, FALSE },
+    { "{\"params\":[1,2]}", { G_TYPE_INT }, 1, FALSE },                  /* count */
+    { "{\"params\":[1]}", { G_TYPE_INT, G_TYPE_INT }, 2, FALSE },
+    { "{\"params\":{\"a\":1}}", { G_TYPE_INT }, 1, FALSE },            /* named */
+    { "{\"params\":[1],\"params\":[2]}", { G_TYPE_INT }, 1, FALSE },   /* twice */
+    { "{\"params\":[\"\\ud800\"]}", { G_TYPE_STRING }, 1, FALSE },   /* lone surrogate */
+    { "{\"params\":[\"\\u0000\"]}", { G_TYPE_STRING }, 1, FALSE },
+    { "{\"params\":[1]}", { G_TYPE_UINT64 }, 1, FALSE },                 /* other types */
+    { "{\"method\":\"m\"}", { 0 }, 0, FALSE },
+  };
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      GValue fast[3] = { G_VALUE_INIT, G_VALUE_INIT, G_VALUE_INIT };
+      GValue slow[3] = { G_VALUE_INIT, G_VALUE_INIT, G_VALUE_INIT };
+      const char *body = cases[c].body;
+      gboolean took = mre_json_fast_decode_params ((const guint8 *) body, strlen (body),
+                                                   cases[c].types, cases[c].n_types, fast);
+      g_autoptr(JsonNode) root = NULL;
+      JsonNode *params;
+
+      g_test_message ("case %u: %s", c, body);
+      g_assert_cmpint (took, ==, cases[c].fast);
+      if (!took)
+        continue;
+
+      root = parse (body);
+      params = json_object_get_member (json_node_get_object (root), "params");
+      g_assert_true (mre_value_codec_decode_array (params, cases[c].types, cases[c].n_types, slow, NULL));
+      for (guint i = 0; i < cases[c].n_types; i++)
+        {
+          assert_values_equal (&slow[i], &fast[i]);
+          g_value_unset (&slow[i]);
+          g_value_unset (&fast[i]);
+        }
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1156,6 +1219,7 @@ main (int   argc,
   g_test_add_func ("/value-codec/decode/object-read-only", test_decode_object_read_only);
   g_test_add_func ("/value-codec/decode/array-count", test_decode_array_count);
   g_test_add_func ("/value-codec/decode/array-mismatch", test_decode_array_mismatch);
+  g_test_add_func ("/value-codec/fast-path-agrees", test_fast_path_agrees);
 
   return g_test_run ();
 }
