@@ -165,6 +165,7 @@ main (int   argc,
 
   if (argc < 2)
     {
+      g_printerr ("mreventloop: missing command\n\n");
       print_usage (stderr);
       return TOOL_EXIT_USAGE;
     }
