@@ -10,8 +10,10 @@
 #include "mre-connect.h"
 #include "mre-emission-private.h"
 #include "mre-error.h"
+#include "mre-event-private.h"
 #include "mre-signal-private.h"
 #include "mre-slot-private.h"
+#include "mre-value-codec-private.h"
 
 /*
  * A queued connection is a GClosure of our own (Conn) connected to the
@@ -51,6 +53,7 @@ typedef struct
   /* A connection to a named slot... */
   const MreSlotInfo  *slot;
   TargetWatch        *watch;
+  gboolean            decode;  /* MrePeer::event: the slot gets the event's arguments */
 
   /* ...or to a closure queued on a loop. */
   MreEventLoop       *loop;
@@ -273,6 +276,31 @@ closure_call_run (gpointer   data,
   return TRUE;
 }
 
+/* An event from another process, for a slot that takes its arguments:
+ * decoded to the slot's types here, on the peer's loop. An event that does
+ * not fit is logged and not delivered. */
+static void
+queue_decoded (const MreSlotInfo *slot,
+               GObject           *target,
+               MreEvent          *event)
+{
+  g_autoptr(GError) error = NULL;
+  GValue values[MRE_EVENT_MAX_DECODED] = { G_VALUE_INIT };
+  guint n_types;
+  const GType *types = mre_slot_get_param_types (slot, &n_types);
+
+  if (!mre_event_get_args (event, types, n_types, values, &error))
+    {
+      g_message ("Event “%s” from “%s” not delivered to %s: %s", mre_event_get_name (event),
+                 mre_event_get_sender (event), G_OBJECT_TYPE_NAME (target), error->message);
+      g_object_unref (target);
+      return;
+    }
+  mre_slot_queue (slot, target, n_types, values);
+  for (guint i = 0; i < n_types; i++)
+    g_value_unset (&values[i]);
+}
+
 /* Queues one emission, given by its values (the instance first) and, if
  * there is one already, as an MreEmission to share. */
 static void
@@ -286,7 +314,9 @@ conn_deliver (Conn         *conn,
       GObject *target = g_weak_ref_get (&conn->watch->target);
 
       /* A finalized target is never called. A slot gets no instance. */
-      if (target != NULL)
+      if (target != NULL && conn->decode)
+        queue_decoded (conn->slot, target, g_value_get_boxed (&values[1]));
+      else if (target != NULL)
         mre_slot_queue (conn->slot, target, n_values - 1, values + 1);
     }
   else
@@ -399,6 +429,49 @@ conn_new (GQuark           detail,
   return conn;
 }
 
+/* A signal whose one argument is an MreEvent (MrePeer::event), to a slot
+ * that does not take the event itself: the slot gets the event's arguments. */
+static gboolean
+wants_decoding (const MreSlotInfo  *slot,
+                const GSignalQuery *query)
+{
+  guint n_params;
+  const GType *types = mre_slot_get_param_types (slot, &n_params);
+
+  return query->n_params == 1 &&
+         (query->param_types[0] & ~G_SIGNAL_TYPE_STATIC_SCOPE) == MRE_TYPE_EVENT &&
+         (n_params == 0 || types[0] != MRE_TYPE_EVENT);
+}
+
+static gboolean
+check_decodable (const MreSlotInfo  *slot,
+                 const char         *source,
+                 GError            **error)
+{
+  guint n_params;
+  const GType *types = mre_slot_get_param_types (slot, &n_params);
+
+  if (n_params > MRE_EVENT_MAX_DECODED)
+    {
+      g_set_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH,
+                   "A slot connected to %s takes at most %u arguments", source, MRE_EVENT_MAX_DECODED);
+      return FALSE;
+    }
+  for (guint i = 0; i < n_params; i++)
+    {
+      g_autoptr(GError) type_error = NULL;
+
+      if (!mre_value_codec_supports (types[i], &type_error))
+        {
+          g_set_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH,
+                       "Argument %u of the slot cannot come from %s: %s", i + 1, source,
+                       type_error->message);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 /**
  * mre_connect:
  * @emitter: (type GObject): the object that emits @detailed_signal
@@ -414,6 +487,12 @@ conn_new (GQuark           detail,
  * each emission, see [func@Mre.object_get_event_loop]); the slot never
  * runs in the emitter's stack. The slot may take fewer parameters than the
  * signal gives; the ones it takes must be of the signal's types.
+ *
+ * Connected to [signal@Mre.Peer::event] (`"event::produced"`), a slot that
+ * does not take an #MreEvent gets the event's arguments instead, decoded
+ * to its own parameter types, which must be types that cross processes
+ * (checked now); an event whose arguments do not fit is logged and not
+ * delivered.
  *
  * The connection is dropped when @target is finalized; a call already
  * queued keeps @target alive until it ran, so calls left on a loop that is
@@ -440,6 +519,7 @@ mre_connect (gpointer          emitter,
   GQuark detail;
   Conn *conn;
   TargetWatch *watch;
+  gboolean decode;
 
   g_return_val_if_fail (G_IS_OBJECT (emitter), 0);
   g_return_val_if_fail (detailed_signal != NULL, 0);
@@ -460,7 +540,13 @@ mre_connect (gpointer          emitter,
 
   source = g_strdup_printf ("signal “%s” of %s", query.signal_name,
                             G_OBJECT_TYPE_NAME (emitter));
-  if (!mre_slot_check_args (info, query.n_params, query.param_types, TRUE, source, error))
+  decode = wants_decoding (info, &query);
+  if (decode)
+    {
+      if (!check_decodable (info, source, error))
+        return 0;
+    }
+  else if (!mre_slot_check_args (info, query.n_params, query.param_types, TRUE, source, error))
     return 0;
 
   watch = g_new0 (TargetWatch, 1);
@@ -471,6 +557,7 @@ mre_connect (gpointer          emitter,
 
   conn = conn_new (detail, query.signal_id, flags);
   conn->slot = info;
+  conn->decode = decode;
   conn->watch = watch;
   watch->closure = &conn->closure;
   g_object_weak_ref (target, target_gone, target_watch_ref (watch));

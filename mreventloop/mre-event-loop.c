@@ -8,7 +8,7 @@
 #include "config.h"
 
 #include "mre-error.h"
-#include "mre-event-loop.h"
+#include "mre-event-loop-private.h"
 #include "mre-queue-private.h"
 
 /**
@@ -846,6 +846,12 @@ mre_event_loop_begin (MreEventLoop  *self,
   mre_event_loop_wake (self);
 
   return TRUE;
+}
+
+gboolean
+mre_event_loop_has_own_thread (MreEventLoop *self)
+{
+  return self->own_context;
 }
 
 /**

@@ -21,6 +21,8 @@ gboolean           mre_slot_check_args      (const MreSlotInfo  *slot,
                                              gboolean            allow_extra,
                                              const char         *source,
                                              GError            **error);
+const GType       *mre_slot_get_param_types (const MreSlotInfo  *slot,
+                                             guint              *n_params);
 void               mre_slot_queue           (const MreSlotInfo  *slot,
                                              GObject            *target_owned,
                                              guint               n_args,

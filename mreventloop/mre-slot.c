@@ -383,6 +383,14 @@ mre_slot_check_args (const MreSlotInfo  *slot,
   return TRUE;
 }
 
+const GType *
+mre_slot_get_param_types (const MreSlotInfo *slot,
+                          guint             *n_params)
+{
+  *n_params = slot->n_params;
+  return slot->param_types;
+}
+
 /* One queued call of a slot: one allocation, with a copy of the
  * arguments the slot takes. */
 typedef struct

@@ -1,0 +1,419 @@
+/* mre-broker-router.c
+ *
+ * Copyright 2026 The mreventloop authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "mre-broker-private.h"
+
+/*
+ * The broker's routing table. Subscriptions to exact names sit in a hash
+ * table by name; prefix subscriptions (`sensor.*`, `*`) in one array that
+ * every event is matched against. An event goes to each client once, even
+ * when several of its subscriptions match (the client's stamp).
+ *
+ * Retained events are kept per name as whole EVENT frames (RETAINED set),
+ * ready to be written, with an order number so that a prefix subscription
+ * replays the events of several names in the order they were pushed.
+ */
+
+typedef struct
+{
+  MreBrokerClient *client;
+  char            *pattern;
+  char            *sender;      /* NULL: any */
+  gsize            prefix_len;  /* for a prefix subscription */
+  gboolean         is_prefix;
+} Sub;
+
+typedef struct
+{
+  guint64  order;
+  GBytes  *frame;
+  char    *sender;
+} Retained;
+
+typedef struct
+{
+  GQueue events;   /* Retained, oldest first */
+  guint  backlog;  /* of the last push; 0: unbounded */
+} Backlog;
+
+struct _MreRouter
+{
+  MreBroker  *broker;
+  GHashTable *exact;      /* name -> GPtrArray of Sub */
+  GPtrArray  *prefixed;   /* Sub */
+  GHashTable *retained;   /* name -> Backlog */
+  guint64     stamp;
+  guint64     order;
+  guint       n_subs;
+  GByteArray *scratch;
+  GString    *name;
+  GPtrArray  *targets;
+};
+
+static void
+sub_free (Sub *sub)
+{
+  g_free (sub->pattern);
+  g_free (sub->sender);
+  g_free (sub);
+}
+
+static void
+retained_free (Retained *retained)
+{
+  g_bytes_unref (retained->frame);
+  g_free (retained->sender);
+  g_free (retained);
+}
+
+static void
+backlog_free (Backlog *backlog)
+{
+  g_queue_clear_full (&backlog->events, (GDestroyNotify) retained_free);
+  g_free (backlog);
+}
+
+MreRouter *
+mre_router_new (MreBroker *broker)
+{
+  MreRouter *router = g_new0 (MreRouter, 1);
+
+  router->broker = broker;
+  router->exact = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify) g_ptr_array_unref);
+  router->prefixed = g_ptr_array_new ();
+  router->retained = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            (GDestroyNotify) backlog_free);
+  router->scratch = g_byte_array_new ();
+  router->name = g_string_new (NULL);
+  router->targets = g_ptr_array_new ();
+
+  return router;
+}
+
+void
+mre_router_free (MreRouter *router)
+{
+  g_hash_table_unref (router->exact);
+  g_ptr_array_unref (router->prefixed);
+  g_hash_table_unref (router->retained);
+  g_byte_array_unref (router->scratch);
+  g_string_free (router->name, TRUE);
+  g_ptr_array_unref (router->targets);
+  g_free (router);
+}
+
+static gboolean
+sub_matches (const Sub  *sub,
+             const char *name,
+             const char *sender)
+{
+  if (sub->is_prefix ? strncmp (name, sub->pattern, sub->prefix_len) != 0
+                     : strcmp (name, sub->pattern) != 0)
+    return FALSE;
+
+  return sub->sender == NULL || strcmp (sender, sub->sender) == 0;
+}
+
+static Sub *
+client_find_sub (MreBrokerClient *client,
+                 const char      *pattern,
+                 const char      *sender)
+{
+  for (guint i = 0; client->subs != NULL && i < client->subs->len; i++)
+    {
+      Sub *sub = g_ptr_array_index (client->subs, i);
+
+      if (strcmp (sub->pattern, pattern) == 0 && g_strcmp0 (sub->sender, sender) == 0)
+        return sub;
+    }
+  return NULL;
+}
+
+static gboolean
+client_has_other_match (MreBrokerClient *client,
+                        const Sub       *except,
+                        const char      *name,
+                        const char      *sender)
+{
+  for (guint i = 0; i < client->subs->len; i++)
+    {
+      Sub *sub = g_ptr_array_index (client->subs, i);
+
+      if (sub != except && sub_matches (sub, name, sender))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static int
+retained_compare (gconstpointer a,
+                  gconstpointer b)
+{
+  const Retained *ra = *(Retained * const *) a;
+  const Retained *rb = *(Retained * const *) b;
+
+  return ra->order < rb->order ? -1 : ra->order > rb->order;
+}
+
+static void
+collect_retained (const Sub       *sub,
+                  MreBrokerClient *client,
+                  const char      *name,
+                  Backlog         *backlog,
+                  GPtrArray       *replay)
+{
+  for (GList *l = backlog->events.head; l != NULL; l = l->next)
+    {
+      Retained *retained = l->data;
+
+      if (sub_matches (sub, name, retained->sender) &&
+          !client_has_other_match (client, sub, name, retained->sender))
+        g_ptr_array_add (replay, retained);
+    }
+}
+
+/* Adds the subscription and queues the retained events it matches (those
+ * another subscription of the client did not already match), oldest first.
+ * Returns FALSE if the client was disconnected meanwhile (its queue
+ * filled), and so is gone. */
+gboolean
+mre_router_subscribe (MreRouter       *router,
+                      MreBrokerClient *client,
+                      const char      *pattern,
+                      const char      *sender)
+{
+  g_autoptr(GPtrArray) replay = NULL;
+  gsize len = strlen (pattern);
+  Sub *sub;
+
+  if (client_find_sub (client, pattern, sender) != NULL)
+    return TRUE;
+
+  sub = g_new0 (Sub, 1);
+  sub->client = client;
+  sub->pattern = g_strdup (pattern);
+  sub->sender = g_strdup (sender);
+  sub->is_prefix = pattern[len - 1] == '*';
+  sub->prefix_len = sub->is_prefix ? len - 1 : len;
+
+  if (client->subs == NULL)
+    client->subs = g_ptr_array_new ();
+  g_ptr_array_add (client->subs, sub);
+  router->n_subs++;
+
+  if (sub->is_prefix)
+    g_ptr_array_add (router->prefixed, sub);
+  else
+    {
+      GPtrArray *subs = g_hash_table_lookup (router->exact, pattern);
+
+      if (subs == NULL)
+        {
+          subs = g_ptr_array_new ();
+          g_hash_table_insert (router->exact, g_strdup (pattern), subs);
+        }
+      g_ptr_array_add (subs, sub);
+    }
+
+  /* The replay. */
+  replay = g_ptr_array_new ();
+  if (sub->is_prefix)
+    {
+      GHashTableIter iter;
+      gpointer name, backlog;
+
+      g_hash_table_iter_init (&iter, router->retained);
+      while (g_hash_table_iter_next (&iter, &name, &backlog))
+        collect_retained (sub, client, name, backlog, replay);
+      g_ptr_array_sort (replay, retained_compare);
+    }
+  else
+    {
+      Backlog *backlog = g_hash_table_lookup (router->retained, pattern);
+
+      if (backlog != NULL)
+        collect_retained (sub, client, pattern, backlog, replay);
+    }
+
+  for (guint i = 0; i < replay->len; i++)
+    {
+      Retained *retained = g_ptr_array_index (replay, i);
+      gsize size;
+      const guint8 *data = g_bytes_get_data (retained->frame, &size);
+
+      if (!mre_broker_client_send (client, data, size))
+        return FALSE;
+      mre_broker_count_out (router->broker, 1);
+    }
+
+  return TRUE;
+}
+
+static void
+remove_sub (MreRouter *router,
+            Sub       *sub)
+{
+  if (sub->is_prefix)
+    g_ptr_array_remove_fast (router->prefixed, sub);
+  else
+    {
+      GPtrArray *subs = g_hash_table_lookup (router->exact, sub->pattern);
+
+      g_ptr_array_remove_fast (subs, sub);
+      if (subs->len == 0)
+        g_hash_table_remove (router->exact, sub->pattern);
+    }
+  router->n_subs--;
+  sub_free (sub);
+}
+
+void
+mre_router_unsubscribe (MreRouter       *router,
+                        MreBrokerClient *client,
+                        const char      *pattern,
+                        const char      *sender)
+{
+  Sub *sub = client_find_sub (client, pattern, sender);
+
+  if (sub == NULL)
+    return;
+  g_ptr_array_remove_fast (client->subs, sub);
+  remove_sub (router, sub);
+}
+
+void
+mre_router_remove_client (MreRouter       *router,
+                          MreBrokerClient *client)
+{
+  if (client->subs == NULL)
+    return;
+
+  for (guint i = 0; i < client->subs->len; i++)
+    remove_sub (router, g_ptr_array_index (client->subs, i));
+  g_clear_pointer (&client->subs, g_ptr_array_unref);
+}
+
+static void
+add_targets (MreRouter  *router,
+             GPtrArray  *subs,
+             const char *name,
+             const char *sender)
+{
+  for (guint i = 0; subs != NULL && i < subs->len; i++)
+    {
+      Sub *sub = g_ptr_array_index (subs, i);
+
+      if (sub->client->stamp != router->stamp && sub_matches (sub, name, sender))
+        {
+          sub->client->stamp = router->stamp;
+          g_ptr_array_add (router->targets, sub->client);
+        }
+    }
+}
+
+static void
+retain (MreRouter      *router,
+        const char     *name,
+        const char     *sender,
+        const guint8   *frame,
+        gsize           size,
+        guint           backlog_size)
+{
+  Backlog *backlog = g_hash_table_lookup (router->retained, name);
+  Retained *retained = g_new (Retained, 1);
+  guint8 *copy = g_memdup2 (frame, size);
+
+  if (backlog == NULL)
+    {
+      backlog = g_new0 (Backlog, 1);
+      g_hash_table_insert (router->retained, g_strdup (name), backlog);
+    }
+
+  copy[2] |= MRE_FRAME_FLAG_RETAINED;
+  retained->order = ++router->order;
+  retained->frame = g_bytes_new_take (copy, size);
+  retained->sender = g_strdup (sender);
+  g_queue_push_tail (&backlog->events, retained);
+
+  /* The backlog of the last push governs the name's buffer. */
+  backlog->backlog = backlog_size;
+  while (backlog->backlog > 0 && backlog->events.length > backlog->backlog)
+    retained_free (g_queue_pop_head (&backlog->events));
+}
+
+/* Queues the EVENT for @publish to every client subscribed to it, and
+ * retains it if it is a push. */
+void
+mre_router_publish (MreRouter      *router,
+                    const MreFrame *publish,
+                    const char     *sender)
+{
+  MreFrame event = *publish;
+  const char *name;
+  gsize size;
+  guint64 delivered = 0;
+
+  g_string_overwrite_len (router->name, 0, publish->name, publish->name_len);
+  g_string_truncate (router->name, publish->name_len);
+  name = router->name->str;
+
+  event.type = MRE_FRAME_EVENT;
+  event.flags = publish->flags & MRE_FRAME_FLAG_PUSH;
+  event.arg = 0;
+  event.sender = sender;
+  event.sender_len = strlen (sender);
+  size = mre_frame_size (&event);
+  g_byte_array_set_size (router->scratch, size);
+  mre_frame_write_header (&event, router->scratch->data);
+  memcpy (router->scratch->data + MRE_FRAME_HEADER_SIZE, event.name, event.name_len);
+  memcpy (router->scratch->data + MRE_FRAME_HEADER_SIZE + event.name_len, sender, event.sender_len);
+  memcpy (router->scratch->data + MRE_FRAME_HEADER_SIZE + event.name_len + event.sender_len,
+          event.body, event.body_len);
+
+  router->stamp++;
+  g_ptr_array_set_size (router->targets, 0);
+  add_targets (router, g_hash_table_lookup (router->exact, name), name, sender);
+  add_targets (router, router->prefixed, name, sender);
+
+  /* A client disconnected here (its queue full) is freed, and appears once
+   * only in targets: nothing after it refers to it. */
+  for (guint i = 0; i < router->targets->len; i++)
+    delivered += mre_broker_client_send (g_ptr_array_index (router->targets, i),
+                                         router->scratch->data, size);
+  mre_broker_count_out (router->broker, delivered);
+
+  if (publish->flags & MRE_FRAME_FLAG_PUSH)
+    retain (router, name, sender, router->scratch->data, size, publish->arg);
+}
+
+guint
+mre_router_count_subscriptions (MreRouter *router)
+{
+  return router->n_subs;
+}
+
+void
+mre_router_add_retained_counts (MreRouter   *router,
+                                JsonBuilder *builder)
+{
+  GHashTableIter iter;
+  gpointer name, backlog;
+
+  json_builder_begin_object (builder);
+  g_hash_table_iter_init (&iter, router->retained);
+  while (g_hash_table_iter_next (&iter, &name, &backlog))
+    {
+      json_builder_set_member_name (builder, name);
+      json_builder_add_int_value (builder, ((Backlog *) backlog)->events.length);
+    }
+  json_builder_end_object (builder);
+}

@@ -1,0 +1,1212 @@
+/* mre-broker.c
+ *
+ * Copyright 2026 The mreventloop authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#include "mre-broker.h"
+#include "mre-broker-private.h"
+#include "mre-connection-private.h"
+#include "mre-error.h"
+#include "mre-event-loop.h"
+#include "mre-json-private.h"
+#include "mre-slot.h"
+#include "mre-socket-private.h"
+#include "mre-version.h"
+
+/**
+ * MreBroker:
+ *
+ * Routes the events that [class@Mre.Peer]s publish to the peers subscribed
+ * to them, over unix sockets, speaking the protocol of `docs/PROTOCOL.md`.
+ *
+ * A broker listens on one socket path ([ctor@Mre.Broker.new]) or two
+ * ([ctor@Mre.Broker.new_split], MrEventLoop's `Broker(in_path, out_path)`),
+ * and runs on its [class@Mre.EventLoop]: the one set with
+ * [func@Mre.object_set_event_loop] before [method@Mre.Broker.start], or a
+ * loop of its own thread. It routes on the frame header and forwards each
+ * event's JSON body unchanged, checking only that it is JSON.
+ *
+ * Pushed events are retained per name (the backlog of the last push of a
+ * name governs it) and replayed, oldest first, to a peer that subscribes
+ * later, before its subscription is acknowledged.
+ *
+ * Each connection has a bounded output queue
+ * ([property@Mre.Broker:max-queued-bytes]): a peer that stops reading is
+ * disconnected when it fills, the events queued for it are counted as
+ * dropped, and the other peers never wait for it.
+ *
+ * Since: 0.1
+ */
+
+#define DEFAULT_MAX_QUEUED_BYTES  (G_GUINT64_CONSTANT (64) * 1024 * 1024)
+
+struct _MreBroker
+{
+  GObject        parent_instance;
+
+  char          *paths[2];
+  guint          max_frame_size;
+  guint64        max_queued_bytes;
+  guint          idle_timeout;
+  gboolean       same_uid_only;
+
+  MreEventLoop  *loop;
+  gboolean       own_loop;
+  GMainContext  *context;
+  GSocket       *listeners[2];
+  GSource       *accept_sources[2];
+  GSource       *idle_source;
+  gboolean       started;
+
+  MreRouter     *router;
+  GPtrArray     *clients;      /* MreBrokerClient */
+  guint          next_peer;
+
+  MreBrokerStats stats;
+  gint64         rate_start;
+  guint64        rate_events;
+  double         events_per_second;
+};
+
+enum
+{
+  PROP_0,
+  PROP_PATH,
+  PROP_OUT_PATH,
+  PROP_MAX_FRAME_SIZE,
+  PROP_MAX_QUEUED_BYTES,
+  PROP_IDLE_TIMEOUT,
+  PROP_SAME_UID_ONLY,
+  PROP_N_CONNECTIONS,
+  N_PROPS
+};
+
+enum
+{
+  SIGNAL_PEER_CONNECTED,
+  SIGNAL_PEER_DISCONNECTED,
+  SIGNAL_IDLE,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (MreBroker, mre_broker, G_TYPE_OBJECT)
+
+/* Clients ---------------------------------------------------------------- */
+
+static void client_frame  (MreConnection  *conn,
+                           const MreFrame *frame,
+                           gpointer        user_data);
+static void client_reject (MreConnection  *conn,
+                           const MreFrame *frame,
+                           const GError   *error,
+                           gpointer        user_data);
+static void client_closed (MreConnection  *conn,
+                           const GError   *error,
+                           gpointer        user_data);
+
+static const MreConnectionFuncs client_funcs = {
+  .frame = client_frame,
+  .reject = client_reject,
+  .closed = client_closed,
+};
+
+static void idle_check (MreBroker *self);
+
+static void
+client_free (MreBrokerClient *client)
+{
+  mre_connection_unref (client->conn);
+  g_free (client->id);
+  g_free (client);
+}
+
+static const char *
+client_name (MreBrokerClient *client)
+{
+  return client->id != NULL ? client->id : "(before the handshake)";
+}
+
+/* Forgets @client: its subscriptions, its connection. On the context. */
+static void
+client_remove (MreBrokerClient *client)
+{
+  MreBroker *self = client->broker;
+  g_autofree char *id = g_strdup (client->id);
+
+  mre_router_remove_client (self->router, client);
+  mre_connection_close (client->conn);
+  g_ptr_array_remove_fast (self->clients, client);  /* frees it */
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_CONNECTIONS]);
+  if (id != NULL)
+    g_signal_emit (self, signals[SIGNAL_PEER_DISCONNECTED], 0, id);
+  idle_check (self);
+}
+
+static void
+client_closed (MreConnection *conn,
+               const GError  *error,
+               gpointer       user_data)
+{
+  MreBrokerClient *client = user_data;
+
+  if (error != NULL)
+    g_message ("Connection of %s closed: %s", client_name (client), error->message);
+  client_remove (client);
+}
+
+static void
+client_drop (MreBrokerClient *client,
+             const char      *reason)
+{
+  g_message ("Closing the connection of %s: %s", client_name (client), reason);
+  client_remove (client);
+}
+
+/* Queues a whole frame for @client, or disconnects it if its queue is full:
+ * a peer that does not read must not make the broker grow. Returns FALSE
+ * if @client was disconnected (and freed). */
+gboolean
+mre_broker_client_send (MreBrokerClient *client,
+                        const guint8    *data,
+                        gsize            len)
+{
+  MreBroker *self = client->broker;
+
+  if (mre_connection_get_queued_bytes (client->conn) + len > self->max_queued_bytes)
+    {
+      guint64 unsent = mre_connection_count_unsent (client->conn);
+      g_autofree char *reason =
+        g_strdup_printf ("it does not read: %" G_GUINT64_FORMAT " frames, %" G_GUINT64_FORMAT
+                         " bytes queued (max-queued-bytes); they are dropped",
+                         unsent + 1, mre_connection_get_queued_bytes (client->conn) + len);
+
+      self->stats.dropped += unsent + 1;
+      self->stats.slow_disconnects++;
+      client_drop (client, reason);
+      return FALSE;
+    }
+
+  mre_connection_queue_bytes (client->conn, data, len);
+  return TRUE;
+}
+
+static void
+send_frame (MreBrokerClient *client,
+            const MreFrame  *frame)
+{
+  g_autoptr(GBytes) bytes = mre_frame_to_bytes (frame);
+  gsize len;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
+
+  mre_broker_client_send (client, data, len);
+}
+
+static void
+send_error (MreBrokerClient *client,
+            const MreFrame  *refused,
+            const char      *code,
+            const char      *message)
+{
+  g_autoptr(GString) body = g_string_new ("{\"code\":");
+  MreFrame frame = { 0 };
+
+  mre_json_write_string (body, code, strlen (code));
+  g_string_append (body, ",\"message\":");
+  mre_json_write_string (body, message, strlen (message));
+  g_string_append_c (body, '}');
+
+  frame.type = MRE_FRAME_ERROR;
+  frame.arg = refused->type == MRE_FRAME_PUBLISH ? 0 : refused->arg;
+  frame.seq = refused->seq;
+  frame.time = g_get_real_time ();
+  /* The refused frame's name, if it is there and can be trusted. */
+  if (refused->name != NULL && g_utf8_validate_len (refused->name, refused->name_len, NULL))
+    {
+      frame.name = refused->name;
+      frame.name_len = refused->name_len;
+    }
+  frame.body = (const guint8 *) body->str;
+  frame.body_len = body->len;
+
+  client->broker->stats.rejected++;
+  send_frame (client, &frame);
+}
+
+static void
+send_ack (MreBrokerClient *client,
+          guint8           type,
+          guint32          request,
+          const char      *body)
+{
+  MreFrame frame = { 0 };
+
+  frame.type = type;
+  frame.arg = request;
+  frame.time = g_get_real_time ();
+  if (body != NULL)
+    {
+      frame.body = (const guint8 *) body;
+      frame.body_len = strlen (body);
+    }
+  send_frame (client, &frame);
+}
+
+/* Frames ------------------------------------------------------------------ */
+
+static gboolean
+handle_hello (MreBrokerClient *client,
+              const MreFrame  *frame)
+{
+  MreBroker *self = client->broker;
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autofree char *welcome = NULL;
+  MreFrame reply = { 0 };
+
+  if (frame->body_len > 0)
+    {
+      JsonNode *root;
+
+      if (!json_parser_load_from_data (parser, (const char *) frame->body, frame->body_len, NULL) ||
+          !JSON_NODE_HOLDS_OBJECT (root = json_parser_get_root (parser)) ||
+          json_object_get_int_member_with_default (json_node_get_object (root), "protocol", 1) != 1)
+        {
+          client_drop (client, "its HELLO does not ask for protocol 1");
+          return FALSE;
+        }
+    }
+
+  if (frame->name_len > 0)
+    client->id = g_strndup (frame->name, frame->name_len);
+  else
+    client->id = g_strdup_printf ("peer-%u", ++self->next_peer);
+
+  welcome = g_strdup_printf ("{\"protocol\":1,\"max_frame_size\":%u,\"broker\":\"mreventloop %s\"}",
+                             self->max_frame_size, MRE_VERSION_S);
+  reply.type = MRE_FRAME_WELCOME;
+  reply.time = g_get_real_time ();
+  reply.name = client->id;
+  reply.name_len = strlen (client->id);
+  reply.body = (const guint8 *) welcome;
+  reply.body_len = strlen (welcome);
+  send_frame (client, &reply);
+
+  g_signal_emit (self, signals[SIGNAL_PEER_CONNECTED], 0, client->id);
+  return TRUE;
+}
+
+static gboolean
+pattern_is_valid (const char *pattern,
+                  gsize       len)
+{
+  const char *star = memchr (pattern, '*', len);
+
+  return len > 0 && (star == NULL || star == pattern + len - 1);
+}
+
+static void
+handle_subscribe (MreBrokerClient *client,
+                  const MreFrame  *frame)
+{
+  MreBroker *self = client->broker;
+  g_autofree char *pattern = g_strndup (frame->name, frame->name_len);
+  g_autofree char *sender = frame->sender_len > 0 ? g_strndup (frame->sender, frame->sender_len) : NULL;
+
+  if (!pattern_is_valid (frame->name, frame->name_len))
+    {
+      send_error (client, frame, "invalid-name",
+                  "A subscription is an event name, a prefix ending in “*”, or “*”");
+      return;
+    }
+
+  if (frame->type == MRE_FRAME_SUBSCRIBE)
+    {
+      /* The retained events go out before the ACK, and nothing is routed in
+       * between: this all runs in one dispatch of the broker's context. */
+      if (!mre_router_subscribe (self->router, client, pattern, sender))
+        return;  /* the client was disconnected while replaying */
+    }
+  else
+    mre_router_unsubscribe (self->router, client, pattern, sender);
+
+  send_ack (client, MRE_FRAME_ACK, frame->arg, NULL);
+}
+
+static void
+handle_publish (MreBrokerClient *client,
+                const MreFrame  *frame)
+{
+  MreBroker *self = client->broker;
+  g_autoptr(GError) error = NULL;
+
+  if (frame->name_len == 0 || memchr (frame->name, '*', frame->name_len) != NULL)
+    {
+      send_error (client, frame, "invalid-name", "An event name is not empty and has no “*”");
+      return;
+    }
+  if (!mre_json_check (frame->body, frame->body_len, &error))
+    {
+      send_error (client, frame, "invalid-json", error->message);
+      return;
+    }
+
+  self->stats.events_in++;
+  self->rate_events++;
+  mre_router_publish (self->router, frame, client->id);
+}
+
+static void
+handle_stats (MreBrokerClient *client,
+              const MreFrame  *frame)
+{
+  g_autoptr(JsonNode) stats = mre_broker_dup_stats (client->broker);
+  g_autoptr(GString) body = g_string_new (NULL);
+
+  mre_json_write (body, stats, NULL);
+  send_ack (client, MRE_FRAME_STATS_REPLY, frame->arg, body->str);
+}
+
+static void
+client_frame (MreConnection  *conn,
+              const MreFrame *frame,
+              gpointer        user_data)
+{
+  MreBrokerClient *client = user_data;
+
+  if (client->id == NULL)
+    {
+      if (frame->type != MRE_FRAME_HELLO)
+        {
+          g_autofree char *reason = g_strdup_printf ("its first frame is %s, not HELLO",
+                                                     mre_frame_type_name (frame->type));
+          client_drop (client, reason);
+          return;
+        }
+      handle_hello (client, frame);
+      return;
+    }
+
+  switch (frame->type)
+    {
+    case MRE_FRAME_PUBLISH:
+      handle_publish (client, frame);
+      break;
+    case MRE_FRAME_SUBSCRIBE:
+    case MRE_FRAME_UNSUBSCRIBE:
+      handle_subscribe (client, frame);
+      break;
+    case MRE_FRAME_STATS:
+      handle_stats (client, frame);
+      break;
+    default:
+      send_error (client, frame, "unexpected",
+                  "The broker does not take this type of frame from a peer");
+      break;
+    }
+}
+
+static void
+client_reject (MreConnection  *conn,
+               const MreFrame *frame,
+               const GError   *error,
+               gpointer        user_data)
+{
+  MreBrokerClient *client = user_data;
+  const char *code = "invalid-frame";
+
+  if (client->id == NULL)
+    {
+      client_drop (client, error->message);
+      return;
+    }
+
+  if (g_error_matches (error, MRE_ERROR, MRE_ERROR_FRAME_TOO_LARGE))
+    code = "frame-too-large";
+  else if (frame->type == 0 || frame->type > MRE_FRAME_LAST_TYPE)
+    code = "unknown-type";
+  else if (frame->flags & ~MRE_FRAME_FLAGS_ALL)
+    code = "unknown-flags";
+  else
+    code = "invalid-name";
+
+  send_error (client, frame, code, error->message);
+}
+
+/* Accepting ----------------------------------------------------------------- */
+
+static gboolean
+accept_ready (GSocket      *listener,
+              GIOCondition  condition,
+              gpointer      user_data)
+{
+  MreBroker *self = user_data;
+
+  for (guint n = 0; n < 64; n++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSocket) socket = g_socket_accept (listener, NULL, &error);
+      g_autoptr(GCredentials) credentials = NULL;
+      MreBrokerClient *client;
+
+      if (socket == NULL)
+        {
+          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            g_message ("Cannot accept a connection: %s", error->message);
+          break;
+        }
+
+      credentials = g_socket_get_credentials (socket, &error);
+      if (credentials == NULL)
+        {
+          g_message ("Refusing a connection: no peer credentials: %s", error->message);
+          continue;
+        }
+      if (self->same_uid_only && g_credentials_get_unix_user (credentials, NULL) != getuid ())
+        {
+          g_message ("Refusing a connection from uid %d: only uid %d is admitted",
+                     (int) g_credentials_get_unix_user (credentials, NULL), (int) getuid ());
+          continue;
+        }
+
+      client = g_new0 (MreBrokerClient, 1);
+      client->broker = self;
+      client->conn = mre_connection_new (socket, self->context, self->max_frame_size,
+                                         &client_funcs, client);
+      g_ptr_array_add (self->clients, client);
+      self->stats.connections_total++;
+      g_clear_pointer (&self->idle_source, g_source_destroy);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_CONNECTIONS]);
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* Idle exit ---------------------------------------------------------------- */
+
+static gboolean
+idle_reached (gpointer user_data)
+{
+  MreBroker *self = user_data;
+
+  self->idle_source = NULL;
+  g_signal_emit (self, signals[SIGNAL_IDLE], 0);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+idle_check (MreBroker *self)
+{
+  if (!self->started || self->idle_timeout == 0 || self->clients->len > 0 ||
+      self->idle_source != NULL)
+    return;
+
+  self->idle_source = g_timeout_source_new_seconds (self->idle_timeout);
+  g_source_set_callback (self->idle_source, idle_reached, self, NULL);
+  g_source_set_static_name (self->idle_source, "MreBroker idle exit");
+  g_source_attach (self->idle_source, self->context);
+  g_source_unref (self->idle_source);
+}
+
+/* Starting and stopping --------------------------------------------------- */
+
+typedef struct
+{
+  MreBroker *self;
+  GError    *error;
+} StartCall;
+
+static void
+start_on_context (gpointer data)
+{
+  StartCall *call = data;
+  MreBroker *self = call->self;
+
+  for (guint i = 0; i < G_N_ELEMENTS (self->paths) && self->paths[i] != NULL; i++)
+    {
+      self->listeners[i] = mre_socket_listen (self->paths[i], &call->error);
+      if (self->listeners[i] == NULL)
+        return;
+      g_socket_set_blocking (self->listeners[i], FALSE);
+      self->accept_sources[i] = g_socket_create_source (self->listeners[i], G_IO_IN, NULL);
+      g_source_set_callback (self->accept_sources[i], G_SOURCE_FUNC (accept_ready), self, NULL);
+      g_source_set_static_name (self->accept_sources[i], "MreBroker accept");
+      g_source_attach (self->accept_sources[i], self->context);
+    }
+
+  self->started = TRUE;
+  self->rate_start = g_get_monotonic_time ();
+  idle_check (self);
+}
+
+static void
+stop_on_context (gpointer data)
+{
+  MreBroker *self = data;
+
+  for (guint i = 0; i < G_N_ELEMENTS (self->listeners); i++)
+    {
+      if (self->accept_sources[i] != NULL)
+        {
+          g_source_destroy (self->accept_sources[i]);
+          g_clear_pointer (&self->accept_sources[i], g_source_unref);
+        }
+      if (self->listeners[i] != NULL)
+        {
+          mre_socket_unlink_if_ours (self->listeners[i], self->paths[i]);
+          g_socket_close (self->listeners[i], NULL);
+          g_clear_object (&self->listeners[i]);
+        }
+    }
+  g_clear_pointer (&self->idle_source, g_source_destroy);
+
+  while (self->clients->len > 0)
+    {
+      MreBrokerClient *client = g_ptr_array_index (self->clients, self->clients->len - 1);
+
+      mre_router_remove_client (self->router, client);
+      mre_connection_close (client->conn);
+      g_ptr_array_remove_index (self->clients, self->clients->len - 1);
+    }
+  self->started = FALSE;
+}
+
+/**
+ * mre_broker_start:
+ * @self: a broker
+ * @error: return location for a #GError
+ *
+ * Listens on the broker's path(s) and routes from now on, on the broker's
+ * loop (started here if the broker made its own). A socket file whose
+ * broker is gone is replaced; one with a live broker is not.
+ *
+ * Returns: %TRUE if listening, or %FALSE with %G_IO_ERROR_ADDRESS_IN_USE
+ *   (another broker is running there) or another #GIOError
+ *
+ * Since: 0.1
+ */
+gboolean
+mre_broker_start (MreBroker  *self,
+                  GError    **error)
+{
+  StartCall call = { self, NULL };
+
+  g_return_val_if_fail (MRE_IS_BROKER (self), FALSE);
+  g_return_val_if_fail (!self->started, FALSE);
+
+  if (self->loop == NULL)
+    {
+      /* The user's loop, or a new one of its own thread, stopped with the
+       * broker. */
+      self->loop = g_object_ref (mre_object_get_event_loop (self));
+      if (!mre_event_loop_get_running (self->loop))
+        {
+          self->own_loop = TRUE;
+          if (!mre_event_loop_start (self->loop, error))
+            {
+              g_clear_object (&self->loop);
+              return FALSE;
+            }
+        }
+      self->context = g_main_context_ref (mre_event_loop_get_context (self->loop));
+    }
+
+  mre_loop_call_sync (self->loop, start_on_context, &call);
+  if (call.error != NULL)
+    {
+      mre_loop_call_sync (self->loop, stop_on_context, self);
+      g_propagate_error (error, call.error);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
+ * mre_broker_stop:
+ * @self: a broker
+ *
+ * Stops listening, removes the socket file(s) and closes every connection.
+ * Peers see the broker go away, and reconnect if another one starts.
+ *
+ * Since: 0.1
+ */
+void
+mre_broker_stop (MreBroker *self)
+{
+  g_return_if_fail (MRE_IS_BROKER (self));
+
+  if (self->context != NULL)
+    mre_loop_call_sync (self->loop, stop_on_context, self);
+}
+
+/* Statistics ------------------------------------------------------------------- */
+
+void
+mre_broker_count_out (MreBroker *self,
+                      guint64    n)
+{
+  self->stats.events_out += n;
+}
+
+typedef struct
+{
+  MreBroker *self;
+  JsonNode  *stats;
+} StatsCall;
+
+static void
+stats_on_context (gpointer data)
+{
+  StatsCall *call = data;
+  MreBroker *self = call->self;
+  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+  gint64 now = g_get_monotonic_time ();
+
+  if (now - self->rate_start >= G_USEC_PER_SEC)
+    {
+      self->events_per_second = self->rate_events * (double) G_USEC_PER_SEC / (now - self->rate_start);
+      self->rate_start = now;
+      self->rate_events = 0;
+    }
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "connections");
+  json_builder_add_int_value (builder, self->clients->len);
+  json_builder_set_member_name (builder, "connections_total");
+  json_builder_add_int_value (builder, self->stats.connections_total);
+  json_builder_set_member_name (builder, "subscriptions");
+  json_builder_add_int_value (builder, mre_router_count_subscriptions (self->router));
+  json_builder_set_member_name (builder, "events_in");
+  json_builder_add_int_value (builder, self->stats.events_in);
+  json_builder_set_member_name (builder, "events_out");
+  json_builder_add_int_value (builder, self->stats.events_out);
+  json_builder_set_member_name (builder, "events_per_second");
+  json_builder_add_double_value (builder, self->events_per_second);
+  json_builder_set_member_name (builder, "dropped");
+  json_builder_add_int_value (builder, self->stats.dropped);
+  json_builder_set_member_name (builder, "slow_disconnects");
+  json_builder_add_int_value (builder, self->stats.slow_disconnects);
+  json_builder_set_member_name (builder, "rejected");
+  json_builder_add_int_value (builder, self->stats.rejected);
+  json_builder_set_member_name (builder, "retained");
+  mre_router_add_retained_counts (self->router, builder);
+  json_builder_end_object (builder);
+
+  call->stats = json_builder_get_root (builder);
+}
+
+/**
+ * mre_broker_dup_stats:
+ * @self: a broker
+ *
+ * The broker's counters, as a `stats` request gets them (see
+ * `docs/PROTOCOL.md`): `connections`, `subscriptions`, `events_in`,
+ * `events_out`, `events_per_second`, `dropped`, `slow_disconnects`,
+ * `rejected` and `retained` (event name to the number of events retained).
+ *
+ * Called from a thread other than the broker's, it waits for the broker's
+ * loop to answer.
+ *
+ * Returns: (transfer full): a JSON object
+ *
+ * Since: 0.1
+ */
+JsonNode *
+mre_broker_dup_stats (MreBroker *self)
+{
+  StatsCall call = { self, NULL };
+
+  g_return_val_if_fail (MRE_IS_BROKER (self), NULL);
+
+  if (self->context == NULL)
+    stats_on_context (&call);
+  else
+    mre_loop_call_sync (self->loop, stats_on_context, &call);
+
+  return call.stats;
+}
+
+/* GObject ------------------------------------------------------------------- */
+
+static void
+mre_broker_finalize (GObject *object)
+{
+  MreBroker *self = MRE_BROKER (object);
+
+  if (self->started)
+    mre_broker_stop (self);
+  g_ptr_array_unref (self->clients);
+  mre_router_free (self->router);
+  if (self->own_loop)
+    {
+      mre_event_loop_stop (self->loop);
+      if (!mre_event_loop_is_loop_thread (self->loop))
+        mre_event_loop_join (self->loop, NULL);
+    }
+  g_clear_object (&self->loop);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_free (self->paths[0]);
+  g_free (self->paths[1]);
+
+  G_OBJECT_CLASS (mre_broker_parent_class)->finalize (object);
+}
+
+static void
+mre_broker_get_property (GObject    *object,
+                         guint       prop_id,
+                         GValue     *value,
+                         GParamSpec *pspec)
+{
+  MreBroker *self = MRE_BROKER (object);
+
+  switch (prop_id)
+    {
+    case PROP_PATH:
+      g_value_set_string (value, self->paths[0]);
+      break;
+    case PROP_OUT_PATH:
+      g_value_set_string (value, self->paths[1]);
+      break;
+    case PROP_MAX_FRAME_SIZE:
+      g_value_set_uint (value, self->max_frame_size);
+      break;
+    case PROP_MAX_QUEUED_BYTES:
+      g_value_set_uint64 (value, self->max_queued_bytes);
+      break;
+    case PROP_IDLE_TIMEOUT:
+      g_value_set_uint (value, self->idle_timeout);
+      break;
+    case PROP_SAME_UID_ONLY:
+      g_value_set_boolean (value, self->same_uid_only);
+      break;
+    case PROP_N_CONNECTIONS:
+      g_value_set_uint (value, mre_broker_get_n_connections (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+mre_broker_set_property (GObject      *object,
+                         guint         prop_id,
+                         const GValue *value,
+                         GParamSpec   *pspec)
+{
+  MreBroker *self = MRE_BROKER (object);
+
+  switch (prop_id)
+    {
+    case PROP_PATH:
+      self->paths[0] = g_value_dup_string (value);
+      break;
+    case PROP_OUT_PATH:
+      self->paths[1] = g_value_dup_string (value);
+      break;
+    case PROP_MAX_FRAME_SIZE:
+      mre_broker_set_max_frame_size (self, g_value_get_uint (value));
+      break;
+    case PROP_MAX_QUEUED_BYTES:
+      mre_broker_set_max_queued_bytes (self, g_value_get_uint64 (value));
+      break;
+    case PROP_IDLE_TIMEOUT:
+      mre_broker_set_idle_timeout (self, g_value_get_uint (value));
+      break;
+    case PROP_SAME_UID_ONLY:
+      mre_broker_set_same_uid_only (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+mre_broker_class_init (MreBrokerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = mre_broker_finalize;
+  object_class->get_property = mre_broker_get_property;
+  object_class->set_property = mre_broker_set_property;
+
+  /**
+   * MreBroker:path:
+   *
+   * The unix socket path the broker listens on; with
+   * [property@Mre.Broker:out-path], the first of two.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_PATH] =
+    g_param_spec_string ("path", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * MreBroker:out-path:
+   *
+   * A second socket path the broker listens on (MrEventLoop's `out_path`),
+   * or %NULL. Both paths speak the whole protocol.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_OUT_PATH] =
+    g_param_spec_string ("out-path", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * MreBroker:max-frame-size:
+   *
+   * The largest frame accepted, header included; larger ones are refused
+   * with an error frame. Set it before [method@Mre.Broker.start].
+   *
+   * Since: 0.1
+   */
+  properties[PROP_MAX_FRAME_SIZE] =
+    g_param_spec_uint ("max-frame-size", NULL, NULL,
+                       MRE_FRAME_HEADER_SIZE + 64, MRE_FRAME_HARD_MAX, MRE_FRAME_DEFAULT_MAX,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * MreBroker:max-queued-bytes:
+   *
+   * The most bytes queued for one peer and not yet read by it; a peer that
+   * reaches it is disconnected and what was queued for it is counted as
+   * dropped. Set it before [method@Mre.Broker.start].
+   *
+   * Since: 0.1
+   */
+  properties[PROP_MAX_QUEUED_BYTES] =
+    g_param_spec_uint64 ("max-queued-bytes", NULL, NULL,
+                         4096, G_MAXUINT64, DEFAULT_MAX_QUEUED_BYTES,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * MreBroker:idle-timeout:
+   *
+   * Seconds without any connection after which [signal@Mre.Broker::idle]
+   * is emitted (the `mreventloop broker --idle-exit` tool then exits); 0,
+   * the default, never.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_IDLE_TIMEOUT] =
+    g_param_spec_uint ("idle-timeout", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * MreBroker:same-uid-only:
+   *
+   * Whether only processes of the broker's own uid may connect (checked
+   * with the socket's peer credentials). %TRUE by default.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_SAME_UID_ONLY] =
+    g_param_spec_boolean ("same-uid-only", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * MreBroker:n-connections:
+   *
+   * The number of open connections. Notified on the broker's loop.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_N_CONNECTIONS] =
+    g_param_spec_uint ("n-connections", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * MreBroker::peer-connected:
+   * @self: the broker
+   * @id: the peer's id
+   *
+   * A peer completed its handshake. Emitted on the broker's loop.
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_PEER_CONNECTED] =
+    g_signal_new ("peer-connected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  /**
+   * MreBroker::peer-disconnected:
+   * @self: the broker
+   * @id: the peer's id
+   *
+   * A peer's connection closed. Emitted on the broker's loop.
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_PEER_DISCONNECTED] =
+    g_signal_new ("peer-disconnected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  /**
+   * MreBroker::idle:
+   * @self: the broker
+   *
+   * There has been no connection for [property@Mre.Broker:idle-timeout]
+   * seconds. Emitted on the broker's loop.
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_IDLE] =
+    g_signal_new ("idle", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+mre_broker_init (MreBroker *self)
+{
+  self->max_frame_size = MRE_FRAME_DEFAULT_MAX;
+  self->max_queued_bytes = DEFAULT_MAX_QUEUED_BYTES;
+  self->same_uid_only = TRUE;
+  self->clients = g_ptr_array_new_with_free_func ((GDestroyNotify) client_free);
+  self->router = mre_router_new (self);
+}
+
+/**
+ * mre_broker_new:
+ * @path: the unix socket path to listen on
+ *
+ * Returns: (transfer full): a new broker, not listening yet
+ *
+ * Since: 0.1
+ */
+MreBroker *
+mre_broker_new (const char *path)
+{
+  g_return_val_if_fail (path != NULL, NULL);
+
+  return g_object_new (MRE_TYPE_BROKER, "path", path, NULL);
+}
+
+/**
+ * mre_broker_new_split:
+ * @in_path: a unix socket path to listen on
+ * @out_path: another one
+ *
+ * MrEventLoop's `Broker(in_path, out_path)`: a broker listening on two
+ * paths, for programs that keep publishers and subscribers apart. Both
+ * paths speak the whole protocol.
+ *
+ * Returns: (transfer full): a new broker, not listening yet
+ *
+ * Since: 0.1
+ */
+MreBroker *
+mre_broker_new_split (const char *in_path,
+                      const char *out_path)
+{
+  g_return_val_if_fail (in_path != NULL, NULL);
+  g_return_val_if_fail (out_path != NULL, NULL);
+
+  return g_object_new (MRE_TYPE_BROKER, "path", in_path, "out-path", out_path, NULL);
+}
+
+/**
+ * mre_broker_get_path:
+ * @self: a broker
+ *
+ * Returns: the broker's (first) socket path
+ *
+ * Since: 0.1
+ */
+const char *
+mre_broker_get_path (MreBroker *self)
+{
+  g_return_val_if_fail (MRE_IS_BROKER (self), NULL);
+  return self->paths[0];
+}
+
+/**
+ * mre_broker_get_out_path:
+ * @self: a broker
+ *
+ * Returns: (nullable): the broker's second socket path, if it has one
+ *
+ * Since: 0.1
+ */
+const char *
+mre_broker_get_out_path (MreBroker *self)
+{
+  g_return_val_if_fail (MRE_IS_BROKER (self), NULL);
+  return self->paths[1];
+}
+
+/**
+ * mre_broker_get_max_frame_size:
+ * @self: a broker
+ *
+ * Returns: [property@Mre.Broker:max-frame-size]
+ *
+ * Since: 0.1
+ */
+guint
+mre_broker_get_max_frame_size (MreBroker *self)
+{
+  g_return_val_if_fail (MRE_IS_BROKER (self), 0);
+  return self->max_frame_size;
+}
+
+/**
+ * mre_broker_set_max_frame_size:
+ * @self: a broker, not started
+ * @max_frame_size: the largest frame accepted, in bytes
+ *
+ * Sets [property@Mre.Broker:max-frame-size].
+ *
+ * Since: 0.1
+ */
+void
+mre_broker_set_max_frame_size (MreBroker *self,
+                               guint      max_frame_size)
+{
+  g_return_if_fail (MRE_IS_BROKER (self));
+  g_return_if_fail (!self->started);
+
+  if (self->max_frame_size == max_frame_size)
+    return;
+  self->max_frame_size = max_frame_size;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_FRAME_SIZE]);
+}
+
+/**
+ * mre_broker_get_max_queued_bytes:
+ * @self: a broker
+ *
+ * Returns: [property@Mre.Broker:max-queued-bytes]
+ *
+ * Since: 0.1
+ */
+guint64
+mre_broker_get_max_queued_bytes (MreBroker *self)
+{
+  g_return_val_if_fail (MRE_IS_BROKER (self), 0);
+  return self->max_queued_bytes;
+}
+
+/**
+ * mre_broker_set_max_queued_bytes:
+ * @self: a broker, not started
+ * @max_queued_bytes: the most bytes queued for one peer
+ *
+ * Sets [property@Mre.Broker:max-queued-bytes].
+ *
+ * Since: 0.1
+ */
+void
+mre_broker_set_max_queued_bytes (MreBroker *self,
+                                 guint64    max_queued_bytes)
+{
+  g_return_if_fail (MRE_IS_BROKER (self));
+  g_return_if_fail (!self->started);
+
+  if (self->max_queued_bytes == max_queued_bytes)
+    return;
+  self->max_queued_bytes = max_queued_bytes;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_QUEUED_BYTES]);
+}
+
+/**
+ * mre_broker_get_idle_timeout:
+ * @self: a broker
+ *
+ * Returns: [property@Mre.Broker:idle-timeout], in seconds
+ *
+ * Since: 0.1
+ */
+guint
+mre_broker_get_idle_timeout (MreBroker *self)
+{
+  g_return_val_if_fail (MRE_IS_BROKER (self), 0);
+  return self->idle_timeout;
+}
+
+/**
+ * mre_broker_set_idle_timeout:
+ * @self: a broker, not started
+ * @seconds: seconds without connections before [signal@Mre.Broker::idle],
+ *   or 0 for never
+ *
+ * Sets [property@Mre.Broker:idle-timeout].
+ *
+ * Since: 0.1
+ */
+void
+mre_broker_set_idle_timeout (MreBroker *self,
+                             guint      seconds)
+{
+  g_return_if_fail (MRE_IS_BROKER (self));
+  g_return_if_fail (!self->started);
+
+  if (self->idle_timeout == seconds)
+    return;
+  self->idle_timeout = seconds;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IDLE_TIMEOUT]);
+}
+
+/**
+ * mre_broker_get_same_uid_only:
+ * @self: a broker
+ *
+ * Returns: [property@Mre.Broker:same-uid-only]
+ *
+ * Since: 0.1
+ */
+gboolean
+mre_broker_get_same_uid_only (MreBroker *self)
+{
+  g_return_val_if_fail (MRE_IS_BROKER (self), TRUE);
+  return self->same_uid_only;
+}
+
+/**
+ * mre_broker_set_same_uid_only:
+ * @self: a broker, not started
+ * @same_uid_only: whether to admit only the broker's own uid
+ *
+ * Sets [property@Mre.Broker:same-uid-only].
+ *
+ * Since: 0.1
+ */
+void
+mre_broker_set_same_uid_only (MreBroker *self,
+                              gboolean   same_uid_only)
+{
+  g_return_if_fail (MRE_IS_BROKER (self));
+  g_return_if_fail (!self->started);
+
+  same_uid_only = !!same_uid_only;
+  if (self->same_uid_only == same_uid_only)
+    return;
+  self->same_uid_only = same_uid_only;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SAME_UID_ONLY]);
+}
+
+/**
+ * mre_broker_get_n_connections:
+ * @self: a broker
+ *
+ * Returns: [property@Mre.Broker:n-connections]
+ *
+ * Since: 0.1
+ */
+guint
+mre_broker_get_n_connections (MreBroker *self)
+{
+  g_return_val_if_fail (MRE_IS_BROKER (self), 0);
+  return g_atomic_int_get (&self->clients->len);
+}

@@ -1,0 +1,495 @@
+/* mre-connection.c
+ *
+ * Copyright 2026 The mreventloop authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "mre-connection-private.h"
+#include "mre-error.h"
+
+/* Bytes read per recv(), and at most per dispatch before other sources of
+ * the context get their turn. */
+#define READ_CHUNK        (64 * 1024)
+#define READ_BUDGET       (1024 * 1024)
+/* A write buffer that grew past this is given back once written. */
+#define KEEP_BUFFER       (1024 * 1024)
+
+typedef struct
+{
+  GSource        source;
+  MreConnection *conn;  /* not a ref: the connection owns the source */
+  gpointer       tag;
+} ConnSource;
+
+struct _MreConnection
+{
+  gatomicrefcount           ref_count;
+  GSocket                  *socket;
+  int                       fd;
+  GMainContext             *context;
+  GSource                  *source;
+  const MreConnectionFuncs *funcs;
+  gpointer                  user_data;
+  gsize                     max_frame_size;
+  gboolean                  closed;       /* on the context only */
+
+  /* Reading, on the context only. */
+  GByteArray               *rbuf;
+  gsize                     discard;      /* bytes of a refused frame still to skip */
+
+  /* Writing: frames are queued to @out under @lock from any thread; the
+   * context moves @out to @wbuf and sends @wbuf from @woff. */
+  GMutex                    lock;
+  GByteArray               *out;
+  guint64                   out_frames;
+  gboolean                  dead;         /* under lock: no more queuing */
+  GByteArray               *wbuf;
+  gsize                     woff;
+  guint64                   wbuf_frames;
+  gboolean                  want_out;     /* G_IO_OUT is polled */
+};
+
+static gboolean conn_dispatch (GSource    *source,
+                               GSourceFunc callback,
+                               gpointer    user_data);
+
+static GSourceFuncs conn_source_funcs = {
+  .dispatch = conn_dispatch,
+};
+
+MreConnection *
+mre_connection_new (GSocket                  *socket,
+                    GMainContext             *context,
+                    gsize                     max_frame_size,
+                    const MreConnectionFuncs *funcs,
+                    gpointer                  user_data)
+{
+  MreConnection *conn = g_new0 (MreConnection, 1);
+  ConnSource *source;
+
+  g_atomic_ref_count_init (&conn->ref_count);
+  conn->socket = g_object_ref (socket);
+  conn->fd = g_socket_get_fd (socket);
+  conn->context = g_main_context_ref (context);
+  conn->funcs = funcs;
+  conn->user_data = user_data;
+  conn->max_frame_size = max_frame_size;
+  conn->rbuf = g_byte_array_sized_new (READ_CHUNK);
+  g_mutex_init (&conn->lock);
+  conn->out = g_byte_array_new ();
+  conn->wbuf = g_byte_array_new ();
+
+  g_socket_set_blocking (socket, FALSE);
+
+  source = (ConnSource *) g_source_new (&conn_source_funcs, sizeof (ConnSource));
+  source->conn = conn;
+  source->tag = g_source_add_unix_fd (&source->source, conn->fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
+  g_source_set_static_name (&source->source, "MreConnection");
+  conn->source = &source->source;
+  g_source_attach (conn->source, context);
+
+  return conn;
+}
+
+MreConnection *
+mre_connection_ref (MreConnection *conn)
+{
+  g_atomic_ref_count_inc (&conn->ref_count);
+  return conn;
+}
+
+void
+mre_connection_unref (MreConnection *conn)
+{
+  if (!g_atomic_ref_count_dec (&conn->ref_count))
+    return;
+
+  mre_connection_close (conn);
+  g_source_unref (conn->source);
+  g_object_unref (conn->socket);
+  g_main_context_unref (conn->context);
+  g_byte_array_unref (conn->rbuf);
+  g_byte_array_unref (conn->out);
+  g_byte_array_unref (conn->wbuf);
+  g_mutex_clear (&conn->lock);
+  g_free (conn);
+}
+
+static void
+mark_dead (MreConnection *conn)
+{
+  g_mutex_lock (&conn->lock);
+  conn->dead = TRUE;
+  g_mutex_unlock (&conn->lock);
+}
+
+/* Closes the socket, without calling funcs->closed. On the context. */
+void
+mre_connection_close (MreConnection *conn)
+{
+  if (conn->closed)
+    return;
+
+  conn->closed = TRUE;
+  mark_dead (conn);
+  g_source_destroy (conn->source);
+  g_socket_close (conn->socket, NULL);
+}
+
+gboolean
+mre_connection_is_closed (MreConnection *conn)
+{
+  return conn->closed;
+}
+
+GSocket *
+mre_connection_get_socket (MreConnection *conn)
+{
+  return conn->socket;
+}
+
+void
+mre_connection_set_max_frame_size (MreConnection *conn,
+                                   gsize          max_frame_size)
+{
+  conn->max_frame_size = max_frame_size;
+}
+
+static void
+fail (MreConnection *conn,
+      GError        *error)
+{
+  if (!conn->closed)
+    {
+      mre_connection_close (conn);
+      conn->funcs->closed (conn, error, conn->user_data);
+    }
+  g_clear_error (&error);
+}
+
+/* Queuing ---------------------------------------------------------------- */
+
+/* Appends @len bytes (one or more whole frames) to the output. Thread-safe.
+ * Returns FALSE if the connection is closed. */
+gboolean
+mre_connection_queue_bytes (MreConnection *conn,
+                            const guint8  *data,
+                            gsize          len)
+{
+  gboolean was_empty;
+
+  g_mutex_lock (&conn->lock);
+  if (conn->dead)
+    {
+      g_mutex_unlock (&conn->lock);
+      return FALSE;
+    }
+  was_empty = conn->out->len == 0;
+  g_byte_array_append (conn->out, data, len);
+  conn->out_frames++;
+  g_mutex_unlock (&conn->lock);
+
+  /* The first frame of a batch schedules the write; the ones after it ride
+   * along. Setting the ready time wakes the context if needed. */
+  if (was_empty)
+    g_source_set_ready_time (conn->source, 0);
+
+  return TRUE;
+}
+
+gboolean
+mre_connection_queue (MreConnection  *conn,
+                      const MreFrame *frame)
+{
+  guint8 header[MRE_FRAME_HEADER_SIZE];
+  gboolean was_empty;
+  GByteArray *out;
+
+  mre_frame_write_header (frame, header);
+
+  g_mutex_lock (&conn->lock);
+  if (conn->dead)
+    {
+      g_mutex_unlock (&conn->lock);
+      return FALSE;
+    }
+  out = conn->out;
+  was_empty = out->len == 0;
+  g_byte_array_append (out, header, sizeof header);
+  g_byte_array_append (out, (const guint8 *) frame->name, frame->name_len);
+  g_byte_array_append (out, (const guint8 *) frame->sender, frame->sender_len);
+  g_byte_array_append (out, frame->body, frame->body_len);
+  conn->out_frames++;
+  g_mutex_unlock (&conn->lock);
+
+  if (was_empty)
+    g_source_set_ready_time (conn->source, 0);
+
+  return TRUE;
+}
+
+/* Bytes queued and not yet written. Thread-safe. */
+guint64
+mre_connection_get_queued_bytes (MreConnection *conn)
+{
+  guint64 queued;
+
+  g_mutex_lock (&conn->lock);
+  queued = conn->out->len + (conn->wbuf->len - conn->woff);
+  g_mutex_unlock (&conn->lock);
+
+  return queued;
+}
+
+/* Frames queued and not yet written whole: those of @out, and those of
+ * @wbuf that end past what was written. On the context. */
+guint64
+mre_connection_count_unsent (MreConnection *conn)
+{
+  guint64 unsent;
+  gsize pos = 0;
+
+  g_mutex_lock (&conn->lock);
+  unsent = conn->out_frames + conn->wbuf_frames;
+  g_mutex_unlock (&conn->lock);
+
+  /* Walk @wbuf by the frames' own lengths; the ones wholly written left. */
+  while (pos + MRE_FRAME_HEADER_SIZE <= conn->wbuf->len)
+    {
+      MreFrame frame;
+      gsize size;
+
+      if (mre_frame_parse (conn->wbuf->data + pos, MRE_FRAME_HEADER_SIZE, MRE_FRAME_HARD_MAX,
+                           &frame, &size, NULL) == MRE_FRAME_PARSE_FATAL)
+        break;
+      size = mre_frame_size (&frame);
+      if (pos + size > conn->woff)
+        break;
+      pos += size;
+      unsent--;
+    }
+
+  return unsent;
+}
+
+/* Writing ---------------------------------------------------------------- */
+
+static void
+want_out (MreConnection *conn,
+          gboolean       want)
+{
+  ConnSource *source = (ConnSource *) conn->source;
+
+  if (conn->want_out == want)
+    return;
+  conn->want_out = want;
+  g_source_modify_unix_fd (conn->source, source->tag,
+                           G_IO_IN | G_IO_HUP | G_IO_ERR | (want ? G_IO_OUT : 0));
+}
+
+/* Sends what is queued until done or the socket is full. Returns FALSE if
+ * the connection failed (and was closed). */
+static gboolean
+conn_write (MreConnection *conn)
+{
+  for (;;)
+    {
+      ssize_t n;
+
+      if (conn->woff == conn->wbuf->len)
+        {
+          GByteArray *swap;
+
+          g_mutex_lock (&conn->lock);
+          if (conn->wbuf->len > KEEP_BUFFER)
+            {
+              g_byte_array_unref (conn->wbuf);
+              conn->wbuf = g_byte_array_new ();
+            }
+          g_byte_array_set_size (conn->wbuf, 0);
+          conn->woff = 0;
+          swap = conn->wbuf;
+          conn->wbuf = conn->out;
+          conn->wbuf_frames = conn->out_frames;
+          conn->out = swap;
+          conn->out_frames = 0;
+          g_mutex_unlock (&conn->lock);
+
+          if (conn->wbuf->len == 0)
+            {
+              want_out (conn, FALSE);
+              if (conn->funcs->drained != NULL)
+                conn->funcs->drained (conn, conn->user_data);
+              return !conn->closed;
+            }
+        }
+
+      n = send (conn->fd, conn->wbuf->data + conn->woff, conn->wbuf->len - conn->woff,
+                MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0)
+        {
+          g_mutex_lock (&conn->lock);
+          conn->woff += n;
+          g_mutex_unlock (&conn->lock);
+          continue;
+        }
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        {
+          want_out (conn, TRUE);
+          return TRUE;
+        }
+
+      {
+        int saved = errno;
+
+        fail (conn, g_error_new (G_IO_ERROR, g_io_error_from_errno (saved),
+                                 "Cannot write to the socket: %s", g_strerror (saved)));
+      }
+      return FALSE;
+    }
+}
+
+/* Reading ---------------------------------------------------------------- */
+
+/* Parses and hands out the whole frames at the start of rbuf, then keeps
+ * the rest. Returns FALSE if the connection was closed meanwhile. */
+static gboolean
+conn_parse (MreConnection *conn)
+{
+  gsize pos = 0;
+  gboolean alive = TRUE;
+
+  while (alive && pos < conn->rbuf->len)
+    {
+      g_autoptr(GError) error = NULL;
+      MreFrame frame;
+      gsize size = 0;
+
+      if (conn->discard > 0)
+        {
+          gsize skip = MIN (conn->discard, conn->rbuf->len - pos);
+
+          pos += skip;
+          conn->discard -= skip;
+          continue;
+        }
+
+      switch (mre_frame_parse (conn->rbuf->data + pos, conn->rbuf->len - pos,
+                               conn->max_frame_size, &frame, &size, &error))
+        {
+        case MRE_FRAME_PARSE_OK:
+          conn->funcs->frame (conn, &frame, conn->user_data);
+          pos += size;
+          break;
+
+        case MRE_FRAME_PARSE_NEED_MORE:
+          goto done;
+
+        case MRE_FRAME_PARSE_REJECT:
+          /* The refused frame's bytes may not all be here: skip them as
+           * they come, never buffer them. */
+          if (size > conn->rbuf->len - pos)
+            {
+              frame.name = NULL;
+              frame.name_len = 0;
+              frame.sender = NULL;
+              frame.sender_len = 0;
+              frame.body = NULL;
+              frame.body_len = 0;
+            }
+          conn->funcs->reject (conn, &frame, error, conn->user_data);
+          conn->discard = size;
+          break;
+
+        case MRE_FRAME_PARSE_FATAL:
+          fail (conn, g_steal_pointer (&error));
+          return FALSE;
+        }
+      alive = !conn->closed;
+    }
+
+done:
+  if (!alive)
+    return FALSE;
+  if (pos > 0)
+    g_byte_array_remove_range (conn->rbuf, 0, pos);
+  return TRUE;
+}
+
+static gboolean
+conn_read (MreConnection *conn)
+{
+  gsize total = 0;
+
+  while (total < READ_BUDGET)
+    {
+      gsize old_len = conn->rbuf->len;
+      ssize_t n;
+
+      g_byte_array_set_size (conn->rbuf, old_len + READ_CHUNK);
+      n = recv (conn->fd, conn->rbuf->data + old_len, READ_CHUNK, MSG_DONTWAIT);
+      g_byte_array_set_size (conn->rbuf, old_len + MAX (n, 0));
+
+      if (n == 0)
+        {
+          if (conn->rbuf->len > 0 && conn->discard == 0)
+            fail (conn, g_error_new (MRE_ERROR, MRE_ERROR_INVALID_FRAME,
+                                     "The connection ended in the middle of a frame"));
+          else
+            fail (conn, NULL);
+          return FALSE;
+        }
+      if (n < 0)
+        {
+          int saved = errno;
+
+          if (saved == EINTR)
+            continue;
+          if (saved == EAGAIN || saved == EWOULDBLOCK)
+            return TRUE;
+          fail (conn, g_error_new (G_IO_ERROR, g_io_error_from_errno (saved),
+                                   "Cannot read from the socket: %s", g_strerror (saved)));
+          return FALSE;
+        }
+
+      total += n;
+      if (!conn_parse (conn))
+        return FALSE;
+      if ((gsize) n < READ_CHUNK)
+        return TRUE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+conn_dispatch (GSource     *source,
+               GSourceFunc  callback,
+               gpointer     user_data)
+{
+  ConnSource *cs = (ConnSource *) source;
+  g_autoptr(MreConnection) conn = mre_connection_ref (cs->conn);
+  GIOCondition revents = g_source_query_unix_fd (source, cs->tag);
+
+  if (revents & (G_IO_IN | G_IO_HUP | G_IO_ERR))
+    {
+      if (!conn_read (conn))
+        return G_SOURCE_CONTINUE;
+    }
+
+  /* Unset the ready time before taking the queue, so that a frame queued
+   * from now on sets it again. */
+  g_source_set_ready_time (source, -1);
+  conn_write (conn);
+
+  return G_SOURCE_CONTINUE;
+}

@@ -1,0 +1,404 @@
+/* mre-event.c
+ *
+ * Copyright 2026 The mreventloop authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "mre-error.h"
+#include "mre-event-private.h"
+#include "mre-json-private.h"
+#include "mre-value-codec-private.h"
+
+/**
+ * MreEvent:
+ *
+ * An event received by an [class@Mre.Peer] from its broker: the name, the
+ * publisher's id, its sequence number and time, and the arguments, kept as
+ * the JSON text that crossed the socket and parsed on first use.
+ *
+ * The peer emits [signal@Mre.Peer::event] with it. A named slot connected
+ * to that signal with [func@Mre.connect] gets the arguments decoded to its
+ * own parameter types instead.
+ *
+ * Immutable once received, and so safe to share between threads.
+ *
+ * Since: 0.1
+ */
+struct _MreEvent
+{
+  gatomicrefcount ref_count;
+  guint64         seq;
+  gint64          time;
+  guint8          flags;
+  int             parse_lock;  /* g_bit_lock() bit 0, for the lazy parse */
+  JsonNode       *params;      /* once parsed */
+  GError         *parse_error; /* once parsed, if it failed */
+  char           *name;        /* these three point into the same block */
+  char           *sender;
+  guint8         *body;
+  gsize           body_len;
+};
+
+G_DEFINE_BOXED_TYPE (MreEvent, mre_event, mre_event_ref, mre_event_unref)
+
+/* One allocation: the struct, then name, sender and body. */
+MreEvent *
+mre_event_new_from_frame (const MreFrame *frame)
+{
+  gsize size = sizeof (MreEvent) + frame->name_len + 1 + frame->sender_len + 1 + frame->body_len;
+  MreEvent *self = g_malloc (size);
+  char *p = (char *) (self + 1);
+
+  g_atomic_ref_count_init (&self->ref_count);
+  self->seq = frame->seq;
+  self->time = frame->time;
+  self->flags = frame->flags;
+  self->parse_lock = 0;
+  self->params = NULL;
+  self->parse_error = NULL;
+
+  self->name = p;
+  memcpy (p, frame->name, frame->name_len);
+  p[frame->name_len] = '\0';
+  p += frame->name_len + 1;
+
+  self->sender = p;
+  memcpy (p, frame->sender, frame->sender_len);
+  p[frame->sender_len] = '\0';
+  p += frame->sender_len + 1;
+
+  self->body = (guint8 *) p;
+  self->body_len = frame->body_len;
+  memcpy (p, frame->body, frame->body_len);
+
+  return self;
+}
+
+/**
+ * mre_event_ref:
+ * @self: an event
+ *
+ * Returns: (transfer full): @self
+ *
+ * Since: 0.1
+ */
+MreEvent *
+mre_event_ref (MreEvent *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+/**
+ * mre_event_unref:
+ * @self: (transfer full): an event
+ *
+ * Since: 0.1
+ */
+void
+mre_event_unref (MreEvent *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (!g_atomic_ref_count_dec (&self->ref_count))
+    return;
+
+  g_clear_pointer (&self->params, json_node_unref);
+  g_clear_error (&self->parse_error);
+  g_free (self);
+}
+
+/**
+ * mre_event_get_name:
+ * @self: an event
+ *
+ * Returns: the event's name
+ *
+ * Since: 0.1
+ */
+const char *
+mre_event_get_name (MreEvent *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->name;
+}
+
+/**
+ * mre_event_get_sender:
+ * @self: an event
+ *
+ * Returns: the id of the peer that published the event
+ *
+ * Since: 0.1
+ */
+const char *
+mre_event_get_sender (MreEvent *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->sender;
+}
+
+/**
+ * mre_event_get_seq:
+ * @self: an event
+ *
+ * Returns: the publisher's sequence number of the event: 1 for its first
+ *   event, one more for each event it published after
+ *
+ * Since: 0.1
+ */
+guint64
+mre_event_get_seq (MreEvent *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->seq;
+}
+
+/**
+ * mre_event_get_time:
+ * @self: an event
+ *
+ * Returns: when the event was published, in microseconds since the Unix
+ *   epoch ([func@GLib.get_real_time] of the publisher)
+ *
+ * Since: 0.1
+ */
+gint64
+mre_event_get_time (MreEvent *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->time;
+}
+
+/**
+ * mre_event_get_pushed:
+ * @self: an event
+ *
+ * Returns: %TRUE if the event was pushed (%MRE_DELIVERY_PUSH), %FALSE if
+ *   it was yelled
+ *
+ * Since: 0.1
+ */
+gboolean
+mre_event_get_pushed (MreEvent *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return (self->flags & MRE_FRAME_FLAG_PUSH) != 0;
+}
+
+/**
+ * mre_event_get_retained:
+ * @self: an event
+ *
+ * Returns: %TRUE if the broker replayed the event from its retained
+ *   backlog when the peer subscribed, %FALSE for a live event
+ *
+ * Since: 0.1
+ */
+gboolean
+mre_event_get_retained (MreEvent *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return (self->flags & MRE_FRAME_FLAG_RETAINED) != 0;
+}
+
+guint8
+mre_event_get_frame_flags (MreEvent *self)
+{
+  return self->flags;
+}
+
+/**
+ * mre_event_get_body:
+ * @self: an event
+ *
+ * The event as it crossed the socket: a JSON-RPC 2.0 notification
+ * (`{"jsonrpc": "2.0", "method": NAME, "params": [...]}`).
+ *
+ * Returns: (transfer full): the JSON text, UTF-8, not NUL-terminated
+ *
+ * Since: 0.1
+ */
+GBytes *
+mre_event_get_body (MreEvent *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return g_bytes_new_with_free_func (self->body, self->body_len,
+                                     (GDestroyNotify) mre_event_unref,
+                                     mre_event_ref (self));
+}
+
+static JsonNode *
+parse_params (MreEvent  *self,
+              GError   **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(GError) local_error = NULL;
+  JsonObject *object;
+  JsonNode *params;
+
+  if (!json_parser_load_from_data (parser, (const char *) self->body, self->body_len, &local_error))
+    {
+      g_set_error (error, MRE_ERROR, MRE_ERROR_INVALID_FRAME,
+                   "Event “%s” from “%s”: the body is not JSON: %s",
+                   self->name, self->sender, local_error->message);
+      return NULL;
+    }
+
+  object = JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))
+           ? json_node_get_object (json_parser_get_root (parser)) : NULL;
+  params = object != NULL ? json_object_get_member (object, "params") : NULL;
+
+  if (object == NULL)
+    {
+      g_set_error (error, MRE_ERROR, MRE_ERROR_INVALID_FRAME,
+                   "Event “%s” from “%s”: the body is not a JSON-RPC notification",
+                   self->name, self->sender);
+      return NULL;
+    }
+  if (params == NULL)
+    return json_node_init_array (json_node_alloc (), json_array_new ());
+  if (!JSON_NODE_HOLDS_ARRAY (params) && !JSON_NODE_HOLDS_OBJECT (params))
+    {
+      g_set_error (error, MRE_ERROR, MRE_ERROR_INVALID_FRAME,
+                   "Event “%s” from “%s”: “params” is neither an array nor an object",
+                   self->name, self->sender);
+      return NULL;
+    }
+
+  return json_node_ref (params);
+}
+
+/**
+ * mre_event_get_params:
+ * @self: an event
+ * @error: return location for a #GError
+ *
+ * The event's arguments: a JSON array of the positional arguments, or a
+ * JSON object of the named ones. The body is parsed on the first call.
+ *
+ * Returns: (transfer none): the arguments, or %NULL with
+ *   %MRE_ERROR_INVALID_FRAME if the body is not a JSON-RPC notification
+ *
+ * Since: 0.1
+ */
+JsonNode *
+mre_event_get_params (MreEvent  *self,
+                      GError   **error)
+{
+  JsonNode *params;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  g_bit_lock (&self->parse_lock, 0);
+  if (self->params == NULL && self->parse_error == NULL)
+    self->params = parse_params (self, &self->parse_error);
+  params = self->params;
+  if (params == NULL)
+    g_propagate_error (error, g_error_copy (self->parse_error));
+  g_bit_unlock (&self->parse_lock, 0);
+
+  return params;
+}
+
+/**
+ * mre_event_dup_params_json:
+ * @self: an event
+ * @error: return location for a #GError
+ *
+ * The event's arguments as compact JSON text on one line, as `mreventloop
+ * monitor` prints them.
+ *
+ * Returns: (transfer full): the arguments as JSON text, or %NULL with
+ *   %MRE_ERROR_INVALID_FRAME
+ *
+ * Since: 0.1
+ */
+char *
+mre_event_dup_params_json (MreEvent  *self,
+                           GError   **error)
+{
+  JsonNode *params = mre_event_get_params (self, error);
+  GString *out;
+
+  if (params == NULL)
+    return NULL;
+
+  out = g_string_new (NULL);
+  if (!mre_json_write (out, params, error))
+    {
+      g_string_free (out, TRUE);
+      return NULL;
+    }
+  return g_string_free (out, FALSE);
+}
+
+/**
+ * mre_event_get_args:
+ * @self: an event
+ * @types: (array length=n_types): the types to decode the arguments to
+ * @n_types: the number of @types
+ * @values: (array length=n_types) (out caller-allocates): @n_types
+ *   zero-filled #GValues, initialized on success
+ * @error: return location for a #GError
+ *
+ * Decodes the event's positional arguments to @types, as a slot connected
+ * to [signal@Mre.Peer::event] gets them. The event must carry exactly
+ * @n_types arguments. Named arguments decode only to a single parameter of
+ * type #JsonNode, which gets the whole object.
+ *
+ * Returns: %TRUE with @values set, or %FALSE with %MRE_ERROR_TYPE_MISMATCH
+ *   or %MRE_ERROR_INVALID_FRAME and @values untouched
+ *
+ * Since: 0.1
+ */
+gboolean
+mre_event_get_args (MreEvent     *self,
+                    const GType  *types,
+                    guint         n_types,
+                    GValue       *values,
+                    GError      **error)
+{
+  JsonNode *params;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (types != NULL || n_types == 0, FALSE);
+  g_return_val_if_fail (values != NULL || n_types == 0, FALSE);
+
+  params = mre_event_get_params (self, error);
+  if (params == NULL)
+    return FALSE;
+
+  if (JSON_NODE_HOLDS_OBJECT (params))
+    {
+      if (n_types == 1 && types[0] == JSON_TYPE_NODE)
+        {
+          g_value_init (&values[0], JSON_TYPE_NODE);
+          g_value_set_boxed (&values[0], params);
+          return TRUE;
+        }
+      g_set_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH,
+                   "Event “%s” carries named arguments; they decode only to one JsonNode parameter",
+                   self->name);
+      return FALSE;
+    }
+
+  if (json_array_get_length (json_node_get_array (params)) != n_types)
+    {
+      g_set_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH,
+                   "Event “%s” carries %u arguments, %u expected", self->name,
+                   json_array_get_length (json_node_get_array (params)), n_types);
+      return FALSE;
+    }
+
+  return mre_value_codec_decode_array (params, types, n_types, values, error);
+}

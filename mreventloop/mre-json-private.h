@@ -1,0 +1,33 @@
+/* mre-json-private.h
+ *
+ * Copyright 2026 The mreventloop authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* JSON text without JsonGenerator: json-glib 1.6's generator writes some
+ * doubles as invalid JSON (1e-10 as "1e-10.0") and aborts on a string node
+ * holding NULL; and it is the slow part of a publish. */
+
+/* The deepest nesting mre_json_check() accepts. */
+#define MRE_JSON_MAX_DEPTH 512
+
+gboolean mre_json_write        (GString       *out,
+                                JsonNode      *node,
+                                GError       **error);
+void     mre_json_write_string (GString       *out,
+                                const char    *str,
+                                gsize          len);
+void     mre_json_write_double (GString       *out,
+                                double         d);
+gboolean mre_json_check        (const guint8  *text,
+                                gsize          len,
+                                GError       **error);
+
+G_END_DECLS

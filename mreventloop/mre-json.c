@@ -1,0 +1,457 @@
+/* mre-json.c
+ *
+ * Copyright 2026 The mreventloop authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mre-error.h"
+#include "mre-json-private.h"
+
+/* Writing ---------------------------------------------------------------- */
+
+void
+mre_json_write_string (GString    *out,
+                       const char *str,
+                       gsize       len)
+{
+  static const char hex[] = "0123456789abcdef";
+  const char *run = str;
+
+  g_string_append_c (out, '"');
+  for (gsize i = 0; i < len; i++)
+    {
+      guchar c = (guchar) str[i];
+      const char *escape = NULL;
+
+      if (c >= 0x20 && c != '"' && c != '\\')
+        continue;
+
+      g_string_append_len (out, run, str + i - run);
+      run = str + i + 1;
+      switch (c)
+        {
+        case '"':  escape = "\\\""; break;
+        case '\\': escape = "\\\\"; break;
+        case '\n': escape = "\\n"; break;
+        case '\r': escape = "\\r"; break;
+        case '\t': escape = "\\t"; break;
+        case '\b': escape = "\\b"; break;
+        case '\f': escape = "\\f"; break;
+        default:
+          {
+            char u[] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf] };
+
+            g_string_append_len (out, u, sizeof u);
+          }
+        }
+      if (escape != NULL)
+        g_string_append (out, escape);
+    }
+  g_string_append_len (out, run, str + len - run);
+  g_string_append_c (out, '"');
+}
+
+/* The shortest text that reads back as @d, always with a '.' or an
+ * exponent so that it reads back as a double. @d is finite. */
+void
+mre_json_write_double (GString *out,
+                       double   d)
+{
+  char buf[40];
+
+  for (int precision = 15; precision <= 17; precision++)
+    {
+      g_ascii_formatd (buf, sizeof buf, precision == 15 ? "%.15g" : precision == 16 ? "%.16g" : "%.17g", d);
+      if (g_ascii_strtod (buf, NULL) == d)
+        break;
+    }
+  g_string_append (out, buf);
+  if (strpbrk (buf, ".e") == NULL)
+    g_string_append (out, ".0");
+}
+
+static gboolean
+write_node (GString   *out,
+            JsonNode  *node,
+            GError   **error);
+
+static gboolean
+write_string_checked (GString     *out,
+                      const char  *str,
+                      GError     **error)
+{
+  gsize len = strlen (str);
+
+  if (!g_utf8_validate_len (str, len, NULL))
+    {
+      g_set_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH,
+                   "A string is not valid UTF-8 and cannot be carried as JSON");
+      return FALSE;
+    }
+  mre_json_write_string (out, str, len);
+  return TRUE;
+}
+
+static gboolean
+write_value (GString   *out,
+             JsonNode  *node,
+             GError   **error)
+{
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_INT64:
+      g_string_append_printf (out, "%" G_GINT64_FORMAT, json_node_get_int (node));
+      return TRUE;
+
+    case G_TYPE_DOUBLE:
+      {
+        double d = json_node_get_double (node);
+
+        if (!isfinite (d))
+          {
+            g_set_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH,
+                         "JSON has no NaN or infinity");
+            return FALSE;
+          }
+        mre_json_write_double (out, d);
+        return TRUE;
+      }
+
+    case G_TYPE_BOOLEAN:
+      g_string_append (out, json_node_get_boolean (node) ? "true" : "false");
+      return TRUE;
+
+    case G_TYPE_STRING:
+      if (json_node_get_string (node) == NULL)
+        {
+          g_string_append (out, "null");
+          return TRUE;
+        }
+      return write_string_checked (out, json_node_get_string (node), error);
+
+    default:
+      g_set_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH,
+                   "A JSON node holds a value of type %s", g_type_name (json_node_get_value_type (node)));
+      return FALSE;
+    }
+}
+
+static gboolean
+write_node (GString   *out,
+            JsonNode  *node,
+            GError   **error)
+{
+  switch (JSON_NODE_TYPE (node))
+    {
+    case JSON_NODE_NULL:
+      g_string_append (out, "null");
+      return TRUE;
+
+    case JSON_NODE_VALUE:
+      return write_value (out, node, error);
+
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+        guint n = json_array_get_length (array);
+
+        g_string_append_c (out, '[');
+        for (guint i = 0; i < n; i++)
+          {
+            if (i > 0)
+              g_string_append_c (out, ',');
+            if (!write_node (out, json_array_get_element (array, i), error))
+              return FALSE;
+          }
+        g_string_append_c (out, ']');
+        return TRUE;
+      }
+
+    case JSON_NODE_OBJECT:
+      {
+        JsonObjectIter iter;
+        const char *member;
+        JsonNode *value;
+        gboolean first = TRUE;
+
+        g_string_append_c (out, '{');
+        json_object_iter_init_ordered (&iter, json_node_get_object (node));
+        while (json_object_iter_next_ordered (&iter, &member, &value))
+          {
+            if (!first)
+              g_string_append_c (out, ',');
+            first = FALSE;
+            if (!write_string_checked (out, member, error))
+              return FALSE;
+            g_string_append_c (out, ':');
+            if (!write_node (out, value, error))
+              return FALSE;
+          }
+        g_string_append_c (out, '}');
+        return TRUE;
+      }
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/*
+ * mre_json_write:
+ *
+ * Appends @node to @out as compact JSON text. Fails, with @out partly
+ * written, on a string that is not UTF-8 and on a NaN or infinite double.
+ */
+gboolean
+mre_json_write (GString   *out,
+                JsonNode  *node,
+                GError   **error)
+{
+  return write_node (out, node, error);
+}
+
+/* Checking --------------------------------------------------------------- */
+
+typedef struct
+{
+  const guint8 *p;
+  const guint8 *end;
+  const char   *problem;
+} Scanner;
+
+static void
+skip_space (Scanner *s)
+{
+  while (s->p < s->end && (*s->p == ' ' || *s->p == '\n' || *s->p == '\r' || *s->p == '\t'))
+    s->p++;
+}
+
+static gboolean
+fail (Scanner    *s,
+      const char *problem)
+{
+  s->problem = problem;
+  return FALSE;
+}
+
+static gboolean
+scan_string (Scanner *s)
+{
+  const guint8 *start;
+
+  s->p++;  /* '"' */
+  start = s->p;
+  while (s->p < s->end)
+    {
+      guint8 c = *s->p;
+
+      if (c == '"')
+        {
+          if (!g_utf8_validate_len ((const char *) start, s->p - start, NULL))
+            return fail (s, "a string is not valid UTF-8");
+          s->p++;
+          return TRUE;
+        }
+      if (c < 0x20)
+        return fail (s, "a control character in a string");
+      if (c == '\\')
+        {
+          s->p++;
+          if (s->p >= s->end)
+            break;
+          switch (*s->p)
+            {
+            case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+              break;
+            case 'u':
+              if (s->end - s->p < 5 ||
+                  !g_ascii_isxdigit (s->p[1]) || !g_ascii_isxdigit (s->p[2]) ||
+                  !g_ascii_isxdigit (s->p[3]) || !g_ascii_isxdigit (s->p[4]))
+                return fail (s, "a bad \\u escape");
+              s->p += 4;
+              break;
+            default:
+              return fail (s, "a bad escape in a string");
+            }
+        }
+      s->p++;
+    }
+  return fail (s, "an unterminated string");
+}
+
+static gboolean
+scan_digits (Scanner *s)
+{
+  const guint8 *start = s->p;
+
+  while (s->p < s->end && g_ascii_isdigit (*s->p))
+    s->p++;
+  return s->p > start;
+}
+
+static gboolean
+scan_number (Scanner *s)
+{
+  if (*s->p == '-')
+    s->p++;
+  if (s->p < s->end && *s->p == '0')
+    s->p++;
+  else if (!scan_digits (s))
+    return fail (s, "a bad number");
+  if (s->p < s->end && *s->p == '.')
+    {
+      s->p++;
+      if (!scan_digits (s))
+        return fail (s, "a bad number");
+    }
+  if (s->p < s->end && (*s->p == 'e' || *s->p == 'E'))
+    {
+      s->p++;
+      if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
+        s->p++;
+      if (!scan_digits (s))
+        return fail (s, "a bad number");
+    }
+  return TRUE;
+}
+
+static gboolean
+scan_word (Scanner    *s,
+           const char *word)
+{
+  gsize len = strlen (word);
+
+  if ((gsize) (s->end - s->p) < len || memcmp (s->p, word, len) != 0)
+    return fail (s, "an unexpected character");
+  s->p += len;
+  return TRUE;
+}
+
+/* One value, with the containers iterative: an explicit stack of the open
+ * containers ('[' or '{'), so that deep nesting costs no C stack. */
+static gboolean
+scan_value (Scanner *s)
+{
+  char stack[MRE_JSON_MAX_DEPTH];
+  int depth = 0;
+
+  for (;;)
+    {
+      skip_space (s);
+      if (s->p >= s->end)
+        return fail (s, "the text ends early");
+
+      /* A value. */
+      switch (*s->p)
+        {
+        case '"':
+          if (!scan_string (s))
+            return FALSE;
+          break;
+        case '-': case '0': case '1': case '2': case '3': case '4':
+        case '5': case '6': case '7': case '8': case '9':
+          if (!scan_number (s))
+            return FALSE;
+          break;
+        case 't':
+          if (!scan_word (s, "true"))
+            return FALSE;
+          break;
+        case 'f':
+          if (!scan_word (s, "false"))
+            return FALSE;
+          break;
+        case 'n':
+          if (!scan_word (s, "null"))
+            return FALSE;
+          break;
+        case '[':
+        case '{':
+          if (depth == MRE_JSON_MAX_DEPTH)
+            return fail (s, "nesting too deep");
+          stack[depth++] = (char) *s->p++;
+          skip_space (s);
+          if (s->p < s->end && *s->p == (stack[depth - 1] == '[' ? ']' : '}'))
+            {
+              s->p++;
+              depth--;
+              break;
+            }
+          if (stack[depth - 1] == '{')
+            goto member;
+          continue;
+        default:
+          return fail (s, "an unexpected character");
+        }
+
+      /* After a value: close containers, or go on to the next element. */
+      for (;;)
+        {
+          if (depth == 0)
+            return TRUE;
+          skip_space (s);
+          if (s->p >= s->end)
+            return fail (s, "the text ends early");
+          if (*s->p == (stack[depth - 1] == '[' ? ']' : '}'))
+            {
+              s->p++;
+              depth--;
+              continue;
+            }
+          if (*s->p != ',')
+            return fail (s, "a missing comma");
+          s->p++;
+          if (stack[depth - 1] == '[')
+            break;
+          goto member;
+        }
+      continue;
+
+    member:
+      skip_space (s);
+      if (s->p >= s->end || *s->p != '"')
+        return fail (s, "an object key that is not a string");
+      if (!scan_string (s))
+        return FALSE;
+      skip_space (s);
+      if (s->p >= s->end || *s->p != ':')
+        return fail (s, "a missing colon");
+      s->p++;
+    }
+}
+
+/*
+ * mre_json_check:
+ *
+ * Whether @text is one JSON value (RFC 8259), in UTF-8, nested at most
+ * MRE_JSON_MAX_DEPTH deep, without building it: what the broker needs to
+ * refuse a body it would otherwise forward. MRE_ERROR_INVALID_FRAME names
+ * the problem and its offset.
+ */
+gboolean
+mre_json_check (const guint8  *text,
+                gsize          len,
+                GError       **error)
+{
+  Scanner s = { text, text + len, NULL };
+
+  if (scan_value (&s))
+    {
+      skip_space (&s);
+      if (s.p == s.end)
+        return TRUE;
+      s.problem = "text after the value";
+    }
+
+  g_set_error (error, MRE_ERROR, MRE_ERROR_INVALID_FRAME,
+               "The body is not JSON: %s at byte %" G_GSIZE_FORMAT,
+               s.problem, (gsize) (s.p - text));
+  return FALSE;
+}

@@ -1,0 +1,63 @@
+/* mre-peer-private.h
+ *
+ * Copyright 2026 The mreventloop authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "mre-connection-private.h"
+#include "mre-event-loop.h"
+#include "mre-peer.h"
+
+G_BEGIN_DECLS
+
+#define MRE_PEER_DEFAULT_MAX_PENDING       10000
+#define MRE_PEER_DEFAULT_MAX_QUEUED_BYTES  (G_GUINT64_CONSTANT (64) * 1024 * 1024)
+
+struct _MrePeer
+{
+  GObject        parent_instance;
+
+  char          *path;
+  char          *id;
+  gboolean       autostart;        /* the default bus: start a broker if none */
+  gboolean       reconnect;
+  guint          max_frame_size;
+  guint          max_pending;      /* events published while disconnected */
+  guint64        max_queued_bytes; /* written to the socket and not yet sent */
+
+  MreEventLoop  *loop;
+  GMainContext  *context;
+  gboolean       own_loop;
+
+  /* Shared with publishing threads. */
+  GMutex         lock;
+  MreConnection *conn;             /* NULL while disconnected */
+  GQueue         pending;          /* GBytes: PUBLISH frames, seq unset */
+  guint64        seq;
+  int            state;            /* MrePeerState, atomic */
+
+  /* On the context only. */
+  gboolean       started;
+  gboolean       welcomed;
+  GHashTable    *subs;             /* key -> Subscription */
+  GHashTable    *requests;         /* request id -> Request */
+  guint32        next_request;
+  guint          resubscribing;    /* SUBSCRIBEs sent again, not yet acknowledged */
+  GSource       *retry_source;
+  guint          backoff_ms;
+  GList         *start_tasks;
+  GList         *flush_tasks;
+  guint64        n_events;         /* emitted, for mre_peer_check() */
+};
+
+gboolean mre_peer_queue_publish (MrePeer      *self,
+                                 const char   *name,
+                                 MreDelivery   delivery,
+                                 guint         backlog,
+                                 GString      *body,
+                                 GError      **error);
+
+G_END_DECLS

@@ -1,0 +1,538 @@
+/* mre-peer-publish.c
+ *
+ * Copyright 2026 The mreventloop authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <gobject/gvaluecollector.h>
+#include <math.h>
+#include <string.h>
+
+#include "mre-error.h"
+#include "mre-json-private.h"
+#include "mre-peer-private.h"
+#include "mre-signal-private.h"
+#include "mre-value-codec-private.h"
+
+/*
+ * Publishing: the arguments become the JSON-RPC notification's params,
+ * written straight to text for the common types (no JsonNode, no
+ * JsonGenerator) and through the value codec for the others; the frame is
+ * then queued on the connection, or kept while disconnected.
+ */
+
+#define MAX_VARARGS 32
+
+static gboolean
+check_name (const char  *name,
+            GError     **error)
+{
+  gsize len = strlen (name);
+
+  if (len == 0 || len > G_MAXUINT16 || strchr (name, '*') != NULL || !g_utf8_validate (name, len, NULL))
+    {
+      g_set_error (error, MRE_ERROR, MRE_ERROR_PROTOCOL,
+                   "“%s” is not an event name: names are UTF-8, not empty, and have no “*”", name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+write_arg (GString       *out,
+           const GValue  *value,
+           GError       **error)
+{
+  g_autoptr(JsonNode) node = NULL;
+
+  switch (G_VALUE_TYPE (value))
+    {
+    case G_TYPE_STRING:
+      {
+        const char *str = g_value_get_string (value);
+        gsize len;
+
+        if (str == NULL)
+          {
+            g_string_append (out, "null");
+            return TRUE;
+          }
+        len = strlen (str);
+        if (!g_utf8_validate (str, len, NULL))
+          {
+            g_set_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH,
+                         "A string argument is not valid UTF-8 and cannot be carried as JSON");
+            return FALSE;
+          }
+        mre_json_write_string (out, str, len);
+        return TRUE;
+      }
+    case G_TYPE_INT:
+      g_string_append_printf (out, "%d", g_value_get_int (value));
+      return TRUE;
+    case G_TYPE_UINT:
+      g_string_append_printf (out, "%u", g_value_get_uint (value));
+      return TRUE;
+    case G_TYPE_INT64:
+      g_string_append_printf (out, "%" G_GINT64_FORMAT, g_value_get_int64 (value));
+      return TRUE;
+    case G_TYPE_BOOLEAN:
+      g_string_append (out, g_value_get_boolean (value) ? "true" : "false");
+      return TRUE;
+    case G_TYPE_DOUBLE:
+      if (isfinite (g_value_get_double (value)))
+        {
+          mre_json_write_double (out, g_value_get_double (value));
+          return TRUE;
+        }
+      break;  /* the codec says why not */
+    default:
+      break;
+    }
+
+  node = mre_value_codec_encode (value, error);
+  return node != NULL && mre_json_write (out, node, error);
+}
+
+static GString *
+body_begin (const char *name)
+{
+  GString *body = g_string_sized_new (128);
+
+  g_string_append (body, "{\"jsonrpc\":\"2.0\",\"method\":");
+  mre_json_write_string (body, name, strlen (name));
+  g_string_append (body, ",\"params\":");
+  return body;
+}
+
+/* Queues a PUBLISH of @body: on the connection, or kept while there is
+ * none. The sequence number is taken under the same lock, so that the
+ * broker receives them in order. */
+gboolean
+mre_peer_queue_publish (MrePeer      *self,
+                        const char   *name,
+                        MreDelivery   delivery,
+                        guint         backlog,
+                        GString      *body,
+                        GError      **error)
+{
+  MreFrame frame = { 0 };
+  gsize size;
+  gboolean ok = TRUE;
+
+  frame.type = MRE_FRAME_PUBLISH;
+  frame.flags = delivery == MRE_DELIVERY_PUSH ? MRE_FRAME_FLAG_PUSH : 0;
+  frame.arg = delivery == MRE_DELIVERY_PUSH ? backlog : 0;
+  frame.name = name;
+  frame.name_len = strlen (name);
+  frame.body = (const guint8 *) body->str;
+  frame.body_len = body->len;
+
+  size = mre_frame_size (&frame);
+  if (size > self->max_frame_size)
+    {
+      g_set_error (error, MRE_ERROR, MRE_ERROR_FRAME_TOO_LARGE,
+                   "Event “%s” is %" G_GSIZE_FORMAT " bytes, more than the maximum frame size, %u",
+                   name, size, self->max_frame_size);
+      return FALSE;
+    }
+
+  g_mutex_lock (&self->lock);
+  if ((MrePeerState) g_atomic_int_get (&self->state) == MRE_PEER_STATE_CLOSED)
+    {
+      g_set_error (error, MRE_ERROR, MRE_ERROR_DISCONNECTED, "The peer is closed");
+      ok = FALSE;
+    }
+  else if (self->conn != NULL)
+    {
+      if (mre_connection_get_queued_bytes (self->conn) + size > self->max_queued_bytes)
+        {
+          g_set_error (error, MRE_ERROR, MRE_ERROR_BUSY,
+                       "The broker does not take events as fast as they are published "
+                       "(%" G_GUINT64_FORMAT " bytes wait); call mre_peer_flush()",
+                       mre_connection_get_queued_bytes (self->conn));
+          ok = FALSE;
+        }
+      else
+        {
+          frame.seq = ++self->seq;
+          frame.time = g_get_real_time ();
+          mre_connection_queue (self->conn, &frame);
+        }
+    }
+  else if (self->pending.length >= self->max_pending)
+    {
+      g_set_error (error, MRE_ERROR, MRE_ERROR_DISCONNECTED,
+                   "Not connected to the broker, and %u events already wait for it",
+                   self->pending.length);
+      ok = FALSE;
+    }
+  else
+    {
+      frame.seq = ++self->seq;
+      frame.time = g_get_real_time ();
+      g_queue_push_tail (&self->pending, mre_frame_to_bytes (&frame));
+    }
+  g_mutex_unlock (&self->lock);
+
+  return ok;
+}
+
+/**
+ * mre_peer_publishv:
+ * @self: a peer
+ * @name: the event's name
+ * @delivery: %MRE_DELIVERY_YELL or %MRE_DELIVERY_PUSH
+ * @backlog: for a push, how many events of @name the broker retains
+ *   (this push's backlog governs the name's buffer from now on);
+ *   %MRE_BACKLOG_UNBOUNDED for all of them. Ignored for a yell.
+ * @args: (array length=n_args): the arguments
+ * @n_args: the number of @args
+ * @error: return location for a #GError
+ *
+ * Publishes an event to the peers subscribed to @name. The arguments
+ * cross as JSON (see `docs/PROTOCOL.md`); an argument that cannot is
+ * refused here, not mangled. Thread-safe; events published from one thread
+ * reach every subscriber in order.
+ *
+ * While disconnected, up to [property@Mre.Peer:max-pending] events are kept
+ * and sent once connected again.
+ *
+ * Returns: %TRUE if queued, or %FALSE with %MRE_ERROR_TYPE_MISMATCH (an
+ *   argument that cannot cross), %MRE_ERROR_FRAME_TOO_LARGE,
+ *   %MRE_ERROR_PROTOCOL (a bad name), %MRE_ERROR_DISCONNECTED (closed, or
+ *   too many events wait for the broker) or %MRE_ERROR_BUSY (the broker
+ *   does not read as fast: 64 MiB wait to be sent; [method@Mre.Peer.flush]
+ *   waits for them)
+ *
+ * Since: 0.1
+ */
+gboolean
+mre_peer_publishv (MrePeer       *self,
+                   const char    *name,
+                   MreDelivery    delivery,
+                   guint          backlog,
+                   const GValue  *args,
+                   guint          n_args,
+                   GError       **error)
+{
+  g_autoptr(GString) body = NULL;
+
+  g_return_val_if_fail (MRE_IS_PEER (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (args != NULL || n_args == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_name (name, error))
+    return FALSE;
+
+  body = body_begin (name);
+  g_string_append_c (body, '[');
+  for (guint i = 0; i < n_args; i++)
+    {
+      g_autoptr(GError) arg_error = NULL;
+
+      if (i > 0)
+        g_string_append_c (body, ',');
+      if (!write_arg (body, &args[i], &arg_error))
+        {
+          g_set_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH,
+                       "Argument %u of event “%s”: %s", i + 1, name, arg_error->message);
+          return FALSE;
+        }
+    }
+  g_string_append (body, "]}");
+
+  return mre_peer_queue_publish (self, name, delivery, backlog, body, error);
+}
+
+static gboolean
+publish_valist (MrePeer      *self,
+                const char   *name,
+                MreDelivery   delivery,
+                guint         backlog,
+                GError      **error,
+                GType         first_type,
+                va_list      *args)
+{
+  GValue values[MAX_VARARGS] = { G_VALUE_INIT };
+  guint n = 0;
+  gboolean ok = FALSE;
+
+  for (GType type = first_type; type != G_TYPE_INVALID; type = va_arg (*args, GType))
+    {
+      g_autofree char *collect_error = NULL;
+
+      if (n == MAX_VARARGS)
+        {
+          g_set_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH,
+                       "Event “%s”: more than %u arguments; use mre_peer_publishv()", name, MAX_VARARGS);
+          goto out;
+        }
+      G_VALUE_COLLECT_INIT (&values[n], type, *args, G_VALUE_NOCOPY_CONTENTS, &collect_error);
+      if (collect_error != NULL)
+        {
+          g_set_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH,
+                       "Argument %u of event “%s”: %s", n + 1, name, collect_error);
+          goto out;
+        }
+      n++;
+    }
+
+  ok = mre_peer_publishv (self, name, delivery, backlog, values, n, error);
+
+out:
+  for (guint i = 0; i < n; i++)
+    g_value_unset (&values[i]);
+  return ok;
+}
+
+/**
+ * mre_peer_yell: (skip)
+ * @self: a peer
+ * @name: the event's name
+ * @error: return location for a #GError
+ * @first_type: the type of the first argument, or %G_TYPE_INVALID for none
+ * @...: its value, then type and value pairs, ending with %G_TYPE_INVALID
+ *
+ * Yells an event: only the peers subscribed now receive it.
+ *
+ * ```c
+ * mre_peer_yell (peer, "produced", &error,
+ *                G_TYPE_STRING, "some product", G_TYPE_INT, 3,
+ *                G_TYPE_INVALID);
+ * ```
+ *
+ * Returns: %TRUE if queued, or %FALSE as [method@Mre.Peer.publishv]
+ *
+ * Since: 0.1
+ */
+gboolean
+mre_peer_yell (MrePeer     *self,
+               const char  *name,
+               GError     **error,
+               GType        first_type,
+               ...)
+{
+  va_list args;
+  gboolean ok;
+
+  g_return_val_if_fail (MRE_IS_PEER (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  va_start (args, first_type);
+  ok = publish_valist (self, name, MRE_DELIVERY_YELL, 0, error, first_type, &args);
+  va_end (args);
+
+  return ok;
+}
+
+/**
+ * mre_peer_push: (skip)
+ * @self: a peer
+ * @name: the event's name
+ * @backlog: how many events of @name the broker retains, or
+ *   %MRE_BACKLOG_UNBOUNDED
+ * @error: return location for a #GError
+ * @first_type: the type of the first argument, or %G_TYPE_INVALID for none
+ * @...: its value, then type and value pairs, ending with %G_TYPE_INVALID
+ *
+ * Pushes an event: the subscribers receive it, and the broker retains it
+ * for the peers that subscribe later. A backlog of 1 keeps the latest
+ * value only.
+ *
+ * Returns: %TRUE if queued, or %FALSE as [method@Mre.Peer.publishv]
+ *
+ * Since: 0.1
+ */
+gboolean
+mre_peer_push (MrePeer     *self,
+               const char  *name,
+               guint        backlog,
+               GError     **error,
+               GType        first_type,
+               ...)
+{
+  va_list args;
+  gboolean ok;
+
+  g_return_val_if_fail (MRE_IS_PEER (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  va_start (args, first_type);
+  ok = publish_valist (self, name, MRE_DELIVERY_PUSH, backlog, error, first_type, &args);
+  va_end (args);
+
+  return ok;
+}
+
+/**
+ * mre_peer_publish_json:
+ * @self: a peer
+ * @name: the event's name
+ * @delivery: %MRE_DELIVERY_YELL or %MRE_DELIVERY_PUSH
+ * @backlog: for a push, the backlog (see [method@Mre.Peer.publishv])
+ * @params_json: the arguments as JSON text: an array (positional) or an
+ *   object (named)
+ * @error: return location for a #GError
+ *
+ * Publishes an event whose arguments are given as JSON, as `mreventloop
+ * emit` does.
+ *
+ * Returns: %TRUE if queued, or %FALSE with %MRE_ERROR_TYPE_MISMATCH if
+ *   @params_json is not a JSON array or object, or as
+ *   [method@Mre.Peer.publishv]
+ *
+ * Since: 0.1
+ */
+gboolean
+mre_peer_publish_json (MrePeer      *self,
+                       const char   *name,
+                       MreDelivery   delivery,
+                       guint         backlog,
+                       const char   *params_json,
+                       GError      **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(GError) parse_error = NULL;
+  g_autoptr(GString) body = NULL;
+  JsonNode *root;
+
+  g_return_val_if_fail (MRE_IS_PEER (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (params_json != NULL, FALSE);
+
+  if (!check_name (name, error))
+    return FALSE;
+
+  if (!json_parser_load_from_data (parser, params_json, -1, &parse_error))
+    {
+      g_set_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH,
+                   "The arguments of “%s” are not JSON: %s", name, parse_error->message);
+      return FALSE;
+    }
+  root = json_parser_get_root (parser);
+  if (root == NULL || (!JSON_NODE_HOLDS_ARRAY (root) && !JSON_NODE_HOLDS_OBJECT (root)))
+    {
+      g_set_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH,
+                   "The arguments of “%s” are neither a JSON array nor a JSON object", name);
+      return FALSE;
+    }
+
+  body = body_begin (name);
+  if (!mre_json_write (body, root, error))
+    return FALSE;
+  g_string_append_c (body, '}');
+
+  return mre_peer_queue_publish (self, name, delivery, backlog, body, error);
+}
+
+/* Forwarding ----------------------------------------------------------------- */
+
+typedef struct
+{
+  GClosure     closure;
+  MrePeer     *peer;  /* watched: the closure is invalidated when it goes */
+  char        *name;
+  MreDelivery  delivery;
+  guint        backlog;
+} Forward;
+
+static void
+forward_marshal (GClosure     *closure,
+                 GValue       *return_value,
+                 guint         n_param_values,
+                 const GValue *param_values,
+                 gpointer      invocation_hint,
+                 gpointer      marshal_data)
+{
+  Forward *forward = (Forward *) closure;
+  g_autoptr(GError) error = NULL;
+
+  if (!mre_peer_publishv (forward->peer, forward->name, forward->delivery, forward->backlog,
+                          param_values + 1, n_param_values - 1, &error))
+    g_message ("Cannot forward “%s” to the broker: %s", forward->name, error->message);
+}
+
+static void
+forward_finalize (gpointer  data,
+                  GClosure *closure)
+{
+  g_free (((Forward *) closure)->name);
+}
+
+/**
+ * mre_peer_forward:
+ * @self: a peer
+ * @emitter: (type GObject): the object whose signal to forward
+ * @detailed_signal: the signal, with an optional `::detail`
+ * @name: (nullable): the event name to publish as, or %NULL for the
+ *   signal's name
+ * @delivery: %MRE_DELIVERY_YELL or %MRE_DELIVERY_PUSH
+ * @backlog: for a push, the backlog (see [method@Mre.Peer.publishv])
+ * @error: return location for a #GError
+ *
+ * Publishes each emission of @detailed_signal with its arguments:
+ * MrEventLoop's `connect(consumer, 'request_product', peer.publish,
+ * 'request_product')`. The signal's parameter types are checked now: one
+ * that cannot cross processes is refused here. A publish that fails later
+ * (say, too many events wait for a broker that is gone) is logged.
+ *
+ * Returns: the handler id (disconnect it with
+ *   [func@GObject.signal_handler_disconnect]), or 0 with
+ *   %MRE_ERROR_NO_SUCH_SIGNAL or %MRE_ERROR_TYPE_MISMATCH
+ *
+ * Since: 0.1
+ */
+gulong
+mre_peer_forward (MrePeer      *self,
+                  gpointer      emitter,
+                  const char   *detailed_signal,
+                  const char   *name,
+                  MreDelivery   delivery,
+                  guint         backlog,
+                  GError      **error)
+{
+  GSignalQuery query;
+  GQuark detail;
+  Forward *forward;
+
+  g_return_val_if_fail (MRE_IS_PEER (self), 0);
+  g_return_val_if_fail (G_IS_OBJECT (emitter), 0);
+  g_return_val_if_fail (detailed_signal != NULL, 0);
+  g_return_val_if_fail (error == NULL || *error == NULL, 0);
+
+  if (!mre_signal_parse (emitter, detailed_signal, &query, &detail, error))
+    return 0;
+  if (name == NULL)
+    name = query.signal_name;
+  if (!check_name (name, error))
+    return 0;
+
+  for (guint i = 0; i < query.n_params; i++)
+    {
+      g_autoptr(GError) type_error = NULL;
+
+      if (!mre_value_codec_supports (query.param_types[i] & ~G_SIGNAL_TYPE_STATIC_SCOPE, &type_error))
+        {
+          g_set_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH,
+                       "Cannot forward signal “%s” of %s: argument %u: %s", query.signal_name,
+                       G_OBJECT_TYPE_NAME (emitter), i + 1, type_error->message);
+          return 0;
+        }
+    }
+
+  forward = (Forward *) g_closure_new_simple (sizeof (Forward), NULL);
+  forward->peer = self;
+  forward->name = g_strdup (name);
+  forward->delivery = delivery;
+  forward->backlog = backlog;
+  g_closure_set_marshal (&forward->closure, forward_marshal);
+  g_closure_add_finalize_notifier (&forward->closure, NULL, forward_finalize);
+  g_object_watch_closure (G_OBJECT (self), &forward->closure);
+
+  return g_signal_connect_closure_by_id (emitter, query.signal_id, detail, &forward->closure, FALSE);
+}

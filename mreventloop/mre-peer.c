@@ -1,0 +1,1519 @@
+/* mre-peer.c
+ *
+ * Copyright 2026 The mreventloop authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "mre-enum-types.h"
+#include "mre-error.h"
+#include "mre-event-loop-private.h"
+#include "mre-event-private.h"
+#include "mre-json-private.h"
+#include "mre-peer-autostart-private.h"
+#include "mre-peer-private.h"
+#include "mre-slot.h"
+#include "mre-socket-private.h"
+
+/**
+ * MrePeer:
+ *
+ * A connection to an [class@Mre.Broker]: it subscribes to event names and
+ * publishes events, which cross processes with their arguments as JSON.
+ *
+ * Each event received is emitted as [signal@Mre.Peer::event], detailed by
+ * its name, so that
+ *
+ * ```c
+ * mre_connect (peer, "event::produced", consumer, "on-produced", 0, &error);
+ * ```
+ *
+ * queues the consumer's slot with the event's arguments decoded to the
+ * slot's own parameter types. A local signal is published with one call,
+ * [method@Mre.Peer.forward].
+ *
+ * The peer does its I/O on its [class@Mre.EventLoop] (the one set with
+ * [func@Mre.object_set_event_loop] before [method@Mre.Peer.start], or one
+ * of its own thread), and emits its signals there. A program without a
+ * running loop binds the peer to a context it does not run and calls
+ * [method@Mre.Peer.check] now and then.
+ *
+ * When the broker goes away the peer tries again, waiting a little longer
+ * each time (up to 2 s), subscribes again and goes on; what is published
+ * meanwhile is kept, up to [property@Mre.Peer:max-pending] events, and sent
+ * once connected. [property@Mre.Peer:state] tells where it stands.
+ *
+ * Publishing is thread-safe; the other methods may be called from any
+ * thread too.
+ *
+ * Since: 0.1
+ */
+
+#define BACKOFF_FIRST_MS  50
+#define BACKOFF_MAX_MS    2000
+
+typedef struct
+{
+  char *pattern;
+  char *sender;
+  gboolean acked;
+} Subscription;
+
+typedef enum
+{
+  REQUEST_SUBSCRIBE,
+  REQUEST_UNSUBSCRIBE,
+  REQUEST_RESUBSCRIBE,
+  REQUEST_STATS,
+} RequestKind;
+
+typedef struct
+{
+  RequestKind  kind;
+  GTask       *task;  /* NULL for a RESUBSCRIBE */
+  char        *key;   /* of the subscription */
+} Request;
+
+enum
+{
+  PROP_0,
+  PROP_PATH,
+  PROP_ID,
+  PROP_STATE,
+  PROP_AUTOSTART,
+  PROP_RECONNECT,
+  PROP_MAX_FRAME_SIZE,
+  PROP_MAX_PENDING,
+  N_PROPS
+};
+
+enum
+{
+  SIGNAL_EVENT,
+  SIGNAL_STATE_CHANGED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (MrePeer, mre_peer, G_TYPE_OBJECT)
+
+static void peer_connect (MrePeer *self);
+
+static void
+subscription_free (Subscription *sub)
+{
+  g_free (sub->pattern);
+  g_free (sub->sender);
+  g_free (sub);
+}
+
+static void
+request_free (Request *request)
+{
+  g_clear_object (&request->task);
+  g_free (request->key);
+  g_free (request);
+}
+
+static char *
+subscription_key (const char *pattern,
+                  const char *sender)
+{
+  return g_strconcat (pattern, "\n", sender != NULL ? sender : "", NULL);
+}
+
+/* State ----------------------------------------------------------------- */
+
+static void
+set_state (MrePeer      *self,
+           MrePeerState  state,
+           const GError *error)
+{
+  if ((MrePeerState) g_atomic_int_get (&self->state) == state)
+    return;
+
+  g_atomic_int_set (&self->state, state);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0, state, error);
+}
+
+static void
+complete_tasks (GList        **tasks,
+                const GError  *error)
+{
+  GList *list = g_steal_pointer (tasks);
+
+  for (GList *l = list; l != NULL; l = l->next)
+    {
+      if (error != NULL)
+        g_task_return_error (l->data, g_error_copy (error));
+      else
+        g_task_return_boolean (l->data, TRUE);
+    }
+  g_list_free_full (list, g_object_unref);
+}
+
+static void
+maybe_connected (MrePeer *self)
+{
+  if (!self->welcomed || self->resubscribing > 0)
+    return;
+
+  self->backoff_ms = 0;
+  set_state (self, MRE_PEER_STATE_CONNECTED, NULL);
+  complete_tasks (&self->start_tasks, NULL);
+}
+
+/* Frames from the broker ------------------------------------------------------ */
+
+static GQuark
+error_code_quark (const char *code)
+{
+  return g_str_equal (code, "frame-too-large") ? MRE_ERROR_FRAME_TOO_LARGE : MRE_ERROR_PROTOCOL;
+}
+
+static void
+handle_error_frame (MrePeer        *self,
+                    const MreFrame *frame)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autofree char *name = g_strndup (frame->name, frame->name_len);
+  const char *code = "unknown";
+  const char *message = "(no message)";
+  Request *request;
+
+  if (json_parser_load_from_data (parser, (const char *) frame->body, frame->body_len, NULL) &&
+      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      JsonObject *object = json_node_get_object (json_parser_get_root (parser));
+
+      code = json_object_get_string_member_with_default (object, "code", code);
+      message = json_object_get_string_member_with_default (object, "message", message);
+    }
+
+  if (frame->arg == 0 ||
+      !g_hash_table_steal_extended (self->requests, GUINT_TO_POINTER (frame->arg), NULL, (gpointer *) &request))
+    request = NULL;
+  if (request == NULL)
+    {
+      g_message ("The broker refused “%s” (seq %" G_GUINT64_FORMAT ") from %s: %s: %s",
+                 name, frame->seq, self->id, code, message);
+      return;
+    }
+
+  if (request->kind == REQUEST_SUBSCRIBE || request->kind == REQUEST_RESUBSCRIBE)
+    g_hash_table_remove (self->subs, request->key);
+  if (request->kind == REQUEST_RESUBSCRIBE)
+    {
+      g_message ("The broker refused the subscription to “%s”: %s", name, message);
+      self->resubscribing--;
+    }
+  if (request->task != NULL)
+    g_task_return_new_error (request->task, MRE_ERROR, error_code_quark (code),
+                             "The broker refused “%s”: %s", name, message);
+  request_free (request);
+  maybe_connected (self);
+}
+
+static void
+handle_reply (MrePeer        *self,
+              const MreFrame *frame)
+{
+  Request *request;
+  Subscription *sub;
+
+  if (!g_hash_table_steal_extended (self->requests, GUINT_TO_POINTER (frame->arg), NULL, (gpointer *) &request))
+    return;
+
+  switch (request->kind)
+    {
+    case REQUEST_RESUBSCRIBE:
+      self->resubscribing--;
+      G_GNUC_FALLTHROUGH;
+    case REQUEST_SUBSCRIBE:
+      sub = g_hash_table_lookup (self->subs, request->key);
+      if (sub != NULL)
+        sub->acked = TRUE;
+      if (request->task != NULL)
+        g_task_return_boolean (request->task, TRUE);
+      break;
+
+    case REQUEST_UNSUBSCRIBE:
+      g_task_return_boolean (request->task, TRUE);
+      break;
+
+    case REQUEST_STATS:
+      {
+        g_autoptr(JsonParser) parser = json_parser_new ();
+        g_autoptr(GError) error = NULL;
+
+        if (json_parser_load_from_data (parser, (const char *) frame->body, frame->body_len, &error))
+          g_task_return_pointer (request->task, json_node_ref (json_parser_get_root (parser)),
+                                 (GDestroyNotify) json_node_unref);
+        else
+          g_task_return_new_error (request->task, MRE_ERROR, MRE_ERROR_PROTOCOL,
+                                   "The broker's statistics are not JSON: %s", error->message);
+        break;
+      }
+    }
+
+  request_free (request);
+  maybe_connected (self);
+}
+
+static void
+handle_event (MrePeer        *self,
+              const MreFrame *frame)
+{
+  g_autoptr(MreEvent) event = mre_event_new_from_frame (frame);
+
+  /* Nobody can be connected to a detail whose quark does not exist yet:
+   * names from the network are never interned. */
+  self->n_events++;
+  g_signal_emit (self, signals[SIGNAL_EVENT], g_quark_try_string (mre_event_get_name (event)), event);
+}
+
+static void
+peer_frame (MreConnection  *conn,
+            const MreFrame *frame,
+            gpointer        user_data)
+{
+  /* A task completed here may hold the last reference to the peer. */
+  g_autoptr(MrePeer) self = g_object_ref (user_data);
+
+  switch (frame->type)
+    {
+    case MRE_FRAME_EVENT:
+      handle_event (self, frame);
+      break;
+
+    case MRE_FRAME_WELCOME:
+      g_free (self->id);
+      self->id = g_strndup (frame->name, frame->name_len);
+      self->welcomed = TRUE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ID]);
+      maybe_connected (self);
+      break;
+
+    case MRE_FRAME_ACK:
+    case MRE_FRAME_STATS_REPLY:
+      handle_reply (self, frame);
+      break;
+
+    case MRE_FRAME_ERROR:
+      handle_error_frame (self, frame);
+      break;
+
+    default:
+      g_message ("The broker sent an unexpected %s frame", mre_frame_type_name (frame->type));
+      break;
+    }
+}
+
+static void
+peer_reject (MreConnection  *conn,
+             const MreFrame *frame,
+             const GError   *error,
+             gpointer        user_data)
+{
+  g_message ("Skipping a frame from the broker: %s", error->message);
+}
+
+/* Connecting ------------------------------------------------------------------ */
+
+static void
+peer_disconnected (MrePeer      *self,
+                   const GError *error);
+
+static void
+peer_closed (MreConnection *conn,
+             const GError  *error,
+             gpointer       user_data)
+{
+  g_autoptr(MrePeer) self = g_object_ref (user_data);
+  g_autoptr(GError) reason = NULL;
+
+  if (error == NULL)
+    reason = g_error_new (MRE_ERROR, MRE_ERROR_DISCONNECTED, "The broker closed the connection");
+  peer_disconnected (self, error != NULL ? error : reason);
+}
+
+static void
+peer_drained (MreConnection *conn,
+              gpointer       user_data)
+{
+  g_autoptr(MrePeer) self = g_object_ref (user_data);
+
+  complete_tasks (&self->flush_tasks, NULL);
+}
+
+static const MreConnectionFuncs peer_funcs = {
+  .frame = peer_frame,
+  .reject = peer_reject,
+  .closed = peer_closed,
+  .drained = peer_drained,
+};
+
+static gboolean
+retry_cb (gpointer user_data)
+{
+  MrePeer *self = user_data;
+
+  self->retry_source = NULL;
+  peer_connect (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_retry (MrePeer *self)
+{
+  self->backoff_ms = self->backoff_ms == 0 ? BACKOFF_FIRST_MS : MIN (self->backoff_ms * 2, BACKOFF_MAX_MS);
+  self->retry_source = g_timeout_source_new (self->backoff_ms);
+  g_source_set_callback (self->retry_source, retry_cb, self, NULL);
+  g_source_set_static_name (self->retry_source, "MrePeer reconnect");
+  g_source_attach (self->retry_source, self->context);
+  g_source_unref (self->retry_source);
+}
+
+/* The connection is gone: fail what waited for an answer, and try again. */
+static void
+peer_disconnected (MrePeer      *self,
+                   const GError *error)
+{
+  g_autoptr(MreConnection) conn = NULL;
+  g_autoptr(GError) lost = g_error_new (MRE_ERROR, MRE_ERROR_DISCONNECTED,
+                                        "Disconnected from the broker: %s", error->message);
+  GHashTableIter iter;
+  gpointer value;
+
+  g_mutex_lock (&self->lock);
+  conn = g_steal_pointer (&self->conn);
+  g_mutex_unlock (&self->lock);
+  if (conn != NULL)
+    mre_connection_close (conn);
+
+  self->welcomed = FALSE;
+  self->resubscribing = 0;
+  g_hash_table_iter_init (&iter, self->requests);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Request *request = value;
+
+      /* A subscription never acknowledged is not kept. */
+      if (request->kind == REQUEST_SUBSCRIBE)
+        {
+          Subscription *sub = g_hash_table_lookup (self->subs, request->key);
+
+          if (sub != NULL && !sub->acked)
+            g_hash_table_remove (self->subs, request->key);
+        }
+      if (request->task != NULL)
+        g_task_return_error (request->task, g_error_copy (lost));
+    }
+  g_hash_table_remove_all (self->requests);
+  complete_tasks (&self->flush_tasks, lost);
+
+  set_state (self, MRE_PEER_STATE_DISCONNECTED, lost);
+
+  if (self->start_tasks != NULL)
+    {
+      /* Never connected yet: mre_peer_start() fails. */
+      self->started = FALSE;
+      complete_tasks (&self->start_tasks, error);
+      return;
+    }
+  if (self->reconnect && self->started)
+    schedule_retry (self);
+}
+
+static void
+send_subscribe (MrePeer      *self,
+                MreFrameType  type,
+                const char   *pattern,
+                const char   *sender,
+                Request      *request)
+{
+  MreFrame frame = { 0 };
+  guint32 id = ++self->next_request;
+
+  if (id == 0)
+    id = ++self->next_request;
+
+  frame.type = type;
+  frame.arg = id;
+  frame.time = g_get_real_time ();
+  frame.name = pattern;
+  frame.name_len = strlen (pattern);
+  frame.sender = sender;
+  frame.sender_len = sender != NULL ? strlen (sender) : 0;
+
+  g_hash_table_insert (self->requests, GUINT_TO_POINTER (id), request);
+  mre_connection_queue (self->conn, &frame);
+}
+
+static void
+peer_connect (MrePeer *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  g_autofree char *hello = NULL;
+  MreFrame frame = { 0 };
+  GHashTableIter iter;
+  gpointer key, value;
+  MreConnection *conn;
+
+  set_state (self, MRE_PEER_STATE_CONNECTING, NULL);
+
+  socket = self->autostart ? mre_peer_autostart_connect (self->path, &error)
+                           : mre_socket_connect (self->path, &error);
+  if (socket == NULL)
+    {
+      peer_disconnected (self, error);
+      return;
+    }
+
+  conn = mre_connection_new (socket, self->context, self->max_frame_size, &peer_funcs, self);
+
+  hello = g_strdup ("{\"protocol\":1}");
+  frame.type = MRE_FRAME_HELLO;
+  frame.time = g_get_real_time ();
+  frame.name = self->id;
+  frame.name_len = self->id != NULL ? strlen (self->id) : 0;
+  frame.body = (const guint8 *) hello;
+  frame.body_len = strlen (hello);
+  mre_connection_queue (conn, &frame);
+
+  g_mutex_lock (&self->lock);
+  self->conn = conn;
+
+  /* The subscriptions again, then what was published meanwhile. */
+  g_hash_table_iter_init (&iter, self->subs);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      Subscription *sub = value;
+      Request *request = g_new0 (Request, 1);
+
+      request->kind = REQUEST_RESUBSCRIBE;
+      request->key = g_strdup (key);
+      self->resubscribing++;
+      send_subscribe (self, MRE_FRAME_SUBSCRIBE, sub->pattern, sub->sender, request);
+    }
+  while (self->pending.length > 0)
+    {
+      g_autoptr(GBytes) bytes = g_queue_pop_head (&self->pending);
+      gsize len;
+      const guint8 *data = g_bytes_get_data (bytes, &len);
+
+      mre_connection_queue_bytes (conn, data, len);
+    }
+  g_mutex_unlock (&self->lock);
+}
+
+/* Starting ------------------------------------------------------------------- */
+
+static void
+ensure_loop (MrePeer *self)
+{
+  if (self->loop != NULL)
+    return;
+
+  /* The peer's loop: one set by the user, or a new one of its own thread,
+   * started here and stopped with the peer. */
+  self->loop = g_object_ref (mre_object_get_event_loop (self));
+  if (!mre_event_loop_get_running (self->loop))
+    {
+      self->own_loop = TRUE;
+      mre_event_loop_start (self->loop, NULL);
+    }
+  self->context = g_main_context_ref (mre_event_loop_get_context (self->loop));
+}
+
+static void
+start_on_context (gpointer data)
+{
+  GTask *task = data;
+  MrePeer *self = g_task_get_source_object (task);
+
+  if ((MrePeerState) g_atomic_int_get (&self->state) == MRE_PEER_STATE_CLOSED)
+    {
+      g_task_return_new_error (task, MRE_ERROR, MRE_ERROR_DISCONNECTED, "The peer is closed");
+      g_object_unref (task);
+      return;
+    }
+  if ((MrePeerState) g_atomic_int_get (&self->state) == MRE_PEER_STATE_CONNECTED)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+
+  self->start_tasks = g_list_prepend (self->start_tasks, task);
+  if (!self->started)
+    {
+      self->started = TRUE;
+      peer_connect (self);
+    }
+}
+
+static gboolean
+start_idle (gpointer data)
+{
+  start_on_context (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs @func on the peer's context, later, from any thread. */
+static void
+peer_invoke (MrePeer     *self,
+             GSourceFunc  func,
+             gpointer     data)
+{
+  g_autoptr(GSource) source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, func, data, NULL);
+  g_source_set_static_name (source, "MrePeer call");
+  g_source_attach (source, self->context);
+}
+
+/**
+ * mre_peer_start_async:
+ * @self: a peer
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when connected, or when it failed
+ * @user_data: data for @callback
+ *
+ * Connects to the broker (on the default bus, starting one if none runs),
+ * and completes when the handshake is done. From then on the peer stays
+ * connected, reconnecting as needed, until [method@Mre.Peer.close].
+ *
+ * Since: 0.1
+ */
+void
+mre_peer_start_async (MrePeer             *self,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (MRE_IS_PEER (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, mre_peer_start_async);
+  g_task_set_return_on_cancel (task, TRUE);
+  ensure_loop (self);
+  peer_invoke (self, start_idle, task);
+}
+
+/**
+ * mre_peer_start_finish:
+ * @self: a peer
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE when connected, or %FALSE with the reason (for example
+ *   %G_IO_ERROR_NOT_FOUND: no socket at the peer's path)
+ *
+ * Since: 0.1
+ */
+gboolean
+mre_peer_start_finish (MrePeer       *self,
+                       GAsyncResult  *result,
+                       GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Synchronous calls: the asynchronous ones, waited for. If this thread can
+ * run the peer's context, it runs it (the answer is dispatched there);
+ * otherwise it runs a context of its own, where the answer is sent. */
+typedef struct
+{
+  GAsyncResult *result;
+} SyncWait;
+
+static void
+sync_done (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  SyncWait *wait = user_data;
+
+  wait->result = g_object_ref (result);
+  g_main_context_wakeup (g_main_context_get_thread_default ());
+}
+
+static GMainContext *
+sync_begin (MrePeer *self)
+{
+  GMainContext *context;
+
+  ensure_loop (self);
+  /* Never the context of a loop's own thread, even before that thread
+   * took it. */
+  if (!mre_event_loop_has_own_thread (self->loop) && g_main_context_acquire (self->context))
+    context = g_main_context_ref (self->context);
+  else if (mre_event_loop_is_loop_thread (self->loop))
+    context = g_main_context_ref (self->context);
+  else
+    context = g_main_context_new ();
+  g_main_context_push_thread_default (context);
+  return context;
+}
+
+static void
+sync_end (MrePeer      *self,
+          GMainContext *context,
+          SyncWait     *wait)
+{
+  while (wait->result == NULL)
+    g_main_context_iteration (context, TRUE);
+  g_main_context_pop_thread_default (context);
+  if (context == self->context && !mre_event_loop_has_own_thread (self->loop))
+    g_main_context_release (context);
+  g_main_context_unref (context);
+}
+
+/**
+ * mre_peer_start:
+ * @self: a peer
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The synchronous form of [method@Mre.Peer.start_async].
+ *
+ * Returns: %TRUE when connected, or %FALSE with the reason
+ *
+ * Since: 0.1
+ */
+gboolean
+mre_peer_start (MrePeer       *self,
+                GCancellable  *cancellable,
+                GError       **error)
+{
+  SyncWait wait = { NULL };
+  GMainContext *context;
+  gboolean ok;
+
+  g_return_val_if_fail (MRE_IS_PEER (self), FALSE);
+
+  context = sync_begin (self);
+  mre_peer_start_async (self, cancellable, sync_done, &wait);
+  sync_end (self, context, &wait);
+  ok = mre_peer_start_finish (self, wait.result, error);
+  g_object_unref (wait.result);
+  return ok;
+}
+
+static void
+close_on_context (gpointer data)
+{
+  MrePeer *self = data;
+  g_autoptr(GError) error = g_error_new (MRE_ERROR, MRE_ERROR_DISCONNECTED, "The peer was closed");
+
+  self->started = FALSE;
+  self->reconnect = FALSE;
+  if (self->retry_source != NULL)
+    {
+      g_source_destroy (self->retry_source);
+      self->retry_source = NULL;
+    }
+  if (self->conn != NULL)
+    peer_disconnected (self, error);
+  complete_tasks (&self->start_tasks, error);
+  set_state (self, MRE_PEER_STATE_CLOSED, NULL);
+}
+
+/**
+ * mre_peer_close:
+ * @self: a peer
+ *
+ * Closes the connection for good: no reconnecting, and publishing fails
+ * from now on. What was published and not yet written to the socket is
+ * lost; call [method@Mre.Peer.flush] first to send it.
+ *
+ * Since: 0.1
+ */
+void
+mre_peer_close (MrePeer *self)
+{
+  g_return_if_fail (MRE_IS_PEER (self));
+
+  if (self->context != NULL)
+    mre_loop_call_sync (self->loop, close_on_context, self);
+  else
+    g_atomic_int_set (&self->state, MRE_PEER_STATE_CLOSED);
+}
+
+/* Flushing --------------------------------------------------------------------- */
+
+static gboolean
+flush_idle (gpointer data)
+{
+  GTask *task = data;
+  MrePeer *self = g_task_get_source_object (task);
+
+  if (self->conn == NULL)
+    {
+      if (self->pending.length == 0)
+        g_task_return_boolean (task, TRUE);
+      else
+        g_task_return_new_error (task, MRE_ERROR, MRE_ERROR_DISCONNECTED,
+                                 "%u events wait for the broker to come back", self->pending.length);
+      g_object_unref (task);
+    }
+  else if (mre_connection_get_queued_bytes (self->conn) == 0)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+    }
+  else
+    self->flush_tasks = g_list_append (self->flush_tasks, task);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+flush_async (MrePeer             *self,
+             GCancellable        *cancellable,
+             GAsyncReadyCallback  callback,
+             gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, flush_async);
+  peer_invoke (self, flush_idle, task);
+}
+
+/**
+ * mre_peer_flush:
+ * @self: a peer
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Waits until every event published so far has been written to the
+ * broker's socket.
+ *
+ * Returns: %TRUE, or %FALSE with %MRE_ERROR_DISCONNECTED if the broker is
+ *   not there to take them
+ *
+ * Since: 0.1
+ */
+gboolean
+mre_peer_flush (MrePeer       *self,
+                GCancellable  *cancellable,
+                GError       **error)
+{
+  SyncWait wait = { NULL };
+  GMainContext *context;
+  gboolean ok;
+
+  g_return_val_if_fail (MRE_IS_PEER (self), FALSE);
+
+  context = sync_begin (self);
+  flush_async (self, cancellable, sync_done, &wait);
+  sync_end (self, context, &wait);
+  ok = g_task_propagate_boolean (G_TASK (wait.result), error);
+  g_object_unref (wait.result);
+  return ok;
+}
+
+/* Subscribing ------------------------------------------------------------------ */
+
+typedef struct
+{
+  GTask       *task;
+  RequestKind  kind;
+  char        *pattern;
+  char        *sender;
+} SubscribeCall;
+
+static gboolean
+subscribe_idle (gpointer data)
+{
+  SubscribeCall *call = data;
+  MrePeer *self = g_task_get_source_object (call->task);
+  char *key = subscription_key (call->pattern, call->sender);
+  Request *request;
+
+  if (self->conn == NULL)
+    {
+      g_task_return_new_error (call->task, MRE_ERROR, MRE_ERROR_DISCONNECTED,
+                               "Not connected to a broker");
+      g_free (key);
+    }
+  else
+    {
+      if (call->kind == REQUEST_SUBSCRIBE && !g_hash_table_contains (self->subs, key))
+        {
+          Subscription *sub = g_new0 (Subscription, 1);
+
+          sub->pattern = g_strdup (call->pattern);
+          sub->sender = g_strdup (call->sender);
+          g_hash_table_insert (self->subs, g_strdup (key), sub);
+        }
+      else if (call->kind == REQUEST_UNSUBSCRIBE)
+        g_hash_table_remove (self->subs, key);
+
+      request = g_new0 (Request, 1);
+      request->kind = call->kind;
+      request->task = g_object_ref (call->task);
+      request->key = key;
+      send_subscribe (self, call->kind == REQUEST_SUBSCRIBE ? MRE_FRAME_SUBSCRIBE : MRE_FRAME_UNSUBSCRIBE,
+                      call->pattern, call->sender, request);
+    }
+
+  g_object_unref (call->task);
+  g_free (call->pattern);
+  g_free (call->sender);
+  g_free (call);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+subscribe_async (MrePeer             *self,
+                 RequestKind          kind,
+                 const char          *pattern,
+                 const char          *sender,
+                 GCancellable        *cancellable,
+                 GAsyncReadyCallback  callback,
+                 gpointer             user_data)
+{
+  SubscribeCall *call = g_new0 (SubscribeCall, 1);
+  gsize len = strlen (pattern);
+  const char *star = strchr (pattern, '*');
+
+  call->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (call->task, mre_peer_subscribe_async);
+
+  if (len == 0 || !g_utf8_validate (pattern, len, NULL) || (star != NULL && star != pattern + len - 1) ||
+      (sender != NULL && (!g_utf8_validate (sender, -1, NULL) || strlen (sender) > G_MAXUINT16)) ||
+      len > G_MAXUINT16)
+    {
+      g_task_return_new_error (call->task, MRE_ERROR, MRE_ERROR_PROTOCOL,
+                               "“%s” is not an event name, a prefix ending in “*”, or “*”", pattern);
+      g_object_unref (call->task);
+      g_free (call);
+      return;
+    }
+
+  call->kind = kind;
+  call->pattern = g_strdup (pattern);
+  call->sender = sender != NULL && sender[0] != '\0' ? g_strdup (sender) : NULL;
+  ensure_loop (self);
+  peer_invoke (self, subscribe_idle, call);
+}
+
+/**
+ * mre_peer_subscribe_async:
+ * @self: a started peer
+ * @pattern: an event name, a prefix ending in `*` (`sensor.*`), or `*`
+ * @sender: (nullable): the id of the only publisher wanted, or %NULL for all
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the broker acknowledged
+ * @user_data: data for @callback
+ *
+ * Subscribes to the events @pattern matches. The broker first sends the
+ * events it retains for them (pushed, see [method@Mre.Peer.publishv]),
+ * oldest first, then acknowledges: when the call completes, the retained
+ * events have been received (and emitted before the completion) and every
+ * later event will be. Subscriptions survive reconnections.
+ *
+ * Since: 0.1
+ */
+void
+mre_peer_subscribe_async (MrePeer             *self,
+                          const char          *pattern,
+                          const char          *sender,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_return_if_fail (MRE_IS_PEER (self));
+  g_return_if_fail (pattern != NULL);
+
+  subscribe_async (self, REQUEST_SUBSCRIBE, pattern, sender, cancellable, callback, user_data);
+}
+
+/**
+ * mre_peer_subscribe_finish:
+ * @self: a peer
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE once subscribed, or %FALSE with %MRE_ERROR_DISCONNECTED
+ *   or %MRE_ERROR_PROTOCOL (a pattern the broker refuses)
+ *
+ * Since: 0.1
+ */
+gboolean
+mre_peer_subscribe_finish (MrePeer       *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static gboolean
+subscribe_sync (MrePeer       *self,
+                RequestKind    kind,
+                const char    *pattern,
+                const char    *sender,
+                GCancellable  *cancellable,
+                GError       **error)
+{
+  SyncWait wait = { NULL };
+  GMainContext *context;
+  gboolean ok;
+
+  context = sync_begin (self);
+  subscribe_async (self, kind, pattern, sender, cancellable, sync_done, &wait);
+  sync_end (self, context, &wait);
+  ok = g_task_propagate_boolean (G_TASK (wait.result), error);
+  g_object_unref (wait.result);
+  return ok;
+}
+
+/**
+ * mre_peer_subscribe:
+ * @self: a started peer
+ * @pattern: an event name, a prefix ending in `*`, or `*`
+ * @sender: (nullable): the id of the only publisher wanted, or %NULL
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The synchronous form of [method@Mre.Peer.subscribe_async].
+ *
+ * Returns: %TRUE once subscribed, or %FALSE with the reason
+ *
+ * Since: 0.1
+ */
+gboolean
+mre_peer_subscribe (MrePeer       *self,
+                    const char    *pattern,
+                    const char    *sender,
+                    GCancellable  *cancellable,
+                    GError       **error)
+{
+  g_return_val_if_fail (MRE_IS_PEER (self), FALSE);
+  g_return_val_if_fail (pattern != NULL, FALSE);
+
+  return subscribe_sync (self, REQUEST_SUBSCRIBE, pattern, sender, cancellable, error);
+}
+
+/**
+ * mre_peer_unsubscribe:
+ * @self: a started peer
+ * @pattern: a pattern given to [method@Mre.Peer.subscribe]
+ * @sender: (nullable): the sender given with it
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Ends a subscription; when it returns, no event of it arrives any more.
+ *
+ * Returns: %TRUE, or %FALSE with %MRE_ERROR_DISCONNECTED
+ *
+ * Since: 0.1
+ */
+gboolean
+mre_peer_unsubscribe (MrePeer       *self,
+                      const char    *pattern,
+                      const char    *sender,
+                      GCancellable  *cancellable,
+                      GError       **error)
+{
+  g_return_val_if_fail (MRE_IS_PEER (self), FALSE);
+  g_return_val_if_fail (pattern != NULL, FALSE);
+
+  return subscribe_sync (self, REQUEST_UNSUBSCRIBE, pattern, sender, cancellable, error);
+}
+
+/* Statistics -------------------------------------------------------------------- */
+
+static gboolean
+stats_idle (gpointer data)
+{
+  GTask *task = data;
+  MrePeer *self = g_task_get_source_object (task);
+  MreFrame frame = { 0 };
+  Request *request;
+  guint32 id;
+
+  if (self->conn == NULL)
+    {
+      g_task_return_new_error (task, MRE_ERROR, MRE_ERROR_DISCONNECTED, "Not connected to a broker");
+      g_object_unref (task);
+      return G_SOURCE_REMOVE;
+    }
+
+  id = ++self->next_request;
+  if (id == 0)
+    id = ++self->next_request;
+  request = g_new0 (Request, 1);
+  request->kind = REQUEST_STATS;
+  request->task = task;
+  g_hash_table_insert (self->requests, GUINT_TO_POINTER (id), request);
+  frame.type = MRE_FRAME_STATS;
+  frame.arg = id;
+  frame.time = g_get_real_time ();
+  mre_connection_queue (self->conn, &frame);
+
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * mre_peer_query_stats:
+ * @self: a started peer
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Asks the broker for its counters (see [method@Mre.Broker.dup_stats]).
+ *
+ * Returns: (transfer full): a JSON object, or %NULL with
+ *   %MRE_ERROR_DISCONNECTED
+ *
+ * Since: 0.1
+ */
+JsonNode *
+mre_peer_query_stats (MrePeer       *self,
+                      GCancellable  *cancellable,
+                      GError       **error)
+{
+  SyncWait wait = { NULL };
+  GMainContext *context;
+  JsonNode *stats;
+
+  g_return_val_if_fail (MRE_IS_PEER (self), NULL);
+
+  context = sync_begin (self);
+  {
+    GTask *task = g_task_new (self, cancellable, sync_done, &wait);
+
+    peer_invoke (self, stats_idle, task);
+  }
+  sync_end (self, context, &wait);
+  stats = g_task_propagate_pointer (G_TASK (wait.result), error);
+  g_object_unref (wait.result);
+  return stats;
+}
+
+/* Checking ------------------------------------------------------------------------ */
+
+/**
+ * mre_peer_check:
+ * @self: a peer
+ *
+ * For programs without a running loop: handles what arrived from the
+ * broker (emitting [signal@Mre.Peer::event] for each event) and what waits
+ * to be sent, without blocking, by iterating the peer's context. The peer
+ * must be bound to a loop whose context no other thread runs, for example
+ * `mre_object_set_event_loop (peer, mre_event_loop_new_for_context (ctx))`
+ * with a context of the caller's own.
+ *
+ * Returns: the number of events emitted
+ *
+ * Since: 0.1
+ */
+guint
+mre_peer_check (MrePeer *self)
+{
+  guint64 before;
+
+  g_return_val_if_fail (MRE_IS_PEER (self), 0);
+
+  ensure_loop (self);
+  if (!g_main_context_acquire (self->context))
+    {
+      g_critical ("mre_peer_check(): the peer's context runs in another thread");
+      return 0;
+    }
+  before = self->n_events;
+  while (g_main_context_iteration (self->context, FALSE))
+    ;
+  g_main_context_release (self->context);
+
+  return (guint) (self->n_events - before);
+}
+
+/* GObject ---------------------------------------------------------------------- */
+
+static void
+mre_peer_dispose (GObject *object)
+{
+  MrePeer *self = MRE_PEER (object);
+
+  if (self->context != NULL && (MrePeerState) g_atomic_int_get (&self->state) != MRE_PEER_STATE_CLOSED)
+    mre_loop_call_sync (self->loop, close_on_context, self);
+
+  G_OBJECT_CLASS (mre_peer_parent_class)->dispose (object);
+}
+
+static void
+mre_peer_finalize (GObject *object)
+{
+  MrePeer *self = MRE_PEER (object);
+
+  if (self->own_loop)
+    {
+      mre_event_loop_stop (self->loop);
+      if (!mre_event_loop_is_loop_thread (self->loop))
+        mre_event_loop_join (self->loop, NULL);
+    }
+  g_clear_object (&self->loop);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_queue_clear_full (&self->pending, (GDestroyNotify) g_bytes_unref);
+  g_hash_table_unref (self->subs);
+  g_hash_table_unref (self->requests);
+  g_mutex_clear (&self->lock);
+  g_free (self->path);
+  g_free (self->id);
+
+  G_OBJECT_CLASS (mre_peer_parent_class)->finalize (object);
+}
+
+static void
+mre_peer_get_property (GObject    *object,
+                       guint       prop_id,
+                       GValue     *value,
+                       GParamSpec *pspec)
+{
+  MrePeer *self = MRE_PEER (object);
+
+  switch (prop_id)
+    {
+    case PROP_PATH:
+      g_value_set_string (value, self->path);
+      break;
+    case PROP_ID:
+      g_value_set_string (value, self->id);
+      break;
+    case PROP_STATE:
+      g_value_set_enum (value, mre_peer_get_state (self));
+      break;
+    case PROP_AUTOSTART:
+      g_value_set_boolean (value, self->autostart);
+      break;
+    case PROP_RECONNECT:
+      g_value_set_boolean (value, self->reconnect);
+      break;
+    case PROP_MAX_FRAME_SIZE:
+      g_value_set_uint (value, self->max_frame_size);
+      break;
+    case PROP_MAX_PENDING:
+      g_value_set_uint (value, self->max_pending);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+mre_peer_set_property (GObject      *object,
+                       guint         prop_id,
+                       const GValue *value,
+                       GParamSpec   *pspec)
+{
+  MrePeer *self = MRE_PEER (object);
+
+  switch (prop_id)
+    {
+    case PROP_PATH:
+      self->path = g_value_dup_string (value);
+      break;
+    case PROP_ID:
+      self->id = g_value_dup_string (value);
+      break;
+    case PROP_AUTOSTART:
+      self->autostart = g_value_get_boolean (value);
+      break;
+    case PROP_RECONNECT:
+      self->reconnect = g_value_get_boolean (value);
+      break;
+    case PROP_MAX_FRAME_SIZE:
+      self->max_frame_size = g_value_get_uint (value);
+      break;
+    case PROP_MAX_PENDING:
+      self->max_pending = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+mre_peer_constructed (GObject *object)
+{
+  MrePeer *self = MRE_PEER (object);
+
+  G_OBJECT_CLASS (mre_peer_parent_class)->constructed (object);
+
+  if (self->path == NULL)
+    {
+      self->path = mre_default_socket_path ();
+      self->autostart = TRUE;
+    }
+  if (self->id != NULL && self->id[0] == '\0')
+    g_clear_pointer (&self->id, g_free);
+}
+
+static void
+mre_peer_class_init (MrePeerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->constructed = mre_peer_constructed;
+  object_class->dispose = mre_peer_dispose;
+  object_class->finalize = mre_peer_finalize;
+  object_class->get_property = mre_peer_get_property;
+  object_class->set_property = mre_peer_set_property;
+
+  /**
+   * MrePeer:path:
+   *
+   * The broker's socket path; %NULL at construction for the default bus
+   * (see [func@Mre.default_socket_path]).
+   *
+   * Since: 0.1
+   */
+  properties[PROP_PATH] =
+    g_param_spec_string ("path", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * MrePeer:id:
+   *
+   * The peer's id, sent with each event it publishes: the one asked for at
+   * construction, or, if none, the one the broker chose (known once
+   * connected).
+   *
+   * Since: 0.1
+   */
+  properties[PROP_ID] =
+    g_param_spec_string ("id", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_EXPLICIT_NOTIFY |
+                         G_PARAM_STATIC_STRINGS);
+
+  /**
+   * MrePeer:state:
+   *
+   * Where the connection stands. Notified, with
+   * [signal@Mre.Peer::state-changed], on the peer's loop.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL, MRE_TYPE_PEER_STATE, MRE_PEER_STATE_DISCONNECTED,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * MrePeer:autostart:
+   *
+   * Whether to start a broker (`mreventloop broker --idle-exit`) when none
+   * answers at the path; %TRUE for the default bus.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_AUTOSTART] =
+    g_param_spec_boolean ("autostart", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * MrePeer:reconnect:
+   *
+   * Whether to connect again, with a growing delay, after losing the
+   * broker. %TRUE by default.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_RECONNECT] =
+    g_param_spec_boolean ("reconnect", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * MrePeer:max-frame-size:
+   *
+   * The largest frame the peer publishes or accepts, header included: a
+   * larger publish fails with %MRE_ERROR_FRAME_TOO_LARGE before anything
+   * is sent. Keep it at most the broker's.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_MAX_FRAME_SIZE] =
+    g_param_spec_uint ("max-frame-size", NULL, NULL,
+                       MRE_FRAME_HEADER_SIZE + 64, MRE_FRAME_HARD_MAX, MRE_FRAME_DEFAULT_MAX,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * MrePeer:max-pending:
+   *
+   * How many events published while disconnected are kept, to be sent once
+   * connected again; one more fails with %MRE_ERROR_DISCONNECTED.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_MAX_PENDING] =
+    g_param_spec_uint ("max-pending", NULL, NULL, 0, G_MAXUINT, MRE_PEER_DEFAULT_MAX_PENDING,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * MrePeer::event:
+   * @self: the peer
+   * @event: the event
+   *
+   * An event the peer subscribed to arrived; the detail is its name.
+   * Emitted on the peer's loop, in the order the broker sent them.
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_EVENT] =
+    g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_DETAILED,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, MRE_TYPE_EVENT | G_SIGNAL_TYPE_STATIC_SCOPE);
+
+  /**
+   * MrePeer::state-changed:
+   * @self: the peer
+   * @state: the new state
+   * @error: (nullable): why the connection was lost, for
+   *   %MRE_PEER_STATE_DISCONNECTED
+   *
+   * The connection's state changed. Emitted on the peer's loop.
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_STATE_CHANGED] =
+    g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2, MRE_TYPE_PEER_STATE,
+                  G_TYPE_ERROR | G_SIGNAL_TYPE_STATIC_SCOPE);
+}
+
+static void
+mre_peer_init (MrePeer *self)
+{
+  self->reconnect = TRUE;
+  self->max_frame_size = MRE_FRAME_DEFAULT_MAX;
+  self->max_pending = MRE_PEER_DEFAULT_MAX_PENDING;
+  self->max_queued_bytes = MRE_PEER_DEFAULT_MAX_QUEUED_BYTES;
+  g_mutex_init (&self->lock);
+  self->subs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                      (GDestroyNotify) subscription_free);
+  self->requests = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) request_free);
+}
+
+/**
+ * mre_peer_new:
+ * @path: the broker's unix socket path
+ * @id: (nullable): the peer's id, or %NULL to get one from the broker
+ *
+ * Returns: (transfer full): a new peer; call [method@Mre.Peer.start]
+ *
+ * Since: 0.1
+ */
+MrePeer *
+mre_peer_new (const char *path,
+              const char *id)
+{
+  g_return_val_if_fail (path != NULL, NULL);
+
+  return g_object_new (MRE_TYPE_PEER, "path", path, "id", id, NULL);
+}
+
+/**
+ * mre_peer_new_default:
+ * @id: (nullable): the peer's id, or %NULL to get one from the broker
+ *
+ * A peer of the default bus ([func@Mre.default_socket_path]): when it
+ * starts and no broker answers there, it starts one, exactly one even when
+ * several peers start at once; that broker exits after its last peer left.
+ *
+ * Returns: (transfer full): a new peer; call [method@Mre.Peer.start]
+ *
+ * Since: 0.1
+ */
+MrePeer *
+mre_peer_new_default (const char *id)
+{
+  return g_object_new (MRE_TYPE_PEER, "id", id, NULL);
+}
+
+/**
+ * mre_default_socket_path:
+ *
+ * The socket of the default bus: `$MRE_BUS` if set, else
+ * `$XDG_RUNTIME_DIR/mreventloop/default.sock`, or
+ * `/tmp/mreventloop-UID/default.sock` without `XDG_RUNTIME_DIR`.
+ *
+ * Returns: (transfer full) (type filename): the path
+ *
+ * Since: 0.1
+ */
+char *
+mre_default_socket_path (void)
+{
+  g_autofree char *dir = NULL;
+  const char *bus = g_getenv ("MRE_BUS");
+
+  if (bus != NULL && bus[0] != '\0')
+    return g_strdup (bus);
+
+  dir = mre_socket_default_dir ();
+  return g_build_filename (dir, "default.sock", NULL);
+}
+
+/**
+ * mre_peer_get_id:
+ * @self: a peer
+ *
+ * Returns: (nullable): [property@Mre.Peer:id]
+ *
+ * Since: 0.1
+ */
+const char *
+mre_peer_get_id (MrePeer *self)
+{
+  g_return_val_if_fail (MRE_IS_PEER (self), NULL);
+  return self->id;
+}
+
+/**
+ * mre_peer_get_path:
+ * @self: a peer
+ *
+ * Returns: (type filename): [property@Mre.Peer:path]
+ *
+ * Since: 0.1
+ */
+const char *
+mre_peer_get_path (MrePeer *self)
+{
+  g_return_val_if_fail (MRE_IS_PEER (self), NULL);
+  return self->path;
+}
+
+/**
+ * mre_peer_get_state:
+ * @self: a peer
+ *
+ * Returns: [property@Mre.Peer:state]
+ *
+ * Since: 0.1
+ */
+MrePeerState
+mre_peer_get_state (MrePeer *self)
+{
+  g_return_val_if_fail (MRE_IS_PEER (self), MRE_PEER_STATE_DISCONNECTED);
+  return (MrePeerState) g_atomic_int_get (&self->state);
+}

@@ -1,0 +1,33 @@
+/* mre-socket-private.h
+ *
+ * Copyright 2026 The mreventloop authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "mre-event-loop.h"
+
+G_BEGIN_DECLS
+
+/* Unix socket paths of brokers, and running code on a context and
+ * waiting for it. */
+
+GSocket  *mre_socket_connect       (const char    *path,
+                                    GError       **error);
+GSocket  *mre_socket_listen        (const char    *path,
+                                    GError       **error);
+void      mre_socket_unlink_if_ours (GSocket      *listener,
+                                     const char   *path);
+char     *mre_socket_default_dir   (void);
+
+typedef void (*MreContextFunc) (gpointer data);
+
+void      mre_loop_call_sync       (MreEventLoop  *loop,
+                                    MreContextFunc func,
+                                    gpointer       data);
+
+G_END_DECLS

@@ -1,0 +1,224 @@
+/* mre-socket.c
+ *
+ * Copyright 2026 The mreventloop authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mre-event-loop-private.h"
+#include "mre-socket-private.h"
+
+static GSocket *
+unix_socket_new (GError **error)
+{
+  return g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
+                       G_SOCKET_PROTOCOL_DEFAULT, error);
+}
+
+/* Connects to the broker at @path, blocking (connecting to a unix socket
+ * does not wait for the other end). G_IO_ERROR_NOT_FOUND without a socket
+ * file, G_IO_ERROR_CONNECTION_REFUSED with one and no broker. */
+GSocket *
+mre_socket_connect (const char  *path,
+                    GError     **error)
+{
+  g_autoptr(GSocket) socket = unix_socket_new (error);
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if (socket == NULL)
+    return NULL;
+
+  address = g_unix_socket_address_new (path);
+  if (!g_socket_connect (socket, address, NULL, &local_error))
+    {
+      g_set_error (error, local_error->domain, local_error->code,
+                   "Cannot connect to the broker at %s: %s", path, local_error->message);
+      return NULL;
+    }
+
+  return g_steal_pointer (&socket);
+}
+
+/* Creates the directory of @path (0700) if it is missing, replaces a stale
+ * socket file (connecting is refused: its broker is gone), refuses to take
+ * a live one, binds with mode 0600 and listens. */
+GSocket *
+mre_socket_listen (const char  *path,
+                   GError     **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GError) local_error = NULL;
+  struct stat st;
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "Cannot create the directory %s: %s", dir, g_strerror (saved));
+      return NULL;
+    }
+
+  if (lstat (path, &st) == 0)
+    {
+      g_autoptr(GSocket) probe = NULL;
+
+      if (!S_ISSOCK (st.st_mode))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                       "%s exists and is not a socket", path);
+          return NULL;
+        }
+
+      probe = mre_socket_connect (path, &local_error);
+      if (probe != NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
+                       "A broker is already running on %s", path);
+          return NULL;
+        }
+      if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+      g_clear_error (&local_error);
+      /* Stale: its broker is gone. */
+      if (unlink (path) != 0 && errno != ENOENT)
+        {
+          int saved = errno;
+
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                       "Cannot remove the stale socket %s: %s", path, g_strerror (saved));
+          return NULL;
+        }
+    }
+
+  socket = unix_socket_new (error);
+  if (socket == NULL)
+    return NULL;
+
+  address = g_unix_socket_address_new (path);
+  if (!g_socket_bind (socket, address, FALSE, &local_error))
+    {
+      g_set_error (error, local_error->domain, local_error->code,
+                   "Cannot listen on %s: %s", path, local_error->message);
+      return NULL;
+    }
+  if (chmod (path, 0600) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "Cannot set the mode of %s: %s", path, g_strerror (saved));
+      unlink (path);
+      return NULL;
+    }
+  if (lstat (path, &st) == 0)
+    g_object_set_data_full (G_OBJECT (socket), "mre-socket-stat",
+                            g_memdup2 (&st, sizeof st), g_free);
+  g_socket_set_listen_backlog (socket, 128);
+  if (!g_socket_listen (socket, error))
+    {
+      unlink (path);
+      return NULL;
+    }
+
+  return g_steal_pointer (&socket);
+}
+
+/* Removes the socket file of @listener, unless another broker replaced it
+ * meanwhile: only if it is still the file bound (same inode). */
+void
+mre_socket_unlink_if_ours (GSocket    *listener,
+                           const char *path)
+{
+  struct stat *bound = g_object_get_data (G_OBJECT (listener), "mre-socket-stat");
+  struct stat st;
+
+  if (bound != NULL && lstat (path, &st) == 0 &&
+      st.st_ino == bound->st_ino && st.st_dev == bound->st_dev)
+    unlink (path);
+}
+
+/* $XDG_RUNTIME_DIR/mreventloop, or /tmp/mreventloop-UID. */
+char *
+mre_socket_default_dir (void)
+{
+  const char *runtime = g_getenv ("XDG_RUNTIME_DIR");
+
+  if (runtime != NULL && runtime[0] != '\0' && g_file_test (runtime, G_FILE_TEST_IS_DIR))
+    return g_build_filename (runtime, "mreventloop", NULL);
+
+  return g_strdup_printf ("%s/mreventloop-%u", g_get_tmp_dir (), (guint) getuid ());
+}
+
+/* Calling on a context ------------------------------------------------------ */
+
+typedef struct
+{
+  MreContextFunc func;
+  gpointer       data;
+  GMutex         lock;
+  GCond          cond;
+  gboolean       done;
+} SyncCall;
+
+static gboolean
+sync_call_run (gpointer user_data)
+{
+  SyncCall *call = user_data;
+
+  call->func (call->data);
+  g_mutex_lock (&call->lock);
+  call->done = TRUE;
+  g_cond_signal (&call->cond);
+  g_mutex_unlock (&call->lock);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs @func on the context of @loop and returns when it ran: at once on
+ * the loop's thread, or if this thread can acquire the context of a bound
+ * loop; else by invoking it there and waiting (so the loop must be
+ * running). The context of an own-thread loop is never acquired here,
+ * even before its thread took it. */
+void
+mre_loop_call_sync (MreEventLoop   *loop,
+                    MreContextFunc  func,
+                    gpointer        data)
+{
+  GMainContext *context = mre_event_loop_get_context (loop);
+  SyncCall call = { func, data };
+
+  if (mre_event_loop_is_loop_thread (loop))
+    {
+      func (data);
+      return;
+    }
+  if (!mre_event_loop_has_own_thread (loop) && g_main_context_acquire (context))
+    {
+      func (data);
+      g_main_context_release (context);
+      return;
+    }
+
+  g_mutex_init (&call.lock);
+  g_cond_init (&call.cond);
+  g_main_context_invoke (context, sync_call_run, &call);
+  g_mutex_lock (&call.lock);
+  while (!call.done)
+    g_cond_wait (&call.cond, &call.lock);
+  g_mutex_unlock (&call.lock);
+  g_mutex_clear (&call.lock);
+  g_cond_clear (&call.cond);
+}
