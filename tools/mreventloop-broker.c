@@ -12,9 +12,10 @@
 
 #include "mreventloop-tool.h"
 
+/* Emitted on the broker's own thread; quitting a GMainLoop is thread-safe. */
 static void
-broker_idle_exit_cb (MreBroker *broker,
-                     gpointer   user_data)
+broker_idle_cb (MreBroker *broker,
+                gpointer   user_data)
 {
   g_main_loop_quit (user_data);
 }
@@ -67,7 +68,7 @@ tool_cmd_broker (int    argc,
   if (idle_exit > 0)
     {
       mre_broker_set_idle_timeout (broker, (guint) idle_exit);
-      g_signal_connect (broker, "idle-exit", G_CALLBACK (broker_idle_exit_cb), loop);
+      g_signal_connect (broker, "idle", G_CALLBACK (broker_idle_cb), loop);
     }
 
   if (!mre_broker_start (broker, &error))

@@ -50,8 +50,7 @@ tool_cmd_emit (int    argc,
   EmitOptions emit = { FALSE, 0 };
   const GOptionEntry entries[] = {
     { "push", 'p', G_OPTION_FLAG_NONE, G_OPTION_ARG_CALLBACK, parse_push,
-      "Push: the broker retains the last N events of NAME (0: all); "
-      "without it, a yell heard only by the peers subscribed now", "N" },
+      "Push, retained in a backlog of N (0: unbounded); default: a yell", "N" },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -65,7 +64,8 @@ tool_cmd_emit (int    argc,
   context = g_option_context_new ("NAME [JSON-ARGS] - publish an event");
   g_option_context_set_summary (context,
     "Publishes the event NAME with JSON-ARGS, one JSON array of its\n"
-    "arguments (default: []), for example: emit produced '[\"some product\", 3]'");
+    "arguments (default: []), or an object of named ones, for example:\n"
+    "emit produced '[\"some product\", 3]'");
   /* The main group's user data is NULL, so --push gets a group of its own
    * whose callbacks receive &emit. */
   group = g_option_group_new ("emit", "Emit options", "Show emit options", &emit, NULL);

@@ -36,6 +36,7 @@ gboolean  tool_parse              (GOptionContext   *context,
                                    char           ***argv,
                                    int              *status);
 
+MrePeer  *tool_peer_new           (const ToolPeerOptions  *options);
 MrePeer  *tool_peer_connect       (const ToolPeerOptions  *options,
                                    GError                **error);
 

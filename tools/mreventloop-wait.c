@@ -127,10 +127,7 @@ tool_cmd_wait (int    argc,
   if (timeout > 0)
     state.timeout_id = g_timeout_add ((guint) (timeout * 1000), wait_timeout_cb, &state);
 
-  if (options.socket_path != NULL)
-    peer = mre_peer_new (options.socket_path, options.id);
-  else
-    peer = mre_peer_new_default (options.id);
+  peer = tool_peer_new (&options);
 
   /* Connected before subscribing: the retained events arrive first. */
   g_signal_connect (peer, "event", G_CALLBACK (wait_event_cb), &state);

@@ -96,18 +96,36 @@ tool_parse (GOptionContext   *context,
   return TRUE;
 }
 
-/* A started peer: of the bus at options->socket_path, or of the default
- * bus, whose broker is started when none answers. */
+/* A peer of the bus at options->socket_path, or of the default bus, whose
+ * broker is started when none answers. It does its I/O and emits its
+ * signals on this thread's default context, which the subcommand runs. */
 MrePeer *
-tool_peer_connect (const ToolPeerOptions  *options,
-                   GError                **error)
+tool_peer_new (const ToolPeerOptions *options)
 {
-  g_autoptr(MrePeer) peer = NULL;
+  g_autoptr(MreEventLoop) loop = mre_event_loop_new_for_context (NULL);
+  MrePeer *peer;
+
+  /* Started here, so that it stays ours: a peer that starts its loop also
+   * stops and joins it when finalized, which a loop bound to a context
+   * nobody iterates any more never finishes. */
+  mre_event_loop_start (loop, NULL);
 
   if (options->socket_path != NULL)
     peer = mre_peer_new (options->socket_path, options->id);
   else
     peer = mre_peer_new_default (options->id);
+
+  mre_object_set_event_loop (peer, loop);
+
+  return peer;
+}
+
+/* A new peer (see tool_peer_new()), started. */
+MrePeer *
+tool_peer_connect (const ToolPeerOptions  *options,
+                   GError                **error)
+{
+  g_autoptr(MrePeer) peer = tool_peer_new (options);
 
   if (!mre_peer_start (peer, NULL, error))
     return NULL;
