@@ -16,7 +16,7 @@
  * The consumer's local signal "request-product" is forwarded by its peer
  * to the broker as the event "request_product"; the producer answers with
  * the event "produced", which the peer emits as "event::produced", queued
- * as a call of the consumer's slot "on-produced".
+ * as a call of the consumer's slot "on-produced" with the product.
  *
  * Usage: cross-consumer [--socket PATH]
  *
@@ -50,25 +50,18 @@ static guint consumer_signals[N_SIGNALS];
 
 /* @slot def onProduced(self, product): print(f'{product}')
  *
- * Runs on the consumer's loop; the event carries the producer's
- * arguments, read back with the types the producer's signal declared. */
+ * Runs on the consumer's loop. Connected to the peer's "event::produced",
+ * the slot gets the event's arguments decoded to its own parameter types,
+ * as if the producer's signal had been connected in this process. */
 static gboolean
 example_consumer_on_produced (ExampleConsumer  *self,
-                              MreEvent         *event,
+                              const char       *product,
                               GError          **error)
 {
-  const GType types[] = { G_TYPE_STRING };
-  GValue product = G_VALUE_INIT;
-
-  if (!mre_event_get_args (event, types, G_N_ELEMENTS (types), &product, error))
-    return FALSE;
-
   g_free (self->product);
-  self->product = g_value_dup_string (&product);
-  g_value_unset (&product);
+  self->product = g_strdup (product);
 
-  printf ("consumer: consumed \"%s\" from %s\n", self->product,
-          mre_event_get_sender (event));
+  printf ("consumer: consumed \"%s\"\n", product);
   fflush (stdout);
 
   mre_event_loop_stop (mre_object_get_event_loop (self));
@@ -99,7 +92,7 @@ example_consumer_class_init (ExampleConsumerClass *klass)
 
   mre_slot_install (G_TYPE_FROM_CLASS (klass), "on-produced",
                     G_CALLBACK (example_consumer_on_produced),
-                    MRE_SLOT_DEFAULT, 1, MRE_TYPE_EVENT);
+                    MRE_SLOT_DEFAULT, 1, G_TYPE_STRING);
 }
 
 static void

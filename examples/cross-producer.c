@@ -50,15 +50,14 @@ static guint producer_signals[N_SIGNALS];
 
 /* @slot def onRequestProduct(self): self.events.produced('some product')
  *
- * Runs on the producer's loop, one request at a time. */
+ * Runs on the producer's loop, one request at a time. The event
+ * "request_product" carries no arguments and the slot takes none. */
 static gboolean
 example_producer_on_request_product (ExampleProducer  *self,
-                                     MreEvent         *request,
                                      GError          **error)
 {
   const char *product = "some product";
 
-  printf ("producer: %s asked for a product\n", mre_event_get_sender (request));
   g_signal_emit (self, producer_signals[PRODUCED], 0, product);
   printf ("producer: produced \"%s\"\n", product);
   fflush (stdout);
@@ -78,7 +77,7 @@ example_producer_class_init (ExampleProducerClass *klass)
 
   mre_slot_install (G_TYPE_FROM_CLASS (klass), "on-request-product",
                     G_CALLBACK (example_producer_on_request_product),
-                    MRE_SLOT_DEFAULT, 1, MRE_TYPE_EVENT);
+                    MRE_SLOT_DEFAULT, 0);
 }
 
 static void
