@@ -66,10 +66,9 @@ class Bus:
         self.tmp = tempfile.TemporaryDirectory(prefix='mre-test-')
         self.path = os.path.join(self.tmp.name, 'bus.sock')
         # Children never touch the user's default bus; a default broker
-        # they start is the tool under test.
+        # they start is the tool under test, and goes soon after its peers.
         self.env = dict(os.environ, XDG_RUNTIME_DIR=self.tmp.name,
-                        PATH=os.path.dirname(os.path.abspath(TOOL)) + os.pathsep
-                        + os.environ.get('PATH', ''))
+                        MRE_BROKER_PROGRAM=TOOL, MRE_IDLE_EXIT='2')
         try:
             self.broker = self.start_broker(self.path, self.broker_args)
         except BaseException as error:
@@ -162,15 +161,21 @@ def lines(path):
 
 
 def run_tests(tests):
-    """Runs each (description, function) and prints TAP."""
+    """Runs each (description, function[, todo]) and prints TAP.
+
+    A test with a `todo` checks behaviour the library does not have yet (a
+    known bug, named in `todo`): its failure is reported as TAP's TODO,
+    which meson counts as an expected failure, and its success as an
+    unexpected pass, which says that the TODO can go."""
     print('1..%d' % len(tests), flush=True)
     failed = 0
-    for number, (description, function) in enumerate(tests, 1):
+    for number, (description, function, *todo) in enumerate(tests, 1):
+        directive = ' # TODO %s' % todo[0] if todo else ''
         try:
             function()
         except Exception as error:
-            failed += 1
-            print('not ok %d - %s' % (number, description))
+            failed += 0 if todo else 1
+            print('not ok %d - %s%s' % (number, description, directive))
             print('# %s: %s' % (type(error).__name__, error))
             trace = error.__traceback__
             while trace is not None:
@@ -179,6 +184,6 @@ def run_tests(tests):
                                           trace.tb_lineno, code.co_name))
                 trace = trace.tb_next
         else:
-            print('ok %d - %s' % (number, description))
+            print('ok %d - %s%s' % (number, description, directive))
         print(end='', flush=True)
     return failed

@@ -218,26 +218,41 @@ def test_default_bus():
             check(os.path.exists(os.path.join(bus.tmp.name, 'mreventloop', 'default.sock')),
                   'the default socket lives under XDG_RUNTIME_DIR')
         finally:
-            kill_processes_with_env('XDG_RUNTIME_DIR=' + bus.tmp.name)
+            kill_processes_of(bus.tmp.name)
 
 
-def kill_processes_with_env(entry):
-    """Kills the default broker the peers started: it is no child of ours,
-    but it inherited the test's XDG_RUNTIME_DIR."""
-    wanted = entry.encode() + b'\0'
-    for pid in os.listdir('/proc'):
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            with open('/proc/%s/environ' % pid, 'rb') as f:
-                environ = f.read()
-        except OSError:
-            continue
-        if environ.startswith(wanted) or (b'\0' + wanted) in environ:
+def kill_processes_of(directory):
+    """Kills the default broker that the peers started: no child of ours,
+    but it runs on a socket in DIRECTORY and inherited the test's
+    XDG_RUNTIME_DIR. Returns once none is left."""
+    marker = directory.encode()
+
+    def survivors():
+        found = []
+        for pid in os.listdir('/proc'):
+            if not pid.isdigit() or int(pid) == os.getpid():
+                continue
             try:
-                os.kill(int(pid), signal.SIGKILL)
+                with open('/proc/%s/cmdline' % pid, 'rb') as f:
+                    cmdline = f.read()
+                with open('/proc/%s/environ' % pid, 'rb') as f:
+                    environ = f.read()
+            except OSError:
+                continue
+            if marker in cmdline or b'XDG_RUNTIME_DIR=' + marker + b'\0' in environ:
+                found.append(int(pid))
+        return found
+
+    def none_left():
+        pids = survivors()
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
             except OSError:
                 pass
+        return not pids
+
+    wait_until(none_left, 'the default broker to go')
 
 
 TESTS = [
