@@ -71,10 +71,13 @@ tool_cmd_broker (int    argc,
       g_signal_connect (broker, "idle", G_CALLBACK (broker_idle_cb), loop);
     }
 
+  /* Before listening: from then on a client may see the broker up and
+   * signal it at once. */
+  tool_quit_on_signals (loop);
+
   if (!mre_broker_start (broker, &error))
     return tool_fail (error);
 
-  tool_quit_on_signals (loop);
   g_main_loop_run (loop);
 
   mre_broker_stop (broker);
