@@ -345,6 +345,36 @@ def test_push_backlog():
             check_equal([e.json()['params'][0] for e in replayed], list(range(20)), 'all of them')
 
 
+def test_no_gap_joining_a_stream():
+    # A subscriber that joins while pushes stream in: the retained ones up
+    # to its SUBSCRIBE, then the live ones from there, each exactly once.
+    n = 5000
+    with Bus() as bus, connect(bus, 'pub') as pub, connect(bus, 'sub') as sub:
+        for i in range(n // 2):
+            pub.publish('stream', [i], push=0)
+        request = sub.request_id()
+        sub.send(frame(SUBSCRIBE, name='stream', arg=request))
+        for i in range(n // 2, n):
+            pub.publish('stream', [i], push=0)
+        seen, retained, acked = [], 0, False
+        while len(seen) < n:
+            received = sub.receive()
+            if received.type == ACK:
+                check(not acked, 'one ACK')
+                acked = True
+                continue
+            check_equal(received.type, EVENT, 'frame type')
+            check_equal(bool(received.flags & RETAINED), not acked,
+                        'RETAINED before the ACK only, %r' % received)
+            retained += not acked
+            seen.append(received.json()['params'][0])
+        check(acked, 'the ACK came')
+        # How many were retained depends on when the broker read the
+        # SUBSCRIBE among the pushes: any split is right, a gap is not.
+        print('# %d of %d replayed' % (retained, n))
+        check(seen == list(range(n)), 'every event once, in order')
+
+
 def test_retained_replay_order():
     with Bus() as bus, connect(bus, 'pub') as pub:
         for i in range(4):
@@ -403,6 +433,21 @@ def test_frame_too_large():
         error = big.expect(ERROR)
         check_equal((error.arg, error.json()['code']), (99, 'frame-too-large'), 'ERROR')
         check(big.stats()['rejected'] >= 2, 'rejected frames are counted')
+
+
+def test_frame_size_limit_is_inclusive():
+    with Bus(['--max-frame-size', '4096']) as bus, connect(bus, 'pub') as pub, \
+            connect(bus, 'sub') as sub:
+        sub.subscribe('b')
+        for size in (4096, 4097):
+            # A frame of exactly `size` bytes, header included.
+            pad = size - HEADER.size - len('b') - len(notification('b', ['']))
+            pub.send(frame(PUBLISH, name='b', body=notification('b', ['x' * pad]), seq=size))
+        pub.publish('b', ['end'])
+        check_equal(HEADER.size + 1 + len(sub.expect(EVENT).body), 4096, 'the frame at the limit')
+        check_event(sub.expect(EVENT), 'b', 'pub', ['end'])
+        error = pub.expect(ERROR)
+        check_equal((error.seq, error.json()['code']), (4097, 'frame-too-large'), 'one over')
 
 
 def test_frame_too_large_names_frame():
@@ -520,9 +565,13 @@ TESTS = [
     ('EVENTs from a C publisher (mreventloop emit), yell and push', test_event_from_c_publisher),
     ('a raw PUBLISH reaches a C subscriber (mreventloop wait)', test_publish_to_c_subscriber),
     ('push with backlog 5, 1 and unbounded; yells are not retained', test_push_backlog),
+    ('joining a stream of pushes: retained then live, no gap, no duplicate',
+     test_no_gap_joining_a_stream),
     ('retained events are replayed before the ACK, each name in order', test_retained_replay_order),
     ('a C monitor gets the retained event first, then live ones', test_c_monitor_sees_retained_first),
     ('a frame over max-frame-size gets ERROR frame-too-large; the connection stays', test_frame_too_large),
+    ('max-frame-size counts the header; a frame of exactly that size passes',
+     test_frame_size_limit_is_inclusive),
     ('the ERROR for a frame over the limit names the refused frame',
      test_frame_too_large_names_frame,
      'the broker sends an empty name for a frame it did not read whole'),

@@ -121,6 +121,24 @@ def test_monitor_default_pattern():
                     [('one', [1]), ('two.deep', [{'named': 'object'}])], 'every event')
 
 
+def test_monitor_survives_broker_restart():
+    with Bus() as bus:
+        monitor, out = bus.spawn_to_file('monitor.out', 'monitor', '--socket', bus.path)
+        wait_for_subscriptions(bus, 1)
+        emit(bus, 'before', '[1]')
+        wait_until(lambda: len(lines(out)) >= 1, 'the first monitor line')
+        # The broker dies; a new one takes over its (stale) socket.
+        bus.broker.kill()
+        bus.broker.wait()
+        bus.broker = bus.start_broker(bus.path)
+        wait_for_subscriptions(bus, 1)
+        emit(bus, 'after', '[2]')
+        seen = wait_until(lambda: len(lines(out)) >= 2 and lines(out), 'a line after the restart')
+        check_equal([(p[0], p[3]) for p in map(parse_monitor_line, seen)],
+                    [('before', [1]), ('after', [2])], 'monitor lines')
+        check_equal(monitor.poll(), None, 'monitor runs on')
+
+
 def test_help():
     for command in ('broker', 'monitor', 'emit', 'wait', 'stats'):
         result = subprocess.run([TOOL, command, '--help'], capture_output=True,
@@ -221,6 +239,16 @@ def test_default_bus():
             kill_processes_of(bus.tmp.name)
 
 
+def test_default_bus_quiet():
+    with Bus() as bus:
+        try:
+            for n in range(2):
+                status, out, err = bus.run('emit', 'x', '[%d]' % n)
+                check_equal((status, err), (0, ''), 'emit %d on the default bus' % n)
+        finally:
+            kill_processes_of(bus.tmp.name)
+
+
 def kill_processes_of(directory):
     """Kills the default broker that the peers started: no child of ours,
     but it runs on a socket in DIRECTORY and inherited the test's
@@ -262,6 +290,8 @@ TESTS = [
     ('wait takes a retained event', test_wait_takes_retained),
     ('monitor prints the retained events first, then live ones', test_monitor_retained_first),
     ('monitor without a pattern prints every event', test_monitor_default_pattern),
+    ('monitor goes on after the broker was killed and restarted',
+     test_monitor_survives_broker_restart),
     ('--help of the tool and of each command exits 0', test_help),
     ('usage errors exit 2 with a message', test_usage_errors),
     ('emit refuses bad arguments and names; no broker is an error', test_emit_errors),
@@ -269,6 +299,8 @@ TESTS = [
     ('a second broker on a live socket fails with a message', test_second_broker_fails),
     ('broker exits 0 on SIGTERM, SIGINT and idle exit', test_broker_signals_and_idle_exit),
     ('without --socket, the default bus is started and used', test_default_bus),
+    ('a peer of the running default bus prints no warning', test_default_bus_quiet,
+     'mre_peer_autostart_connect() calls g_propagate_error() with NULL when it connects'),
 ]
 
 if __name__ == '__main__':
