@@ -50,7 +50,7 @@ monitor_event_cb (MrePeer  *peer,
   /* An event whose body the publisher got wrong is still shown. */
   if (params == NULL)
     {
-      g_printerr ("mreventloop: %s: %s\n", mre_event_get_name (event), error->message);
+      g_printerr ("mreventloop: %s\n", error->message);
       params = g_strdup ("null");
     }
 
