@@ -23,6 +23,12 @@ typedef struct
   char          *id;     /* NULL until HELLO */
   GPtrArray     *subs;   /* the router's subscriptions of this client */
   guint64        stamp;  /* the router's stamp of the last event queued to it */
+
+  /* Flow control (mre-broker.c) */
+  gboolean       pausing;      /* over the pause mark: the broker stops reading */
+  gboolean       stalled;      /* over it and not reading: not waited for */
+  guint64        progress;     /* bytes written when the stall timer last looked */
+  GSource       *stall_timer;
 } MreBrokerClient;
 
 typedef struct
@@ -33,6 +39,7 @@ typedef struct
   guint64 dropped;
   guint64 slow_disconnects;
   guint64 rejected;
+  guint64 pauses;
 } MreBrokerStats;
 
 gboolean   mre_broker_client_send         (MreBrokerClient *client,

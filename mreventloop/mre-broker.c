@@ -38,14 +38,22 @@
  * later, before its subscription is acknowledged.
  *
  * Each connection has a bounded output queue
- * ([property@Mre.Broker:max-queued-bytes]): a peer that stops reading is
- * disconnected when it fills, the events queued for it are counted as
- * dropped, and the other peers never wait for it.
+ * ([property@Mre.Broker:max-queued-bytes]). When a peer reads more slowly
+ * than events come, and its queue passes an eighth of the bound, the
+ * broker stops reading from every connection until that peer caught up:
+ * publishers are slowed down (their sockets fill, then
+ * [method@Mre.Peer.publishv] reports %MRE_ERROR_BUSY), nothing is lost. A
+ * peer that reads nothing for a second is not waited for: the others go on,
+ * its queue fills, and it is disconnected, the events queued for it
+ * counted as dropped.
  *
  * Since: 0.1
  */
 
 #define DEFAULT_MAX_QUEUED_BYTES  (G_GUINT64_CONSTANT (64) * 1024 * 1024)
+/* How long a peer over the pause mark may write nothing before the broker
+ * stops waiting for it. */
+#define STALL_TIMEOUT_MS          1000
 
 struct _MreBroker
 {
@@ -68,6 +76,7 @@ struct _MreBroker
   MreRouter     *router;
   GPtrArray     *clients;      /* MreBrokerClient */
   guint          next_peer;
+  guint          n_pausing;    /* clients that hold the reading paused */
 
   MreBrokerStats stats;
   gint64         rate_start;
@@ -113,11 +122,14 @@ static void client_reject (MreConnection  *conn,
 static void client_closed (MreConnection  *conn,
                            const GError   *error,
                            gpointer        user_data);
+static void client_written (MreConnection  *conn,
+                            gpointer        user_data);
 
 static const MreConnectionFuncs client_funcs = {
   .frame = client_frame,
   .reject = client_reject,
   .closed = client_closed,
+  .written = client_written,
 };
 
 static void idle_check (MreBroker *self);
@@ -136,6 +148,87 @@ client_name (MreBrokerClient *client)
   return client->id != NULL ? client->id : "(before the handshake)";
 }
 
+/* Flow control ---------------------------------------------------------- */
+
+static guint64
+pause_mark (MreBroker *self)
+{
+  return self->max_queued_bytes / 8;
+}
+
+static void
+set_reading (MreBroker *self,
+             gboolean   reading)
+{
+  for (guint i = 0; i < self->clients->len; i++)
+    mre_connection_set_reading (((MreBrokerClient *) g_ptr_array_index (self->clients, i))->conn,
+                                reading);
+}
+
+static void
+client_unpause (MreBrokerClient *client)
+{
+  MreBroker *self = client->broker;
+
+  client->pausing = FALSE;
+  if (client->stall_timer != NULL)
+    {
+      g_source_destroy (client->stall_timer);
+      g_clear_pointer (&client->stall_timer, g_source_unref);
+    }
+  if (--self->n_pausing == 0)
+    set_reading (self, TRUE);
+}
+
+static gboolean
+stall_check (gpointer user_data)
+{
+  MreBrokerClient *client = user_data;
+  guint64 written = mre_connection_get_bytes_written (client->conn);
+
+  if (written != client->progress)
+    {
+      client->progress = written;
+      return G_SOURCE_CONTINUE;
+    }
+
+  g_message ("%s reads nothing: the broker does not wait for it any more", client_name (client));
+  client->stalled = TRUE;
+  client_unpause (client);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+client_pause (MreBrokerClient *client)
+{
+  MreBroker *self = client->broker;
+
+  client->pausing = TRUE;
+  client->progress = mre_connection_get_bytes_written (client->conn);
+  client->stall_timer = g_timeout_source_new (STALL_TIMEOUT_MS);
+  g_source_set_callback (client->stall_timer, stall_check, client, NULL);
+  g_source_set_static_name (client->stall_timer, "MreBroker stall check");
+  g_source_attach (client->stall_timer, self->context);
+  self->stats.pauses++;
+  if (self->n_pausing++ == 0)
+    set_reading (self, FALSE);
+}
+
+/* The client wrote some of its queue: once under half the pause mark, the
+ * broker reads again (and waits for it again if it seemed stalled). */
+static void
+client_written (MreConnection *conn,
+                gpointer       user_data)
+{
+  MreBrokerClient *client = user_data;
+
+  if (mre_connection_get_queued_bytes (conn) >= pause_mark (client->broker) / 2)
+    return;
+  client->stalled = FALSE;
+  if (client->pausing)
+    client_unpause (client);
+}
+
 /* Forgets @client: its subscriptions, its connection. On the context. */
 static void
 client_remove (MreBrokerClient *client)
@@ -143,6 +236,8 @@ client_remove (MreBrokerClient *client)
   MreBroker *self = client->broker;
   g_autofree char *id = g_strdup (client->id);
 
+  if (client->pausing)
+    client_unpause (client);
   mre_router_remove_client (self->router, client);
   mre_connection_close (client->conn);
   g_ptr_array_remove_fast (self->clients, client);  /* frees it */
@@ -197,6 +292,9 @@ mre_broker_client_send (MreBrokerClient *client,
     }
 
   mre_connection_queue_bytes (client->conn, data, len);
+  if (!client->pausing && !client->stalled &&
+      mre_connection_get_queued_bytes (client->conn) > pause_mark (self))
+    client_pause (client);
   return TRUE;
 }
 
@@ -481,6 +579,8 @@ accept_ready (GSocket      *listener,
       client->broker = self;
       client->conn = mre_connection_new (socket, self->context, self->max_frame_size,
                                          &client_funcs, client);
+      if (self->n_pausing > 0)
+        mre_connection_set_reading (client->conn, FALSE);
       g_ptr_array_add (self->clients, client);
       self->stats.connections_total++;
       g_clear_pointer (&self->idle_source, g_source_destroy);
@@ -572,6 +672,8 @@ stop_on_context (gpointer data)
     {
       MreBrokerClient *client = g_ptr_array_index (self->clients, self->clients->len - 1);
 
+      if (client->pausing)
+        client_unpause (client);
       mre_router_remove_client (self->router, client);
       mre_connection_close (client->conn);
       g_ptr_array_remove_index (self->clients, self->clients->len - 1);
@@ -697,6 +799,8 @@ stats_on_context (gpointer data)
   json_builder_add_int_value (builder, self->stats.slow_disconnects);
   json_builder_set_member_name (builder, "rejected");
   json_builder_add_int_value (builder, self->stats.rejected);
+  json_builder_set_member_name (builder, "flow_control_pauses");
+  json_builder_add_int_value (builder, self->stats.pauses);
   json_builder_set_member_name (builder, "retained");
   mre_router_add_retained_counts (self->router, builder);
   json_builder_end_object (builder);

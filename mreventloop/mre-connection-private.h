@@ -43,6 +43,9 @@ typedef struct
   /* Optional: everything queued has been written. */
   void (*drained) (MreConnection  *conn,
                    gpointer        user_data);
+  /* Optional: some bytes were written (after each batch of send()s). */
+  void (*written) (MreConnection  *conn,
+                   gpointer        user_data);
 } MreConnectionFuncs;
 
 MreConnection *mre_connection_new              (GSocket                  *socket,
@@ -62,6 +65,9 @@ gboolean       mre_connection_queue_bytes      (MreConnection            *conn,
                                                 gsize                     len);
 guint64        mre_connection_get_queued_bytes (MreConnection            *conn);
 guint64        mre_connection_count_unsent     (MreConnection            *conn);
+guint64        mre_connection_get_bytes_written (MreConnection           *conn);
+void           mre_connection_set_reading      (MreConnection            *conn,
+                                                gboolean                  reading);
 void           mre_connection_set_max_frame_size (MreConnection          *conn,
                                                   gsize                   max_frame_size);
 

@@ -54,6 +54,8 @@ struct _MreConnection
   gsize                     woff;
   guint64                   wbuf_frames;
   gboolean                  want_out;     /* G_IO_OUT is polled */
+  gboolean                  paused;       /* G_IO_IN is not */
+  guint64                   bytes_written;
 };
 
 static gboolean conn_dispatch (GSource    *source,
@@ -282,16 +284,51 @@ mre_connection_count_unsent (MreConnection *conn)
 /* Writing ---------------------------------------------------------------- */
 
 static void
-want_out (MreConnection *conn,
-          gboolean       want)
+update_events (MreConnection *conn)
 {
   ConnSource *source = (ConnSource *) conn->source;
 
+  if (conn->closed)
+    return;
+  g_source_modify_unix_fd (conn->source, source->tag,
+                           G_IO_HUP | G_IO_ERR | (conn->paused ? 0 : G_IO_IN) |
+                           (conn->want_out ? G_IO_OUT : 0));
+}
+
+static void
+want_out (MreConnection *conn,
+          gboolean       want)
+{
   if (conn->want_out == want)
     return;
   conn->want_out = want;
-  g_source_modify_unix_fd (conn->source, source->tag,
-                           G_IO_IN | G_IO_HUP | G_IO_ERR | (want ? G_IO_OUT : 0));
+  update_events (conn);
+}
+
+/* Stops or resumes reading (flow control); on the context. */
+void
+mre_connection_set_reading (MreConnection *conn,
+                            gboolean       reading)
+{
+  if (conn->paused == !reading)
+    return;
+  conn->paused = !reading;
+  update_events (conn);
+}
+
+/* Bytes written to the socket so far; on the context. */
+guint64
+mre_connection_get_bytes_written (MreConnection *conn)
+{
+  return conn->bytes_written;
+}
+
+static void
+report_written (MreConnection *conn,
+                guint64        before)
+{
+  if (conn->bytes_written != before && conn->funcs->written != NULL && !conn->closed)
+    conn->funcs->written (conn, conn->user_data);
 }
 
 /* Sends what is queued until done or the socket is full. Returns FALSE if
@@ -299,6 +336,8 @@ want_out (MreConnection *conn,
 static gboolean
 conn_write (MreConnection *conn)
 {
+  guint64 before = conn->bytes_written;
+
   for (;;)
     {
       ssize_t n;
@@ -325,7 +364,8 @@ conn_write (MreConnection *conn)
           if (conn->wbuf->len == 0)
             {
               want_out (conn, FALSE);
-              if (conn->funcs->drained != NULL)
+              report_written (conn, before);
+              if (conn->funcs->drained != NULL && !conn->closed)
                 conn->funcs->drained (conn, conn->user_data);
               return !conn->closed;
             }
@@ -338,6 +378,7 @@ conn_write (MreConnection *conn)
           g_mutex_lock (&conn->lock);
           conn->woff += n;
           g_mutex_unlock (&conn->lock);
+          conn->bytes_written += n;
           continue;
         }
       if (n < 0 && errno == EINTR)
@@ -345,7 +386,8 @@ conn_write (MreConnection *conn)
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
         {
           want_out (conn, TRUE);
-          return TRUE;
+          report_written (conn, before);
+          return !conn->closed;
         }
 
       {
@@ -480,7 +522,7 @@ conn_dispatch (GSource     *source,
   g_autoptr(MreConnection) conn = mre_connection_ref (cs->conn);
   GIOCondition revents = g_source_query_unix_fd (source, cs->tag);
 
-  if (revents & (G_IO_IN | G_IO_HUP | G_IO_ERR))
+  if (((revents & G_IO_IN) && !conn->paused) || (revents & (G_IO_HUP | G_IO_ERR)))
     {
       if (!conn_read (conn))
         return G_SOURCE_CONTINUE;

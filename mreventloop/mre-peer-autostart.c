@@ -75,10 +75,12 @@ mre_peer_autostart_connect (const char  *path,
   int fd;
 
   socket = mre_socket_connect (path, &local_error);
-  if (socket != NULL || !is_absent (local_error))
+  if (socket != NULL)
+    return socket;
+  if (!is_absent (local_error))
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
-      return socket;
+      return NULL;
     }
   g_clear_error (&local_error);
 
