@@ -1,0 +1,86 @@
+/* mreventloop-broker.c
+ *
+ * Copyright 2026 The mreventloop authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * `mreventloop broker`: runs a broker in the foreground until SIGINT or
+ * SIGTERM, or until it has had no peer for --idle-exit seconds.
+ */
+
+#include <stdlib.h>
+
+#include "mreventloop-tool.h"
+
+/* Emitted on the broker's own thread; quitting a GMainLoop is thread-safe. */
+static void
+broker_idle_cb (MreBroker *broker,
+                gpointer   user_data)
+{
+  g_main_loop_quit (user_data);
+}
+
+int
+tool_cmd_broker (int    argc,
+                 char **argv)
+{
+  g_autofree char *socket_path = NULL;
+  gint idle_exit = 0;
+  gint64 max_frame_size = 0;
+  const GOptionEntry entries[] = {
+    { "socket", 's', G_OPTION_FLAG_NONE, G_OPTION_ARG_FILENAME, &socket_path,
+      "The socket to listen on (default: the default bus)", "PATH" },
+    { "idle-exit", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_INT, &idle_exit,
+      "Exit once no peer has been connected for SECONDS (default: never)", "SECONDS" },
+    { "max-frame-size", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_INT64, &max_frame_size,
+      "Refuse frames larger than N bytes, header included (default: 16 MiB)", "N" },
+    G_OPTION_ENTRY_NULL
+  };
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(MreBroker) broker = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  context = g_option_context_new ("- run a broker");
+  g_option_context_set_summary (context,
+    "Runs a broker in the foreground until SIGINT or SIGTERM. It prints\n"
+    "nothing but errors, and fails when a live broker holds the socket.");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!tool_parse (context, &argc, &argv, &status))
+    return status;
+
+  if (argc > 1)
+    return tool_fail_usage (context, "unexpected argument “%s”", argv[1]);
+  if (idle_exit < 0)
+    return tool_fail_usage (context, "--idle-exit takes a number of seconds, 0 or more");
+  if (max_frame_size < 0 || max_frame_size > G_MAXUINT)
+    return tool_fail_usage (context, "--max-frame-size takes a number of bytes up to %u",
+                            G_MAXUINT);
+
+  if (socket_path == NULL)
+    socket_path = mre_default_socket_path ();
+
+  loop = g_main_loop_new (NULL, FALSE);
+  broker = mre_broker_new (socket_path);
+  if (max_frame_size > 0)
+    mre_broker_set_max_frame_size (broker, (guint) max_frame_size);
+  if (idle_exit > 0)
+    {
+      mre_broker_set_idle_timeout (broker, (guint) idle_exit);
+      g_signal_connect (broker, "idle", G_CALLBACK (broker_idle_cb), loop);
+    }
+
+  /* Before listening: from then on a client may see the broker up and
+   * signal it at once. */
+  tool_quit_on_signals (loop);
+
+  if (!mre_broker_start (broker, &error))
+    return tool_fail (error);
+
+  g_main_loop_run (loop);
+
+  mre_broker_stop (broker);
+
+  return TOOL_EXIT_OK;
+}
