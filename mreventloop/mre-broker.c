@@ -14,7 +14,7 @@
 #include "mre-broker-private.h"
 #include "mre-connection-private.h"
 #include "mre-error.h"
-#include "mre-event-loop.h"
+#include "mre-event-loop-private.h"
 #include "mre-json-private.h"
 #include "mre-slot.h"
 #include "mre-socket-private.h"
@@ -853,7 +853,7 @@ mre_broker_finalize (GObject *object)
   if (self->own_loop)
     {
       mre_event_loop_stop (self->loop);
-      if (!mre_event_loop_is_loop_thread (self->loop))
+      if (mre_event_loop_has_own_thread (self->loop) && !mre_event_loop_is_loop_thread (self->loop))
         mre_event_loop_join (self->loop, NULL);
     }
   g_clear_object (&self->loop);

@@ -438,11 +438,13 @@ conn_parse (MreConnection *conn)
 
         case MRE_FRAME_PARSE_REJECT:
           /* The refused frame's bytes may not all be here: skip them as
-           * they come, never buffer them. */
+           * they come, never buffer them; but wait for its name (at most
+           * 64 KiB), so that the answer can name it. */
+          if (conn->rbuf->len - pos < (gsize) MRE_FRAME_HEADER_SIZE + frame.name_len)
+            goto done;
+          frame.name = (const char *) conn->rbuf->data + pos + MRE_FRAME_HEADER_SIZE;
           if (size > conn->rbuf->len - pos)
             {
-              frame.name = NULL;
-              frame.name_len = 0;
               frame.sender = NULL;
               frame.sender_len = 0;
               frame.body = NULL;

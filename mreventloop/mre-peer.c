@@ -1165,10 +1165,12 @@ mre_peer_finalize (GObject *object)
 {
   MrePeer *self = MRE_PEER (object);
 
+  /* A loop the peer started: stopped; joined if it has a thread of its
+   * own (a bound one stops when its context is next iterated). */
   if (self->own_loop)
     {
       mre_event_loop_stop (self->loop);
-      if (!mre_event_loop_is_loop_thread (self->loop))
+      if (mre_event_loop_has_own_thread (self->loop) && !mre_event_loop_is_loop_thread (self->loop))
         mre_event_loop_join (self->loop, NULL);
     }
   g_clear_object (&self->loop);
