@@ -19,7 +19,7 @@
 #define READ_CHUNK        (64 * 1024)
 #define READ_BUDGET       (1024 * 1024)
 /* A write buffer that grew past this is given back once written. */
-#define KEEP_BUFFER       (1024 * 1024)
+#define KEEP_BUFFER       (16 * 1024 * 1024)
 
 typedef struct
 {
