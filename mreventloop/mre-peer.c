@@ -634,54 +634,58 @@ mre_peer_start_finish (MrePeer       *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-/* Synchronous calls: the asynchronous ones, waited for. If this thread can
- * run the peer's context, it runs it (the answer is dispatched there);
- * otherwise it runs a context of its own, where the answer is sent. */
-typedef struct
-{
-  GAsyncResult *result;
-} SyncWait;
-
+/* Synchronous calls: @func run with a task on the peer's context, as the
+ * asynchronous calls do, and the task waited for. If this thread can run
+ * the peer's context, it runs it (the task completes there); otherwise it
+ * runs a context of its own, where the task completes. Never the context
+ * of a loop's own thread, even before that thread took it. */
 static void
 sync_done (GObject      *object,
            GAsyncResult *result,
            gpointer      user_data)
 {
-  SyncWait *wait = user_data;
+  GAsyncResult **out = user_data;
 
-  wait->result = g_object_ref (result);
+  *out = g_object_ref (result);
   g_main_context_wakeup (g_main_context_get_thread_default ());
 }
 
-static GMainContext *
-sync_begin (MrePeer *self)
+static GTask *
+sync_call (MrePeer        *self,
+           GCancellable   *cancellable,
+           GSourceFunc     func,
+           gpointer        task_data,
+           GDestroyNotify  task_data_destroy)
 {
+  GAsyncResult *result = NULL;
   GMainContext *context;
+  GTask *task;
+  gboolean acquired = FALSE;
 
   ensure_loop (self);
-  /* Never the context of a loop's own thread, even before that thread
-   * took it. */
-  if (!mre_event_loop_has_own_thread (self->loop) && g_main_context_acquire (self->context))
+  if (mre_event_loop_is_loop_thread (self->loop))
     context = g_main_context_ref (self->context);
-  else if (mre_event_loop_is_loop_thread (self->loop))
-    context = g_main_context_ref (self->context);
+  else if (!mre_event_loop_has_own_thread (self->loop) && g_main_context_acquire (self->context))
+    {
+      acquired = TRUE;
+      context = g_main_context_ref (self->context);
+    }
   else
     context = g_main_context_new ();
-  g_main_context_push_thread_default (context);
-  return context;
-}
 
-static void
-sync_end (MrePeer      *self,
-          GMainContext *context,
-          SyncWait     *wait)
-{
-  while (wait->result == NULL)
+  g_main_context_push_thread_default (context);
+  task = g_task_new (self, cancellable, sync_done, &result);
+  g_task_set_task_data (task, task_data, task_data_destroy);
+  peer_invoke (self, func, task);
+  while (result == NULL)
     g_main_context_iteration (context, TRUE);
   g_main_context_pop_thread_default (context);
-  if (context == self->context && !mre_event_loop_has_own_thread (self->loop))
+
+  if (acquired)
     g_main_context_release (context);
   g_main_context_unref (context);
+
+  return G_TASK (result);
 }
 
 /**
@@ -701,18 +705,12 @@ mre_peer_start (MrePeer       *self,
                 GCancellable  *cancellable,
                 GError       **error)
 {
-  SyncWait wait = { NULL };
-  GMainContext *context;
-  gboolean ok;
+  g_autoptr(GTask) task = NULL;
 
   g_return_val_if_fail (MRE_IS_PEER (self), FALSE);
 
-  context = sync_begin (self);
-  mre_peer_start_async (self, cancellable, sync_done, &wait);
-  sync_end (self, context, &wait);
-  ok = mre_peer_start_finish (self, wait.result, error);
-  g_object_unref (wait.result);
-  return ok;
+  task = sync_call (self, cancellable, start_idle, NULL, NULL);
+  return g_task_propagate_boolean (task, error);
 }
 
 static void
@@ -783,18 +781,6 @@ flush_idle (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-flush_async (MrePeer             *self,
-             GCancellable        *cancellable,
-             GAsyncReadyCallback  callback,
-             gpointer             user_data)
-{
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, flush_async);
-  peer_invoke (self, flush_idle, task);
-}
-
 /**
  * mre_peer_flush:
  * @self: a peer
@@ -814,104 +800,95 @@ mre_peer_flush (MrePeer       *self,
                 GCancellable  *cancellable,
                 GError       **error)
 {
-  SyncWait wait = { NULL };
-  GMainContext *context;
-  gboolean ok;
+  g_autoptr(GTask) task = NULL;
 
   g_return_val_if_fail (MRE_IS_PEER (self), FALSE);
 
-  context = sync_begin (self);
-  flush_async (self, cancellable, sync_done, &wait);
-  sync_end (self, context, &wait);
-  ok = g_task_propagate_boolean (G_TASK (wait.result), error);
-  g_object_unref (wait.result);
-  return ok;
+  task = sync_call (self, cancellable, flush_idle, NULL, NULL);
+  return g_task_propagate_boolean (task, error);
 }
 
 /* Subscribing ------------------------------------------------------------------ */
 
 typedef struct
 {
-  GTask       *task;
   RequestKind  kind;
   char        *pattern;
   char        *sender;
 } SubscribeCall;
 
+static void
+subscribe_call_free (gpointer data)
+{
+  SubscribeCall *call = data;
+
+  g_free (call->pattern);
+  g_free (call->sender);
+  g_free (call);
+}
+
+/* The task's data is a SubscribeCall. */
 static gboolean
 subscribe_idle (gpointer data)
 {
-  SubscribeCall *call = data;
-  MrePeer *self = g_task_get_source_object (call->task);
-  char *key = subscription_key (call->pattern, call->sender);
+  GTask *task = data;
+  SubscribeCall *call = g_task_get_task_data (task);
+  MrePeer *self = g_task_get_source_object (task);
   Request *request;
 
   if (self->conn == NULL)
     {
-      g_task_return_new_error (call->task, MRE_ERROR, MRE_ERROR_DISCONNECTED,
-                               "Not connected to a broker");
-      g_free (key);
+      g_task_return_new_error (task, MRE_ERROR, MRE_ERROR_DISCONNECTED, "Not connected to a broker");
+      g_object_unref (task);
+      return G_SOURCE_REMOVE;
     }
-  else
+
+  request = g_new0 (Request, 1);
+  request->kind = call->kind;
+  request->task = task;
+  request->key = subscription_key (call->pattern, call->sender);
+  if (call->kind == REQUEST_SUBSCRIBE && !g_hash_table_contains (self->subs, request->key))
     {
-      if (call->kind == REQUEST_SUBSCRIBE && !g_hash_table_contains (self->subs, key))
-        {
-          Subscription *sub = g_new0 (Subscription, 1);
+      Subscription *sub = g_new0 (Subscription, 1);
 
-          sub->pattern = g_strdup (call->pattern);
-          sub->sender = g_strdup (call->sender);
-          g_hash_table_insert (self->subs, g_strdup (key), sub);
-        }
-      else if (call->kind == REQUEST_UNSUBSCRIBE)
-        g_hash_table_remove (self->subs, key);
-
-      request = g_new0 (Request, 1);
-      request->kind = call->kind;
-      request->task = g_object_ref (call->task);
-      request->key = key;
-      send_subscribe (self, call->kind == REQUEST_SUBSCRIBE ? MRE_FRAME_SUBSCRIBE : MRE_FRAME_UNSUBSCRIBE,
-                      call->pattern, call->sender, request);
+      sub->pattern = g_strdup (call->pattern);
+      sub->sender = g_strdup (call->sender);
+      g_hash_table_insert (self->subs, g_strdup (request->key), sub);
     }
+  else if (call->kind == REQUEST_UNSUBSCRIBE)
+    g_hash_table_remove (self->subs, request->key);
 
-  g_object_unref (call->task);
-  g_free (call->pattern);
-  g_free (call->sender);
-  g_free (call);
+  send_subscribe (self, call->kind == REQUEST_SUBSCRIBE ? MRE_FRAME_SUBSCRIBE : MRE_FRAME_UNSUBSCRIBE,
+                  call->pattern, call->sender, request);
   return G_SOURCE_REMOVE;
 }
 
-static void
-subscribe_async (MrePeer             *self,
-                 RequestKind          kind,
-                 const char          *pattern,
-                 const char          *sender,
-                 GCancellable        *cancellable,
-                 GAsyncReadyCallback  callback,
-                 gpointer             user_data)
+/* A SubscribeCall for @pattern and @sender, or NULL with an error if the
+ * broker would refuse them. */
+static SubscribeCall *
+subscribe_call_new (RequestKind   kind,
+                    const char   *pattern,
+                    const char   *sender,
+                    GError      **error)
 {
-  SubscribeCall *call = g_new0 (SubscribeCall, 1);
+  SubscribeCall *call;
   gsize len = strlen (pattern);
   const char *star = strchr (pattern, '*');
 
-  call->task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (call->task, mre_peer_subscribe_async);
-
-  if (len == 0 || !g_utf8_validate (pattern, len, NULL) || (star != NULL && star != pattern + len - 1) ||
-      (sender != NULL && (!g_utf8_validate (sender, -1, NULL) || strlen (sender) > G_MAXUINT16)) ||
-      len > G_MAXUINT16)
+  if (len == 0 || len > G_MAXUINT16 || !g_utf8_validate (pattern, len, NULL) ||
+      (star != NULL && star != pattern + len - 1) ||
+      (sender != NULL && (strlen (sender) > G_MAXUINT16 || !g_utf8_validate (sender, -1, NULL))))
     {
-      g_task_return_new_error (call->task, MRE_ERROR, MRE_ERROR_PROTOCOL,
-                               "“%s” is not an event name, a prefix ending in “*”, or “*”", pattern);
-      g_object_unref (call->task);
-      g_free (call);
-      return;
+      g_set_error (error, MRE_ERROR, MRE_ERROR_PROTOCOL,
+                   "“%s” is not an event name, a prefix ending in “*”, or “*”", pattern);
+      return NULL;
     }
 
+  call = g_new0 (SubscribeCall, 1);
   call->kind = kind;
   call->pattern = g_strdup (pattern);
   call->sender = sender != NULL && sender[0] != '\0' ? g_strdup (sender) : NULL;
-  ensure_loop (self);
-  peer_invoke (self, subscribe_idle, call);
+  return call;
 }
 
 /**
@@ -939,10 +916,25 @@ mre_peer_subscribe_async (MrePeer             *self,
                           GAsyncReadyCallback  callback,
                           gpointer             user_data)
 {
+  GError *error = NULL;
+  SubscribeCall *call;
+  GTask *task;
+
   g_return_if_fail (MRE_IS_PEER (self));
   g_return_if_fail (pattern != NULL);
 
-  subscribe_async (self, REQUEST_SUBSCRIBE, pattern, sender, cancellable, callback, user_data);
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, mre_peer_subscribe_async);
+  call = subscribe_call_new (REQUEST_SUBSCRIBE, pattern, sender, &error);
+  if (call == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  g_task_set_task_data (task, call, subscribe_call_free);
+  ensure_loop (self);
+  peer_invoke (self, subscribe_idle, task);
 }
 
 /**
@@ -974,16 +966,13 @@ subscribe_sync (MrePeer       *self,
                 GCancellable  *cancellable,
                 GError       **error)
 {
-  SyncWait wait = { NULL };
-  GMainContext *context;
-  gboolean ok;
+  SubscribeCall *call = subscribe_call_new (kind, pattern, sender, error);
+  g_autoptr(GTask) task = NULL;
 
-  context = sync_begin (self);
-  subscribe_async (self, kind, pattern, sender, cancellable, sync_done, &wait);
-  sync_end (self, context, &wait);
-  ok = g_task_propagate_boolean (G_TASK (wait.result), error);
-  g_object_unref (wait.result);
-  return ok;
+  if (call == NULL)
+    return FALSE;
+  task = sync_call (self, cancellable, subscribe_idle, call, subscribe_call_free);
+  return g_task_propagate_boolean (task, error);
 }
 
 /**
@@ -1091,22 +1080,12 @@ mre_peer_query_stats (MrePeer       *self,
                       GCancellable  *cancellable,
                       GError       **error)
 {
-  SyncWait wait = { NULL };
-  GMainContext *context;
-  JsonNode *stats;
+  g_autoptr(GTask) task = NULL;
 
   g_return_val_if_fail (MRE_IS_PEER (self), NULL);
 
-  context = sync_begin (self);
-  {
-    GTask *task = g_task_new (self, cancellable, sync_done, &wait);
-
-    peer_invoke (self, stats_idle, task);
-  }
-  sync_end (self, context, &wait);
-  stats = g_task_propagate_pointer (G_TASK (wait.result), error);
-  g_object_unref (wait.result);
-  return stats;
+  task = sync_call (self, cancellable, stats_idle, NULL, NULL);
+  return g_task_propagate_pointer (task, error);
 }
 
 /* Checking ------------------------------------------------------------------------ */
