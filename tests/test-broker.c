@@ -571,6 +571,82 @@ test_reconnect (Fixture       *f,
     }
 }
 
+/* elegant_events' keep_track_of: the peer's events of a name are kept, and
+ * a connection made later gets them first, then the live ones. */
+static void
+log_callback (MrePeer  *peer,
+              MreEvent *event,
+              Fixture  *f)
+{
+  log_event (peer, event, f);
+}
+
+static void
+test_keep_track_of (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(MrePeer) peer = start_peer (f, "tracker");
+  g_autoptr(MrePeer) producer = start_peer (f, "p");
+  g_autoptr(MreEventLoop) loop = mre_event_loop_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (mre_keep_track_of (peer, "event::level", 2, &error));
+  subscribe (peer, "level", NULL);
+  for (int i = 1; i <= 3; i++)
+    mre_peer_yell (producer, "level", &error, G_TYPE_INT, i, G_TYPE_INVALID);
+  flush (producer);
+  /* Wait until the peer emitted them: a subscription of its own after them. */
+  mre_peer_yell (producer, "marker", &error, G_TYPE_INVALID);
+  g_signal_connect (peer, "event::marker", G_CALLBACK (log_event), f);
+  subscribe (peer, "marker", NULL);
+  mre_peer_yell (producer, "marker", &error, G_TYPE_INVALID);
+  test_counter_wait (&f->events, 1);
+
+  mre_event_loop_start (loop, &error);
+  g_assert_no_error (error);
+  mre_connect_callback (peer, "event::level", loop, G_CALLBACK (log_callback), f, NULL, 0, &error);
+  g_assert_no_error (error);
+  mre_peer_yell (producer, "level", &error, G_TYPE_INT, 4, G_TYPE_INVALID);
+  g_assert_no_error (error);
+  test_counter_wait (&f->events, 4);
+
+  test_log_assert_strv (&f->log, (const char *[]) {
+    "marker p []", "level p [2]", "level p [3]", "level p [4]", NULL });
+  mre_event_loop_stop (loop);
+  mre_event_loop_join (loop, NULL);
+}
+
+/* A program without a running loop: the peer is bound to a context nobody
+ * runs, and mre_peer_check() hands out what arrived. */
+static void
+test_check (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(MreEventLoop) loop = mre_event_loop_new_for_context (context);
+  g_autoptr(MrePeer) peer = mre_peer_new (f->path, "manual");
+  g_autoptr(MrePeer) producer = start_peer (f, "p");
+  g_autoptr(GError) error = NULL;
+  guint n = 0;
+
+  mre_object_set_event_loop (peer, loop);
+  g_assert_true (mre_peer_start (peer, NULL, &error));
+  g_signal_connect (peer, "event", G_CALLBACK (log_event), f);
+  subscribe (peer, "tick", NULL);
+  g_assert_cmpuint (mre_peer_check (peer), ==, 0);
+
+  for (int i = 1; i <= 3; i++)
+    mre_peer_yell (producer, "tick", &error, G_TYPE_INT, i, G_TYPE_INVALID);
+  g_assert_no_error (error);
+  flush (producer);
+
+  while (n < 3)
+    n += mre_peer_check (peer);
+  g_assert_cmpuint (n, ==, 3);
+  test_log_assert_strv (&f->log, (const char *[]) {
+    "tick p [1]", "tick p [2]", "tick p [3]", NULL });
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -589,6 +665,8 @@ main (int   argc,
   ADD ("publish-errors", test_publish_errors);
   ADD ("live-and-stale-socket", test_live_and_stale_socket);
   ADD ("reconnect", test_reconnect);
+  ADD ("keep-track-of", test_keep_track_of);
+  ADD ("check", test_check);
 #undef ADD
   g_test_add_func ("/broker/no-broker", test_no_broker);
 
