@@ -18,6 +18,8 @@ G_BEGIN_DECLS
 /* The deepest nesting mre_json_check() accepts. */
 #define MRE_JSON_MAX_DEPTH 512
 
+gboolean mre_utf8_validate     (const char    *str,
+                                gsize          len);
 gboolean mre_json_write        (GString       *out,
                                 JsonNode      *node,
                                 GError       **error);

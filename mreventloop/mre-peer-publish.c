@@ -32,7 +32,7 @@ check_name (const char  *name,
 {
   gsize len = strlen (name);
 
-  if (len == 0 || len > G_MAXUINT16 || strchr (name, '*') != NULL || !g_utf8_validate (name, len, NULL))
+  if (len == 0 || len > G_MAXUINT16 || memchr (name, '*', len) != NULL || !mre_utf8_validate (name, len))
     {
       g_set_error (error, MRE_ERROR, MRE_ERROR_PROTOCOL,
                    "“%s” is not an event name: names are UTF-8, not empty, and have no “*”", name);
@@ -61,7 +61,7 @@ write_arg (GString       *out,
             return TRUE;
           }
         len = strlen (str);
-        if (!g_utf8_validate (str, len, NULL))
+        if (!mre_utf8_validate (str, len))
           {
             g_set_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH,
                          "A string argument is not valid UTF-8 and cannot be carried as JSON");
