@@ -146,35 +146,35 @@ mre_peer_queue_publish (MrePeer      *self,
       g_set_error (error, MRE_ERROR, MRE_ERROR_DISCONNECTED, "The peer is closed");
       ok = FALSE;
     }
-  else if (self->conn != NULL)
+  else if (self->conn != NULL &&
+           mre_connection_get_queued_bytes (self->conn) + size > self->max_queued_bytes)
     {
-      if (mre_connection_get_queued_bytes (self->conn) + size > self->max_queued_bytes)
-        {
-          g_set_error (error, MRE_ERROR, MRE_ERROR_BUSY,
-                       "The broker does not take events as fast as they are published "
-                       "(%" G_GUINT64_FORMAT " bytes wait); call mre_peer_flush()",
-                       mre_connection_get_queued_bytes (self->conn));
-          ok = FALSE;
-        }
-      else
-        {
-          frame.seq = ++self->seq;
-          frame.time = g_get_real_time ();
-          mre_connection_queue (self->conn, &frame);
-        }
-    }
-  else if (self->pending.length >= self->max_pending)
-    {
-      g_set_error (error, MRE_ERROR, MRE_ERROR_DISCONNECTED,
-                   "Not connected to the broker, and %u events already wait for it",
-                   self->pending.length);
+      g_set_error (error, MRE_ERROR, MRE_ERROR_BUSY,
+                   "The broker does not take events as fast as they are published "
+                   "(%" G_GUINT64_FORMAT " bytes wait); call mre_peer_flush()",
+                   mre_connection_get_queued_bytes (self->conn));
       ok = FALSE;
     }
   else
     {
       frame.seq = ++self->seq;
       frame.time = g_get_real_time ();
-      g_queue_push_tail (&self->pending, mre_frame_to_bytes (&frame));
+
+      /* A connection that just broke takes nothing: the event waits with
+       * the others for the next one. */
+      if (self->conn == NULL || !mre_connection_queue (self->conn, &frame))
+        {
+          if (self->pending.length >= self->max_pending)
+            {
+              g_set_error (error, MRE_ERROR, MRE_ERROR_DISCONNECTED,
+                           "Not connected to the broker, and %u events already wait for it",
+                           self->pending.length);
+              self->seq--;
+              ok = FALSE;
+            }
+          else
+            g_queue_push_tail (&self->pending, mre_frame_to_bytes (&frame));
+        }
     }
   g_mutex_unlock (&self->lock);
 
@@ -199,7 +199,9 @@ mre_peer_queue_publish (MrePeer      *self,
  * reach every subscriber in order.
  *
  * While disconnected, up to [property@Mre.Peer:max-pending] events are kept
- * and sent once connected again.
+ * and sent once connected again. Events already written towards a broker
+ * that then dies without reading them are lost: an event is delivered at
+ * most once.
  *
  * Returns: %TRUE if queued, or %FALSE with %MRE_ERROR_TYPE_MISMATCH (an
  *   argument that cannot cross), %MRE_ERROR_FRAME_TOO_LARGE,
