@@ -11,6 +11,7 @@
 
 #include "mre-error.h"
 #include "mre-frame-private.h"
+#include "mre-json-private.h"
 
 static inline guint16
 read_u16 (const guint8 *p)
@@ -167,8 +168,8 @@ mre_frame_parse (const guint8  *data,
   frame->sender = (const char *) p + frame->name_len;
   frame->body = p + frame->name_len + frame->sender_len;
 
-  if (!g_utf8_validate_len (frame->name, frame->name_len, NULL) ||
-      !g_utf8_validate_len (frame->sender, frame->sender_len, NULL))
+  if (!mre_utf8_validate (frame->name, frame->name_len) ||
+      !mre_utf8_validate (frame->sender, frame->sender_len))
     {
       g_set_error (error, MRE_ERROR, MRE_ERROR_PROTOCOL,
                    "%s frame whose name or sender is not valid UTF-8",

@@ -14,12 +14,15 @@
 #include "mre-error.h"
 #include "mre-json-private.h"
 
-/* Whether @len bytes at @str are UTF-8: ASCII text (the common case) is
- * checked eight bytes at a time, GLib's validator does the rest. */
+/* Whether @len bytes at @str are UTF-8 without NUL, as
+ * g_utf8_validate_len() says: ASCII text (the common case) is checked eight
+ * bytes at a time, GLib's validator does the rest. */
 gboolean
 mre_utf8_validate (const char *str,
                    gsize       len)
 {
+  const guint64 ones = G_GUINT64_CONSTANT (0x0101010101010101);
+  const guint64 highs = G_GUINT64_CONSTANT (0x8080808080808080);
   gsize i = 0;
 
   for (; i + 8 <= len; i += 8)
@@ -27,11 +30,12 @@ mre_utf8_validate (const char *str,
       guint64 word;
 
       memcpy (&word, str + i, 8);
-      if (word & G_GUINT64_CONSTANT (0x8080808080808080))
+      /* A byte >= 0x80, or a zero byte. */
+      if ((word & highs) || ((word - ones) & ~word & highs))
         break;
     }
   for (; i < len; i++)
-    if ((guchar) str[i] >= 0x80)
+    if ((guchar) str[i] >= 0x80 || str[i] == '\0')
       return g_utf8_validate_len (str + i, len - i, NULL);
 
   return TRUE;

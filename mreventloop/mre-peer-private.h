@@ -51,6 +51,7 @@ struct _MrePeer
   GList         *start_tasks;
   GList         *flush_tasks;
   guint64        n_events;         /* emitted, for mre_peer_check() */
+  GQuark         last_detail;
 };
 
 gboolean mre_peer_queue_publish (MrePeer      *self,

@@ -267,16 +267,27 @@ handle_reply (MrePeer        *self,
   maybe_connected (self);
 }
 
+/* The detail of an event: nobody can be connected to a detail whose quark
+ * does not exist yet, so names from the network are never interned. The
+ * last name's quark is kept, once it exists (g_quark_try_string() takes a
+ * global lock). */
+static GQuark
+event_detail (MrePeer    *self,
+              const char *name)
+{
+  if (self->last_detail == 0 || strcmp (name, g_quark_to_string (self->last_detail)) != 0)
+    self->last_detail = g_quark_try_string (name);
+  return self->last_detail;
+}
+
 static void
 handle_event (MrePeer        *self,
               const MreFrame *frame)
 {
   g_autoptr(MreEvent) event = mre_event_new_from_frame (frame);
 
-  /* Nobody can be connected to a detail whose quark does not exist yet:
-   * names from the network are never interned. */
   self->n_events++;
-  g_signal_emit (self, signals[SIGNAL_EVENT], g_quark_try_string (mre_event_get_name (event)), event);
+  g_signal_emit (self, signals[SIGNAL_EVENT], event_detail (self, mre_event_get_name (event)), event);
 }
 
 static void
@@ -1362,7 +1373,10 @@ mre_peer_class_init (MrePeerClass *klass)
    */
   signals[SIGNAL_EVENT] =
     g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_DETAILED,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, MRE_TYPE_EVENT | G_SIGNAL_TYPE_STATIC_SCOPE);
+                  0, NULL, NULL, g_cclosure_marshal_VOID__BOXED, G_TYPE_NONE, 1,
+                  MRE_TYPE_EVENT | G_SIGNAL_TYPE_STATIC_SCOPE);
+  g_signal_set_va_marshaller (signals[SIGNAL_EVENT], G_TYPE_FROM_CLASS (klass),
+                              g_cclosure_marshal_VOID__BOXEDv);
 
   /**
    * MrePeer::state-changed:

@@ -10,6 +10,7 @@
 #include <mreventloop.h>
 
 #include "mre-frame-private.h"
+#include "mre-json-private.h"
 
 static MreFrame
 frame_new (guint8      type,
@@ -267,6 +268,33 @@ test_reject_protocol (void)
                    ==, MRE_FRAME_PARSE_REJECT);
   g_assert_error (error, MRE_ERROR, MRE_ERROR_PROTOCOL);
   g_assert_cmpuint (frame_size, ==, size);
+  g_clear_error (&error);
+
+  /* Nor may a name hold a NUL. */
+  data[MRE_FRAME_HEADER_SIZE] = '\0';
+  g_assert_cmpint (mre_frame_parse (data, size, MRE_FRAME_DEFAULT_MAX, &parsed, &frame_size, &error),
+                   ==, MRE_FRAME_PARSE_REJECT);
+  g_assert_error (error, MRE_ERROR, MRE_ERROR_PROTOCOL);
+  g_clear_error (&error);
+}
+
+/* mre_utf8_validate() answers as g_utf8_validate_len(), eight bytes at a
+ * time or not. */
+static void
+test_utf8 (void)
+{
+  static const char *cases[] = {
+    "", "a", "abcdefgh", "abcdefghijklmnop", "abcdefg\xc3\xa9", "\xc3\xa9" "abcdefghij",
+    "abcdefgh\xff", "abcdefghijk\xed\xa0\x80", "\xf0\x9f\x98\x80 ok",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    g_assert_cmpint (mre_utf8_validate (cases[i], strlen (cases[i])), ==,
+                     g_utf8_validate_len (cases[i], strlen (cases[i]), NULL));
+
+  g_assert_false (mre_utf8_validate ("abc\0defghijk", 12));
+  g_assert_false (mre_utf8_validate ("abcdefghij\0k", 12));
+  g_assert_false (mre_utf8_validate ("\0", 1));
 }
 
 int
@@ -282,6 +310,7 @@ main (int   argc,
   g_test_add_func ("/frame/fatal", test_fatal);
   g_test_add_func ("/frame/reject/too-large", test_reject_too_large);
   g_test_add_func ("/frame/reject/protocol", test_reject_protocol);
+  g_test_add_func ("/frame/utf8", test_utf8);
 
   return g_test_run ();
 }
