@@ -50,6 +50,8 @@ struct _MreConnection
   GByteArray               *out;
   guint64                   out_frames;
   gboolean                  dead;         /* under lock: no more queuing */
+  gboolean                  writing;      /* under lock: the context is sending, and
+                                           * takes what is queued meanwhile */
   GByteArray               *wbuf;
   gsize                     woff;
   guint64                   wbuf_frames;
@@ -193,13 +195,14 @@ mre_connection_queue_bytes (MreConnection *conn,
       g_mutex_unlock (&conn->lock);
       return FALSE;
     }
-  was_empty = conn->out->len == 0;
+  was_empty = conn->out->len == 0 && !conn->writing;
   g_byte_array_append (conn->out, data, len);
   conn->out_frames++;
   g_mutex_unlock (&conn->lock);
 
-  /* The first frame of a batch schedules the write; the ones after it ride
-   * along. Setting the ready time wakes the context if needed. */
+  /* The first frame of a batch schedules the write; the ones after it, and
+   * the ones queued while the context sends, ride along. Setting the ready
+   * time wakes the context if needed. */
   if (was_empty)
     g_source_set_ready_time (conn->source, 0);
 
@@ -223,7 +226,7 @@ mre_connection_queue (MreConnection  *conn,
       return FALSE;
     }
   out = conn->out;
-  was_empty = out->len == 0;
+  was_empty = out->len == 0 && !conn->writing;
   g_byte_array_append (out, header, sizeof header);
   g_byte_array_append (out, (const guint8 *) frame->name, frame->name_len);
   g_byte_array_append (out, (const guint8 *) frame->sender, frame->sender_len);
@@ -347,6 +350,7 @@ conn_write (MreConnection *conn)
           GByteArray *swap;
 
           g_mutex_lock (&conn->lock);
+          conn->writing = conn->out->len > 0;
           if (conn->wbuf->len > KEEP_BUFFER)
             {
               g_byte_array_unref (conn->wbuf);
