@@ -9,6 +9,7 @@
 
 #include "mre-broker.h"
 #include "mre-connection-private.h"
+#include "mre-event-loop.h"
 
 G_BEGIN_DECLS
 
@@ -42,11 +43,53 @@ typedef struct
   guint64 pauses;
 } MreBrokerStats;
 
+/* The broker's state, shared with mre-broker-client.c and
+ * mre-broker-router.c. */
+struct _MreBroker
+{
+  GObject        parent_instance;
+
+  char          *paths[2];
+  guint          max_frame_size;
+  guint64        max_queued_bytes;
+  guint          idle_timeout;
+  gboolean       same_uid_only;
+
+  MreEventLoop  *loop;
+  gboolean       own_loop;
+  GMainContext  *context;
+  GSocket       *listeners[2];
+  GSource       *accept_sources[2];
+  GSource       *idle_source;
+  gboolean       started;
+
+  MreRouter     *router;
+  GPtrArray     *clients;      /* MreBrokerClient */
+  guint          next_peer;
+  guint          n_pausing;    /* clients that hold the reading paused */
+
+  MreBrokerStats stats;
+  gint64         rate_start;
+  guint64        rate_events;
+  double         events_per_second;
+};
+
+/* mre-broker-client.c */
+MreBrokerClient *mre_broker_client_new    (MreBroker       *self,
+                                           GSocket         *socket);
+void       mre_broker_client_free         (MreBrokerClient *client);
+void       mre_broker_client_detach       (MreBrokerClient *client);
 gboolean   mre_broker_client_send         (MreBrokerClient *client,
                                            const guint8    *data,
                                            gsize            len);
+
+/* mre-broker.c */
 void       mre_broker_count_out           (MreBroker       *self,
                                            guint64          n);
+void       mre_broker_client_welcomed     (MreBroker       *self,
+                                           const char      *id);
+void       mre_broker_client_gone         (MreBroker       *self,
+                                           const char      *id);
 
 /* The routing table (mre-broker-router.c): subscriptions and retained
  * events. */

@@ -1,0 +1,470 @@
+/* mre-broker-client.c
+ *
+ * Copyright 2026 The mreventloop authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "mre-broker-private.h"
+#include "mre-error.h"
+#include "mre-json-private.h"
+#include "mre-version.h"
+
+/*
+ * One connection of the broker: the frames a peer sends (handshake,
+ * subscriptions, publishing, statistics), the answers, and flow control.
+ * Everything here runs on the broker's context.
+ */
+
+/* How long a peer over the pause mark may write nothing before the broker
+ * stops waiting for it. */
+#define STALL_TIMEOUT_MS          1000
+
+/* Clients ---------------------------------------------------------------- */
+
+static void client_frame  (MreConnection  *conn,
+                           const MreFrame *frame,
+                           gpointer        user_data);
+static void client_reject (MreConnection  *conn,
+                           const MreFrame *frame,
+                           const GError   *error,
+                           gpointer        user_data);
+static void client_closed (MreConnection  *conn,
+                           const GError   *error,
+                           gpointer        user_data);
+static void client_written (MreConnection  *conn,
+                            gpointer        user_data);
+
+static const MreConnectionFuncs client_funcs = {
+  .frame = client_frame,
+  .reject = client_reject,
+  .closed = client_closed,
+  .written = client_written,
+};
+
+void
+mre_broker_client_free (MreBrokerClient *client)
+{
+  mre_connection_unref (client->conn);
+  g_free (client->id);
+  g_free (client);
+}
+
+static const char *
+client_name (MreBrokerClient *client)
+{
+  return client->id != NULL ? client->id : "(before the handshake)";
+}
+
+/* Flow control ---------------------------------------------------------- */
+
+static guint64
+pause_mark (MreBroker *self)
+{
+  return self->max_queued_bytes / 8;
+}
+
+static void
+set_reading (MreBroker *self,
+             gboolean   reading)
+{
+  for (guint i = 0; i < self->clients->len; i++)
+    mre_connection_set_reading (((MreBrokerClient *) g_ptr_array_index (self->clients, i))->conn,
+                                reading);
+}
+
+static void
+client_unpause (MreBrokerClient *client)
+{
+  MreBroker *self = client->broker;
+
+  client->pausing = FALSE;
+  if (client->stall_timer != NULL)
+    {
+      g_source_destroy (client->stall_timer);
+      g_clear_pointer (&client->stall_timer, g_source_unref);
+    }
+  if (--self->n_pausing == 0)
+    set_reading (self, TRUE);
+}
+
+static gboolean
+stall_check (gpointer user_data)
+{
+  MreBrokerClient *client = user_data;
+  guint64 written = mre_connection_get_bytes_written (client->conn);
+
+  if (written != client->progress)
+    {
+      client->progress = written;
+      return G_SOURCE_CONTINUE;
+    }
+
+  g_message ("%s reads nothing: the broker does not wait for it any more", client_name (client));
+  client->stalled = TRUE;
+  client_unpause (client);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+client_pause (MreBrokerClient *client)
+{
+  MreBroker *self = client->broker;
+
+  client->pausing = TRUE;
+  client->progress = mre_connection_get_bytes_written (client->conn);
+  client->stall_timer = g_timeout_source_new (STALL_TIMEOUT_MS);
+  g_source_set_callback (client->stall_timer, stall_check, client, NULL);
+  g_source_set_static_name (client->stall_timer, "MreBroker stall check");
+  g_source_attach (client->stall_timer, self->context);
+  self->stats.pauses++;
+  if (self->n_pausing++ == 0)
+    set_reading (self, FALSE);
+}
+
+/* The client wrote some of its queue: once under half the pause mark, the
+ * broker reads again (and waits for it again if it seemed stalled). */
+static void
+client_written (MreConnection *conn,
+                gpointer       user_data)
+{
+  MreBrokerClient *client = user_data;
+
+  if (mre_connection_get_queued_bytes (conn) >= pause_mark (client->broker) / 2)
+    return;
+  client->stalled = FALSE;
+  if (client->pausing)
+    client_unpause (client);
+}
+
+/* Stops routing to @client and closes its connection. */
+void
+mre_broker_client_detach (MreBrokerClient *client)
+{
+  if (client->pausing)
+    client_unpause (client);
+  mre_router_remove_client (client->broker->router, client);
+  mre_connection_close (client->conn);
+}
+
+/* Forgets @client: its subscriptions, its connection. */
+static void
+client_remove (MreBrokerClient *client)
+{
+  MreBroker *self = client->broker;
+  g_autofree char *id = g_strdup (client->id);
+
+  mre_broker_client_detach (client);
+  g_ptr_array_remove_fast (self->clients, client);  /* frees it */
+  mre_broker_client_gone (self, id);
+}
+
+static void
+client_closed (MreConnection *conn,
+               const GError  *error,
+               gpointer       user_data)
+{
+  MreBrokerClient *client = user_data;
+
+  if (error != NULL)
+    g_message ("Connection of %s closed: %s", client_name (client), error->message);
+  client_remove (client);
+}
+
+static void
+client_drop (MreBrokerClient *client,
+             const char      *reason)
+{
+  g_message ("Closing the connection of %s: %s", client_name (client), reason);
+  client_remove (client);
+}
+
+/* Queues a whole frame for @client, or disconnects it if its queue is full:
+ * a peer that does not read must not make the broker grow. Returns FALSE
+ * if @client was disconnected (and freed). */
+gboolean
+mre_broker_client_send (MreBrokerClient *client,
+                        const guint8    *data,
+                        gsize            len)
+{
+  MreBroker *self = client->broker;
+
+  if (mre_connection_get_queued_bytes (client->conn) + len > self->max_queued_bytes)
+    {
+      guint64 unsent = mre_connection_count_unsent (client->conn);
+      g_autofree char *reason =
+        g_strdup_printf ("it does not read: %" G_GUINT64_FORMAT " frames, %" G_GUINT64_FORMAT
+                         " bytes queued (max-queued-bytes); they are dropped",
+                         unsent + 1, mre_connection_get_queued_bytes (client->conn) + len);
+
+      self->stats.dropped += unsent + 1;
+      self->stats.slow_disconnects++;
+      client_drop (client, reason);
+      return FALSE;
+    }
+
+  mre_connection_queue_bytes (client->conn, data, len);
+  if (!client->pausing && !client->stalled &&
+      mre_connection_get_queued_bytes (client->conn) > pause_mark (self))
+    client_pause (client);
+  return TRUE;
+}
+
+static void
+send_frame (MreBrokerClient *client,
+            const MreFrame  *frame)
+{
+  g_autoptr(GBytes) bytes = mre_frame_to_bytes (frame);
+  gsize len;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
+
+  mre_broker_client_send (client, data, len);
+}
+
+static void
+send_error (MreBrokerClient *client,
+            const MreFrame  *refused,
+            const char      *code,
+            const char      *message)
+{
+  g_autoptr(GString) body = g_string_new ("{\"code\":");
+  MreFrame frame = { 0 };
+
+  mre_json_write_string (body, code, strlen (code));
+  g_string_append (body, ",\"message\":");
+  mre_json_write_string (body, message, strlen (message));
+  g_string_append_c (body, '}');
+
+  frame.type = MRE_FRAME_ERROR;
+  frame.arg = refused->type == MRE_FRAME_PUBLISH ? 0 : refused->arg;
+  frame.seq = refused->seq;
+  frame.time = g_get_real_time ();
+  /* The refused frame's name, if it is there and can be trusted. */
+  if (refused->name != NULL && g_utf8_validate_len (refused->name, refused->name_len, NULL))
+    {
+      frame.name = refused->name;
+      frame.name_len = refused->name_len;
+    }
+  frame.body = (const guint8 *) body->str;
+  frame.body_len = body->len;
+
+  client->broker->stats.rejected++;
+  send_frame (client, &frame);
+}
+
+static void
+send_ack (MreBrokerClient *client,
+          guint8           type,
+          guint32          request,
+          const char      *body)
+{
+  MreFrame frame = { 0 };
+
+  frame.type = type;
+  frame.arg = request;
+  frame.time = g_get_real_time ();
+  if (body != NULL)
+    {
+      frame.body = (const guint8 *) body;
+      frame.body_len = strlen (body);
+    }
+  send_frame (client, &frame);
+}
+
+/* Frames ------------------------------------------------------------------ */
+
+static gboolean
+handle_hello (MreBrokerClient *client,
+              const MreFrame  *frame)
+{
+  MreBroker *self = client->broker;
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autofree char *welcome = NULL;
+  MreFrame reply = { 0 };
+
+  if (frame->body_len > 0)
+    {
+      JsonNode *root;
+
+      if (!json_parser_load_from_data (parser, (const char *) frame->body, frame->body_len, NULL) ||
+          !JSON_NODE_HOLDS_OBJECT (root = json_parser_get_root (parser)) ||
+          json_object_get_int_member_with_default (json_node_get_object (root), "protocol", 1) != 1)
+        {
+          client_drop (client, "its HELLO does not ask for protocol 1");
+          return FALSE;
+        }
+    }
+
+  if (frame->name_len > 0)
+    client->id = g_strndup (frame->name, frame->name_len);
+  else
+    client->id = g_strdup_printf ("peer-%u", ++self->next_peer);
+
+  welcome = g_strdup_printf ("{\"protocol\":1,\"max_frame_size\":%u,\"broker\":\"mreventloop %s\"}",
+                             self->max_frame_size, MRE_VERSION_S);
+  reply.type = MRE_FRAME_WELCOME;
+  reply.time = g_get_real_time ();
+  reply.name = client->id;
+  reply.name_len = strlen (client->id);
+  reply.body = (const guint8 *) welcome;
+  reply.body_len = strlen (welcome);
+  send_frame (client, &reply);
+
+  mre_broker_client_welcomed (self, client->id);
+  return TRUE;
+}
+
+static gboolean
+pattern_is_valid (const char *pattern,
+                  gsize       len)
+{
+  const char *star = memchr (pattern, '*', len);
+
+  return len > 0 && (star == NULL || star == pattern + len - 1);
+}
+
+static void
+handle_subscribe (MreBrokerClient *client,
+                  const MreFrame  *frame)
+{
+  MreBroker *self = client->broker;
+  g_autofree char *pattern = g_strndup (frame->name, frame->name_len);
+  g_autofree char *sender = frame->sender_len > 0 ? g_strndup (frame->sender, frame->sender_len) : NULL;
+
+  if (!pattern_is_valid (frame->name, frame->name_len))
+    {
+      send_error (client, frame, "invalid-name",
+                  "A subscription is an event name, a prefix ending in “*”, or “*”");
+      return;
+    }
+
+  if (frame->type == MRE_FRAME_SUBSCRIBE)
+    {
+      /* The retained events go out before the ACK, and nothing is routed in
+       * between: this all runs in one dispatch of the broker's context. */
+      if (!mre_router_subscribe (self->router, client, pattern, sender))
+        return;  /* the client was disconnected while replaying */
+    }
+  else
+    mre_router_unsubscribe (self->router, client, pattern, sender);
+
+  send_ack (client, MRE_FRAME_ACK, frame->arg, NULL);
+}
+
+static void
+handle_publish (MreBrokerClient *client,
+                const MreFrame  *frame)
+{
+  MreBroker *self = client->broker;
+  g_autoptr(GError) error = NULL;
+
+  if (frame->name_len == 0 || memchr (frame->name, '*', frame->name_len) != NULL)
+    {
+      send_error (client, frame, "invalid-name", "An event name is not empty and has no “*”");
+      return;
+    }
+  if (!mre_json_check (frame->body, frame->body_len, &error))
+    {
+      send_error (client, frame, "invalid-json", error->message);
+      return;
+    }
+
+  self->stats.events_in++;
+  self->rate_events++;
+  mre_router_publish (self->router, frame, client->id);
+}
+
+static void
+handle_stats (MreBrokerClient *client,
+              const MreFrame  *frame)
+{
+  g_autoptr(JsonNode) stats = mre_broker_dup_stats (client->broker);
+  g_autoptr(GString) body = g_string_new (NULL);
+
+  mre_json_write (body, stats, NULL);
+  send_ack (client, MRE_FRAME_STATS_REPLY, frame->arg, body->str);
+}
+
+static void
+client_frame (MreConnection  *conn,
+              const MreFrame *frame,
+              gpointer        user_data)
+{
+  MreBrokerClient *client = user_data;
+
+  if (client->id == NULL)
+    {
+      if (frame->type != MRE_FRAME_HELLO)
+        {
+          g_autofree char *reason = g_strdup_printf ("its first frame is %s, not HELLO",
+                                                     mre_frame_type_name (frame->type));
+          client_drop (client, reason);
+          return;
+        }
+      handle_hello (client, frame);
+      return;
+    }
+
+  switch (frame->type)
+    {
+    case MRE_FRAME_PUBLISH:
+      handle_publish (client, frame);
+      break;
+    case MRE_FRAME_SUBSCRIBE:
+    case MRE_FRAME_UNSUBSCRIBE:
+      handle_subscribe (client, frame);
+      break;
+    case MRE_FRAME_STATS:
+      handle_stats (client, frame);
+      break;
+    default:
+      send_error (client, frame, "unexpected",
+                  "The broker does not take this type of frame from a peer");
+      break;
+    }
+}
+
+static void
+client_reject (MreConnection  *conn,
+               const MreFrame *frame,
+               const GError   *error,
+               gpointer        user_data)
+{
+  MreBrokerClient *client = user_data;
+  const char *code = "invalid-frame";
+
+  if (client->id == NULL)
+    {
+      client_drop (client, error->message);
+      return;
+    }
+
+  if (g_error_matches (error, MRE_ERROR, MRE_ERROR_FRAME_TOO_LARGE))
+    code = "frame-too-large";
+  else if (frame->type == 0 || frame->type > MRE_FRAME_LAST_TYPE)
+    code = "unknown-type";
+  else if (frame->flags & ~MRE_FRAME_FLAGS_ALL)
+    code = "unknown-flags";
+  else
+    code = "invalid-name";
+
+  send_error (client, frame, code, error->message);
+}
+
+MreBrokerClient *
+mre_broker_client_new (MreBroker *self,
+                       GSocket   *socket)
+{
+  MreBrokerClient *client = g_new0 (MreBrokerClient, 1);
+
+  client->broker = self;
+  client->conn = mre_connection_new (socket, self->context, self->max_frame_size,
+                                     &client_funcs, client);
+  if (self->n_pausing > 0)
+    mre_connection_set_reading (client->conn, FALSE);
+  return client;
+}
