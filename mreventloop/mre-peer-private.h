@@ -8,6 +8,7 @@
 #pragma once
 
 #include "mre-connection-private.h"
+#include "mre-event.h"
 #include "mre-event-loop.h"
 #include "mre-peer.h"
 
@@ -54,6 +55,55 @@ struct _MrePeer
   GQuark         last_detail;
 };
 
+typedef struct
+{
+  char *pattern;
+  char *sender;
+  gboolean acked;
+} Subscription;
+
+typedef enum
+{
+  REQUEST_SUBSCRIBE,
+  REQUEST_UNSUBSCRIBE,
+  REQUEST_RESUBSCRIBE,
+  REQUEST_STATS,
+} RequestKind;
+
+typedef struct
+{
+  RequestKind  kind;
+  GTask       *task;  /* NULL for a RESUBSCRIBE */
+  char        *key;   /* of the subscription */
+} Request;
+
+/* mre-peer.c */
+void     mre_peer_subscription_free (Subscription  *sub);
+void     mre_peer_request_free      (Request       *request);
+char    *mre_peer_subscription_key  (const char    *pattern,
+                                     const char    *sender);
+void     mre_peer_set_state         (MrePeer       *self,
+                                     MrePeerState   state,
+                                     const GError  *error);
+void     mre_peer_complete_tasks    (GList        **tasks,
+                                     const GError  *error);
+void     mre_peer_maybe_connected   (MrePeer       *self);
+void     mre_peer_emit_event        (MrePeer       *self,
+                                     GQuark         detail,
+                                     MreEvent      *event);
+void     mre_peer_notify_id         (MrePeer       *self);
+
+/* mre-peer-connection.c */
+void     mre_peer_connect           (MrePeer       *self);
+void     mre_peer_disconnected      (MrePeer       *self,
+                                     const GError  *error);
+void     mre_peer_send_subscribe    (MrePeer       *self,
+                                     MreFrameType   type,
+                                     const char    *pattern,
+                                     const char    *sender,
+                                     Request       *request);
+
+/* mre-peer-publish.c */
 gboolean mre_peer_queue_publish (MrePeer      *self,
                                  const char   *name,
                                  MreDelivery   delivery,
