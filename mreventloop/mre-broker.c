@@ -12,7 +12,7 @@
 #include "mre-broker.h"
 #include "mre-broker-private.h"
 #include "mre-event-loop-private.h"
-#include "mre-slot.h"
+#include "mre-slot-private.h"
 #include "mre-socket-private.h"
 
 /**
@@ -252,17 +252,14 @@ mre_broker_start (MreBroker  *self,
 
   if (self->loop == NULL)
     {
-      /* The user's loop, or a new one of its own thread, stopped with the
-       * broker. */
+      /* The user's loop (started if it was not, never stopped by the
+       * broker), or a new one of its own thread, stopped with the broker. */
+      self->own_loop = !mre_object_has_event_loop (self);
       self->loop = g_object_ref (mre_object_get_event_loop (self));
-      if (!mre_event_loop_get_running (self->loop))
+      if (!mre_event_loop_get_running (self->loop) && !mre_event_loop_start (self->loop, error))
         {
-          self->own_loop = TRUE;
-          if (!mre_event_loop_start (self->loop, error))
-            {
-              g_clear_object (&self->loop);
-              return FALSE;
-            }
+          g_clear_object (&self->loop);
+          return FALSE;
         }
       self->context = g_main_context_ref (mre_event_loop_get_context (self->loop));
     }

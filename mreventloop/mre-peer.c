@@ -13,7 +13,7 @@
 #include "mre-error.h"
 #include "mre-event-loop-private.h"
 #include "mre-peer-private.h"
-#include "mre-slot.h"
+#include "mre-slot-private.h"
 #include "mre-socket-private.h"
 
 /**
@@ -165,14 +165,13 @@ ensure_loop (MrePeer *self)
   if (self->loop != NULL)
     return;
 
-  /* The peer's loop: one set by the user, or a new one of its own thread,
-   * started here and stopped with the peer. */
+  /* The peer's loop: one set by the user (started if it was not: a bound
+   * loop runs as its context is iterated; the user's loop is never stopped
+   * by the peer), or a new one of its own thread, stopped with the peer. */
+  self->own_loop = !mre_object_has_event_loop (self);
   self->loop = g_object_ref (mre_object_get_event_loop (self));
   if (!mre_event_loop_get_running (self->loop))
-    {
-      self->own_loop = TRUE;
-      mre_event_loop_start (self->loop, NULL);
-    }
+    mre_event_loop_start (self->loop, NULL);
   self->context = g_main_context_ref (mre_event_loop_get_context (self->loop));
 }
 

@@ -28,5 +28,6 @@ void               mre_slot_queue           (const MreSlotInfo  *slot,
                                              guint               n_args,
                                              const GValue       *args);
 MreEventLoop      *mre_object_dup_event_loop (gpointer           object);
+gboolean           mre_object_has_event_loop (gpointer           object);
 
 G_END_DECLS

@@ -622,6 +622,13 @@ ref_loop (gpointer loop,
   return loop ? g_object_ref (loop) : NULL;
 }
 
+/* Whether @object was given a loop (or already made one of its own). */
+gboolean
+mre_object_has_event_loop (gpointer object)
+{
+  return g_object_get_qdata (object, mre_event_loop_qdata_quark ()) != NULL;
+}
+
 MreEventLoop *
 mre_object_dup_event_loop (gpointer object)
 {

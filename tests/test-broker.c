@@ -647,6 +647,43 @@ test_check (Fixture       *f,
     "tick p [1]", "tick p [2]", "tick p [3]", NULL });
 }
 
+/* A loop given to a peer or a broker is the program's: dropping them does
+ * not stop it. */
+static gboolean
+set_flag (gpointer   data,
+          GError   **error)
+{
+  *(gboolean *) data = TRUE;
+  return TRUE;
+}
+
+static void
+test_user_loop_not_stopped (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(MreEventLoop) loop = mre_event_loop_new_for_context (context);
+  g_autofree char *path = g_build_filename (f->dir, "second.sock", NULL);
+  MrePeer *peer = mre_peer_new (f->path, "p");
+  MreBroker *broker = mre_broker_new (path);
+  g_autoptr(GError) error = NULL;
+  gboolean ran = FALSE;
+
+  mre_object_set_event_loop (peer, loop);
+  mre_object_set_event_loop (broker, loop);
+  g_assert_true (mre_peer_start (peer, NULL, &error));
+  g_assert_true (mre_broker_start (broker, &error));
+  g_assert_no_error (error);
+
+  g_object_unref (peer);
+  mre_broker_stop (broker);
+  g_object_unref (broker);
+
+  g_assert_true (mre_event_loop_get_running (loop));
+  mre_event_loop_invoke (loop, set_flag, &ran, NULL);
+  test_iterate_until (context, ran);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -667,6 +704,7 @@ main (int   argc,
   ADD ("reconnect", test_reconnect);
   ADD ("keep-track-of", test_keep_track_of);
   ADD ("check", test_check);
+  ADD ("user-loop-not-stopped", test_user_loop_not_stopped);
 #undef ADD
   g_test_add_func ("/broker/no-broker", test_no_broker);
 
