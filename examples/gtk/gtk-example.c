@@ -39,6 +39,7 @@
 
 static char *socket_path;
 static char *click;
+static gboolean failed;
 
 /* The window ------------------------------------------------------------ */
 
@@ -168,6 +169,7 @@ fail (GtkApplication *app,
       GError         *error)
 {
   g_printerr ("gtk-example: %s\n", error->message);
+  failed = TRUE;
   g_application_quit (G_APPLICATION (app));
 }
 
@@ -314,5 +316,5 @@ main (int   argc,
   g_free (socket_path);
   g_free (click);
 
-  return status;
+  return failed ? EXIT_FAILURE : status;
 }

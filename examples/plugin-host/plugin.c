@@ -222,6 +222,10 @@ main (int   argc,
   loop = mre_event_loop_new_for_context (NULL);
   mre_object_set_event_loop (plugin, loop);
 
+  /* From here on a SIGTERM runs finish(), once the loop runs. */
+  g_unix_signal_add (SIGTERM, terminate_cb, plugin);
+  g_unix_signal_add (SIGINT, terminate_cb, plugin);
+
   peer_id = g_strdup_printf ("plugin-%d", id);
   peer = mre_peer_new (socket_path, peer_id);
   if (!mre_peer_start (peer, NULL, &error))
@@ -236,9 +240,6 @@ main (int   argc,
     goto fail;
   if (!mre_peer_subscribe (peer, "ping", NULL, NULL, &error))
     goto fail;
-
-  g_unix_signal_add (SIGTERM, terminate_cb, plugin);
-  g_unix_signal_add (SIGINT, terminate_cb, plugin);
 
   /* The first update runs as soon as the loop does. */
   mre_event_loop_invoke (loop, example_plugin_update, g_object_ref (plugin), g_object_unref);
