@@ -19,7 +19,6 @@
  * checks that expected.json still describes what C sends.
  */
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
