@@ -490,9 +490,9 @@ check_decodable (const MreSlotInfo  *slot,
  *
  * Connected to [signal@Mre.Peer::event] (`"event::produced"`), a slot that
  * does not take an #MreEvent gets the event's arguments instead, decoded
- * to its own parameter types, which must be types that cross processes
- * (checked now); an event whose arguments do not fit is logged and not
- * delivered.
+ * to its own parameter types, which must be types that cross processes,
+ * at most 16 of them (checked now); an event whose arguments do not fit is
+ * logged and not delivered.
  *
  * The connection is dropped when @target is finalized; a call already
  * queued keeps @target alive until it ran, so calls left on a loop that is

@@ -343,7 +343,7 @@ mre_event_dup_params_json (MreEvent  *self,
 }
 
 /**
- * mre_event_get_args:
+ * mre_event_get_args: (skip)
  * @self: an event
  * @types: (array length=n_types): the types to decode the arguments to
  * @n_types: the number of @types
@@ -355,6 +355,12 @@ mre_event_dup_params_json (MreEvent  *self,
  * to [signal@Mre.Peer::event] gets them. The event must carry exactly
  * @n_types arguments. Named arguments decode only to a single parameter of
  * type #JsonNode, which gets the whole object.
+ *
+ * Not available to language bindings: GObject-Introspection cannot
+ * describe a caller-allocated array whose length is an input. From Python
+ * or JavaScript, connect [signal@Mre.Peer::event] to a named slot with
+ * [func@Mre.connect] (the slot's parameter types decode the arguments),
+ * or read [method@Mre.Event.get_params].
  *
  * Returns: %TRUE with @values set, or %FALSE with %MRE_ERROR_TYPE_MISMATCH
  *   or %MRE_ERROR_INVALID_FRAME and @values untouched

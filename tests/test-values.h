@@ -292,3 +292,51 @@ assert_values_equal (const GValue *expected,
     }
 }
 
+/* The values every type of argument crosses with ------------------------- */
+
+/* One value of every type that crosses processes, the extremes included:
+ * initializes values[0..n) and returns n (at most TEST_MAX_VALUES). The
+ * cross-process test and the cross-language test (tests/cross-language/)
+ * both send these; the latter's expected.json is their decoded form. */
+
+#define TEST_MAX_VALUES 32
+
+static const char * const test_strv_value[] = { "a", "", "ünïcödé \"quoted\"\n", NULL };
+
+static inline guint
+test_make_values (GValue *values)
+{
+  static const guint8 binary[] = { 0, 1, 2, 0xff, 0xfe, 0, 'x' };
+  g_autoptr(TestPoint) point = g_object_new (TEST_TYPE_POINT, "x", -7, "label", "p\tq",
+                                             "weight", 0.25, "tag", NULL, NULL);
+  g_autoptr(GBytes) bytes = g_bytes_new_static (binary, sizeof binary);
+  g_autoptr(JsonNode) node = json_from_string ("{\"k\":[1,2.5,\"s\",null,true,{}]}", NULL);
+  GVariant *variant = g_variant_new_parsed ("({'a': <int64 1>, 'b': <'x'>}, [byte 0x00, 0xff], @mi nothing, 3.5)");
+  guint n = 0;
+
+  g_value_set_boolean (g_value_init (&values[n++], G_TYPE_BOOLEAN), TRUE);
+  g_value_set_schar (g_value_init (&values[n++], G_TYPE_CHAR), -128);
+  g_value_set_uchar (g_value_init (&values[n++], G_TYPE_UCHAR), 255);
+  g_value_set_int (g_value_init (&values[n++], G_TYPE_INT), G_MININT);
+  g_value_set_uint (g_value_init (&values[n++], G_TYPE_UINT), G_MAXUINT);
+  g_value_set_long (g_value_init (&values[n++], G_TYPE_LONG), G_MINLONG);
+  g_value_set_ulong (g_value_init (&values[n++], G_TYPE_ULONG), G_MAXULONG);
+  g_value_set_int64 (g_value_init (&values[n++], G_TYPE_INT64), G_MININT64);
+  g_value_set_uint64 (g_value_init (&values[n++], G_TYPE_UINT64), G_MAXUINT64);
+  g_value_set_float (g_value_init (&values[n++], G_TYPE_FLOAT), 0.1f);
+  g_value_set_double (g_value_init (&values[n++], G_TYPE_DOUBLE), 1e-10);
+  g_value_set_double (g_value_init (&values[n++], G_TYPE_DOUBLE), -0.0);
+  g_value_set_double (g_value_init (&values[n++], G_TYPE_DOUBLE), G_MAXDOUBLE);
+  g_value_set_string (g_value_init (&values[n++], G_TYPE_STRING), "some product, ünïcödé, \x01\\\"");
+  g_value_set_string (g_value_init (&values[n++], G_TYPE_STRING), NULL);
+  g_value_set_boxed (g_value_init (&values[n++], G_TYPE_STRV), test_strv_value);
+  g_value_set_enum (g_value_init (&values[n++], G_TYPE_IO_ERROR_ENUM), G_IO_ERROR_TIMED_OUT);
+  g_value_set_flags (g_value_init (&values[n++], G_TYPE_SUBPROCESS_FLAGS),
+                     G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_value_set_boxed (g_value_init (&values[n++], G_TYPE_BYTES), bytes);
+  g_value_set_variant (g_value_init (&values[n++], G_TYPE_VARIANT), variant);
+  g_value_set_boxed (g_value_init (&values[n++], JSON_TYPE_NODE), node);
+  g_value_set_object (g_value_init (&values[n++], TEST_TYPE_POINT), point);
+
+  return n;
+}
