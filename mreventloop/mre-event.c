@@ -358,7 +358,8 @@ mre_event_dup_params_json (MreEvent  *self,
  *
  * Not available to language bindings: GObject-Introspection cannot
  * describe a caller-allocated array whose length is an input. From Python
- * or JavaScript, connect [signal@Mre.Peer::event] to a named slot with
+ * or JavaScript, call [method@Mre.Event.dup_arg] for each argument,
+ * connect [signal@Mre.Peer::event] to a named slot with
  * [func@Mre.connect] (the slot's parameter types decode the arguments),
  * or read [method@Mre.Event.get_params].
  *
@@ -410,4 +411,53 @@ mre_event_get_args (MreEvent     *self,
     }
 
   return mre_value_codec_decode_array (params, types, n_types, values, error);
+}
+
+/**
+ * mre_event_dup_arg:
+ * @self: an event
+ * @index: the position of the argument, from 0
+ * @type: the type to decode it to
+ * @error: return location for a #GError
+ *
+ * Decodes one positional argument of the event to @type, with the rules of
+ * [func@Mre.connect]'s slots (see `docs/PROTOCOL.md`): the form of
+ * [method@Mre.Event.get_args] that bindings can call.
+ *
+ * Returns: (transfer full): a new #GValue of type @type, or %NULL with
+ *   %MRE_ERROR_TYPE_MISMATCH (no such argument, named arguments, or a value
+ *   that does not fit @type) or %MRE_ERROR_INVALID_FRAME
+ *
+ * Since: 0.1
+ */
+GValue *
+mre_event_dup_arg (MreEvent  *self,
+                   guint      index,
+                   GType      type,
+                   GError   **error)
+{
+  JsonNode *params;
+  GValue *value;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  params = mre_event_get_params (self, error);
+  if (params == NULL)
+    return NULL;
+  if (!JSON_NODE_HOLDS_ARRAY (params) || index >= json_array_get_length (json_node_get_array (params)))
+    {
+      g_set_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH,
+                   "Event “%s” has no positional argument %u", self->name, index);
+      return NULL;
+    }
+
+  value = g_new0 (GValue, 1);
+  if (!mre_value_codec_decode (json_array_get_element (json_node_get_array (params), index),
+                               type, value, error))
+    {
+      g_free (value);
+      return NULL;
+    }
+  return value;
 }

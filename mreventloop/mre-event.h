@@ -54,6 +54,12 @@ gboolean    mre_event_get_args      (MreEvent     *self,
                                      GValue       *values,
                                      GError      **error);
 
+MRE_AVAILABLE_IN_ALL
+GValue     *mre_event_dup_arg       (MreEvent     *self,
+                                     guint         index,
+                                     GType         type,
+                                     GError      **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MreEvent, mre_event_unref)
 
 G_END_DECLS

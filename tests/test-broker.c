@@ -27,6 +27,7 @@ typedef struct
   MreBroker *broker;
   TestLog    log;
   TestCounter events;
+  GValue    *last_arg;  /* the second argument of the first event, as an int */
 } Fixture;
 
 static void
@@ -60,6 +61,8 @@ fixture_tear_down (Fixture       *f,
   g_free (f->dir);
   test_log_clear (&f->log);
   test_counter_clear (&f->events);
+  if (f->last_arg != NULL)
+    g_boxed_free (G_TYPE_VALUE, f->last_arg);
 }
 
 static MrePeer *
@@ -96,6 +99,18 @@ log_event (MrePeer  *peer,
   g_autofree char *params = mre_event_dup_params_json (event, &error);
 
   g_assert_no_error (error);
+  if (f->last_arg == NULL && JSON_NODE_HOLDS_ARRAY (mre_event_get_params (event, NULL)) &&
+      json_array_get_length (json_node_get_array (mre_event_get_params (event, NULL))) >= 2)
+    {
+      GValue *missing;
+
+      f->last_arg = mre_event_dup_arg (event, 1, G_TYPE_INT, &error);
+      g_assert_no_error (error);
+      missing = mre_event_dup_arg (event, 9, G_TYPE_INT, &error);
+      g_assert_null (missing);
+      g_assert_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH);
+      g_clear_error (&error);
+    }
   test_log_add (&f->log, "%s%s %s %s", mre_event_get_retained (event) ? "R " : "",
                 mre_event_get_name (event), mre_event_get_sender (event), params);
   test_counter_inc (&f->events);
@@ -133,6 +148,7 @@ test_yell_arrives (Fixture       *f,
   g_assert_no_error (error);
 
   test_counter_wait (&f->events, 2);
+  g_assert_cmpint (g_value_get_int (f->last_arg), ==, 3);
   test_log_assert_strv (&f->log, (const char *[]) {
     "produced producer [\"some product\",3,0.1,true]",
     "produced producer []",
