@@ -95,8 +95,8 @@ class Consumer(GObject.Object):
 
 def queue_stop(loop):
     """Queue a call that stops @loop: it runs after everything queued so
-    far. (Mre.EventLoop.stop() itself does nothing on a loop that is not
-    running yet, so "stop, then run" would run forever.)"""
+    far, as Mre.EventLoop.stop() itself would (a stop before run() applies
+    to that run); the call shows that slots may stop their own loop."""
     def stop(data):
         loop.stop()
         return True
