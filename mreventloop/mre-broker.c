@@ -631,6 +631,9 @@ mre_broker_init (MreBroker *self)
  * mre_broker_new:
  * @path: the unix socket path to listen on
  *
+ * Creates a broker that will listen on @path. [method@Mre.Broker.start]
+ * makes it listen.
+ *
  * Returns: (transfer full): a new broker, not listening yet
  *
  * Since: 0.1
@@ -670,6 +673,8 @@ mre_broker_new_split (const char *in_path,
  * mre_broker_get_path:
  * @self: a broker
  *
+ * Gets the path of the socket the broker listens on.
+ *
  * Returns: the broker's (first) socket path
  *
  * Since: 0.1
@@ -685,6 +690,9 @@ mre_broker_get_path (MreBroker *self)
  * mre_broker_get_out_path:
  * @self: a broker
  *
+ * Gets the second socket path of a broker made with
+ * [ctor@Mre.Broker.new_split].
+ *
  * Returns: (nullable): the broker's second socket path, if it has one
  *
  * Since: 0.1
@@ -699,6 +707,8 @@ mre_broker_get_out_path (MreBroker *self)
 /**
  * mre_broker_get_max_frame_size:
  * @self: a broker
+ *
+ * Gets the largest frame, header included, the broker accepts.
  *
  * Returns: [property@Mre.Broker:max-frame-size]
  *
@@ -737,6 +747,9 @@ mre_broker_set_max_frame_size (MreBroker *self,
  * mre_broker_get_max_queued_bytes:
  * @self: a broker
  *
+ * Gets how many bytes the broker queues for one peer before it
+ * disconnects that peer.
+ *
  * Returns: [property@Mre.Broker:max-queued-bytes]
  *
  * Since: 0.1
@@ -773,6 +786,9 @@ mre_broker_set_max_queued_bytes (MreBroker *self,
 /**
  * mre_broker_get_idle_timeout:
  * @self: a broker
+ *
+ * Gets how long the broker waits, once its last peer is gone, before it
+ * emits [signal@Mre.Broker::idle].
  *
  * Returns: [property@Mre.Broker:idle-timeout], in seconds
  *
@@ -812,6 +828,8 @@ mre_broker_set_idle_timeout (MreBroker *self,
  * mre_broker_get_same_uid_only:
  * @self: a broker
  *
+ * Gets whether the broker admits connections from its own uid only.
+ *
  * Returns: [property@Mre.Broker:same-uid-only]
  *
  * Since: 0.1
@@ -849,6 +867,8 @@ mre_broker_set_same_uid_only (MreBroker *self,
 /**
  * mre_broker_get_n_connections:
  * @self: a broker
+ *
+ * Gets the number of peers connected now.
  *
  * Returns: [property@Mre.Broker:n-connections]
  *
