@@ -359,7 +359,7 @@ mre_event_dup_params_json (MreEvent  *self,
 }
 
 /**
- * mre_event_get_args:
+ * mre_event_get_args: (skip)
  * @self: an event
  * @types: (array length=n_types): the types to decode the arguments to
  * @n_types: the number of @types
@@ -371,6 +371,12 @@ mre_event_dup_params_json (MreEvent  *self,
  * to [signal@Mre.Peer::event] gets them. The event must carry exactly
  * @n_types arguments. Named arguments decode only to a single parameter of
  * type #JsonNode, which gets the whole object.
+ *
+ * Not available to language bindings: an array of #GValues that the caller
+ * allocates and the callee initializes cannot be expressed to them. They
+ * use [method@Mre.Event.get_params] or [method@Mre.Event.dup_params_json],
+ * or connect a named slot, which gets the arguments decoded to its own
+ * parameter types.
  *
  * Returns: %TRUE with @values set, or %FALSE with %MRE_ERROR_TYPE_MISMATCH
  *   or %MRE_ERROR_INVALID_FRAME and @values untouched
