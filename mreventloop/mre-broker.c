@@ -628,6 +628,9 @@ mre_broker_init (MreBroker *self)
  * mre_broker_new:
  * @path: the unix socket path to listen on
  *
+ * Creates a broker that will listen on @path. [method@Mre.Broker.start]
+ * makes it listen.
+ *
  * Returns: (transfer full): a new broker, not listening yet
  *
  * Since: 0.1
@@ -667,6 +670,8 @@ mre_broker_new_split (const char *in_path,
  * mre_broker_get_path:
  * @self: a broker
  *
+ * Gets the path of the socket the broker listens on.
+ *
  * Returns: the broker's (first) socket path
  *
  * Since: 0.1
@@ -682,6 +687,9 @@ mre_broker_get_path (MreBroker *self)
  * mre_broker_get_out_path:
  * @self: a broker
  *
+ * Gets the second socket path of a broker made with
+ * [ctor@Mre.Broker.new_split].
+ *
  * Returns: (nullable): the broker's second socket path, if it has one
  *
  * Since: 0.1
@@ -696,6 +704,8 @@ mre_broker_get_out_path (MreBroker *self)
 /**
  * mre_broker_get_max_frame_size:
  * @self: a broker
+ *
+ * Gets the largest frame, header included, the broker accepts.
  *
  * Returns: [property@Mre.Broker:max-frame-size]
  *
@@ -734,6 +744,9 @@ mre_broker_set_max_frame_size (MreBroker *self,
  * mre_broker_get_max_queued_bytes:
  * @self: a broker
  *
+ * Gets how many bytes the broker queues for one peer before it
+ * disconnects that peer.
+ *
  * Returns: [property@Mre.Broker:max-queued-bytes]
  *
  * Since: 0.1
@@ -770,6 +783,9 @@ mre_broker_set_max_queued_bytes (MreBroker *self,
 /**
  * mre_broker_get_idle_timeout:
  * @self: a broker
+ *
+ * Gets how long the broker waits, once its last peer is gone, before it
+ * emits [signal@Mre.Broker::idle].
  *
  * Returns: [property@Mre.Broker:idle-timeout], in seconds
  *
@@ -809,6 +825,8 @@ mre_broker_set_idle_timeout (MreBroker *self,
  * mre_broker_get_same_uid_only:
  * @self: a broker
  *
+ * Gets whether the broker admits connections from its own uid only.
+ *
  * Returns: [property@Mre.Broker:same-uid-only]
  *
  * Since: 0.1
@@ -846,6 +864,8 @@ mre_broker_set_same_uid_only (MreBroker *self,
 /**
  * mre_broker_get_n_connections:
  * @self: a broker
+ *
+ * Gets the number of peers connected now.
  *
  * Returns: [property@Mre.Broker:n-connections]
  *

@@ -9,4 +9,13 @@
 
 #include "mre-error.h"
 
+/**
+ * mre_error_quark:
+ *
+ * The error domain of mreventloop; use it through %MRE_ERROR.
+ *
+ * Returns: the quark of the %MRE_ERROR domain
+ *
+ * Since: 0.1
+ */
 G_DEFINE_QUARK (mre-error-quark, mre_error)

@@ -83,6 +83,8 @@ mre_event_new_from_frame (const MreFrame *frame)
  * mre_event_ref:
  * @self: an event
  *
+ * Acquires a reference on @self.
+ *
  * Returns: (transfer full): @self
  *
  * Since: 0.1
@@ -99,6 +101,8 @@ mre_event_ref (MreEvent *self)
 /**
  * mre_event_unref:
  * @self: (transfer full): an event
+ *
+ * Releases a reference on @self; the last one frees it.
  *
  * Since: 0.1
  */
@@ -119,6 +123,8 @@ mre_event_unref (MreEvent *self)
  * mre_event_get_name:
  * @self: an event
  *
+ * Gets the event's name, as published.
+ *
  * Returns: the event's name
  *
  * Since: 0.1
@@ -134,6 +140,8 @@ mre_event_get_name (MreEvent *self)
  * mre_event_get_sender:
  * @self: an event
  *
+ * Gets the id of the peer that published the event, set by the broker.
+ *
  * Returns: the id of the peer that published the event
  *
  * Since: 0.1
@@ -148,6 +156,8 @@ mre_event_get_sender (MreEvent *self)
 /**
  * mre_event_get_seq:
  * @self: an event
+ *
+ * Gets the publisher's sequence number of the event.
  *
  * Returns: the publisher's sequence number of the event: 1 for its first
  *   event, one more for each event it published after
@@ -165,6 +175,8 @@ mre_event_get_seq (MreEvent *self)
  * mre_event_get_time:
  * @self: an event
  *
+ * Gets the time the event was published.
+ *
  * Returns: when the event was published, in microseconds since the Unix
  *   epoch ([func@GLib.get_real_time] of the publisher)
  *
@@ -181,6 +193,8 @@ mre_event_get_time (MreEvent *self)
  * mre_event_get_pushed:
  * @self: an event
  *
+ * Gets whether the event was pushed or yelled.
+ *
  * Returns: %TRUE if the event was pushed (%MRE_DELIVERY_PUSH), %FALSE if
  *   it was yelled
  *
@@ -196,6 +210,8 @@ mre_event_get_pushed (MreEvent *self)
 /**
  * mre_event_get_retained:
  * @self: an event
+ *
+ * Gets whether the event was replayed from the broker's backlog.
  *
  * Returns: %TRUE if the broker replayed the event from its retained
  *   backlog when the peer subscribed, %FALSE for a live event

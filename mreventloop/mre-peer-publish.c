@@ -189,7 +189,8 @@ mre_peer_queue_publish (MrePeer      *self,
  * @backlog: for a push, how many events of @name the broker retains
  *   (this push's backlog governs the name's buffer from now on);
  *   %MRE_BACKLOG_UNBOUNDED for all of them. Ignored for a yell.
- * @args: (array length=n_args): the arguments
+ * @args: (array length=n_args) (nullable): the arguments; %NULL when
+ *   @n_args is 0
  * @n_args: the number of @args
  * @error: return location for a #GError
  *

@@ -260,6 +260,8 @@ mre_peer_start_async (MrePeer             *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes [method@Mre.Peer.start_async].
+ *
  * Returns: %TRUE when connected, or %FALSE with the reason (for example
  *   %G_IO_ERROR_NOT_FOUND: no socket at the peer's path)
  *
@@ -583,6 +585,8 @@ mre_peer_subscribe_async (MrePeer             *self,
  * @self: a peer
  * @result: the #GAsyncResult
  * @error: return location for a #GError
+ *
+ * Finishes [method@Mre.Peer.subscribe_async].
  *
  * Returns: %TRUE once subscribed, or %FALSE with %MRE_ERROR_DISCONNECTED
  *   or %MRE_ERROR_PROTOCOL (a pattern the broker refuses)
@@ -1043,6 +1047,9 @@ mre_peer_init (MrePeer *self)
  * @path: the broker's unix socket path
  * @id: (nullable): the peer's id, or %NULL to get one from the broker
  *
+ * Creates a peer of the broker listening on @path. It does not connect
+ * before [method@Mre.Peer.start].
+ *
  * Returns: (transfer full): a new peer; call [method@Mre.Peer.start]
  *
  * Since: 0.1
@@ -1102,6 +1109,9 @@ mre_default_socket_path (void)
  * mre_peer_get_id:
  * @self: a peer
  *
+ * Gets the peer's id: the one it was given, or, once connected, the one
+ * the broker chose.
+ *
  * Returns: (nullable): [property@Mre.Peer:id]
  *
  * Since: 0.1
@@ -1117,6 +1127,8 @@ mre_peer_get_id (MrePeer *self)
  * mre_peer_get_path:
  * @self: a peer
  *
+ * Gets the path of the broker's socket.
+ *
  * Returns: (type filename): [property@Mre.Peer:path]
  *
  * Since: 0.1
@@ -1131,6 +1143,8 @@ mre_peer_get_path (MrePeer *self)
 /**
  * mre_peer_get_state:
  * @self: a peer
+ *
+ * Gets the state of the peer's connection to its broker.
  *
  * Returns: [property@Mre.Peer:state]
  *

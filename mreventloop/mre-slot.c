@@ -276,7 +276,8 @@ mre_slot_install (GType         type,
  * @closure: the slot's body
  * @flags: whether the slot is synchronous or asynchronous
  * @n_params: the number of parameters, not counting the instance
- * @param_types: (array length=n_params): the #GType of each parameter
+ * @param_types: (array length=n_params) (nullable): the #GType of each
+ *   parameter; %NULL when @n_params is 0
  *
  * Declares a named slot of @type whose body is a #GClosure, for language
  * bindings. The closure is invoked with the target object, the arguments

@@ -19,6 +19,16 @@
 # define _MRE_EXTERN __attribute__((visibility ("default"))) extern
 #endif
 
+/**
+ * MRE_ENCODE_VERSION:
+ * @major: a major version
+ * @minor: a minor version
+ *
+ * Encodes a major and minor version of mreventloop as one integer, so that
+ * versions compare with the usual operators.
+ *
+ * Since: 0.1
+ */
 #define MRE_ENCODE_VERSION(major,minor) ((major) << 16 | (minor) << 8)
 
 #define MRE_VERSION_0_1 (MRE_ENCODE_VERSION (0, 1))
@@ -35,6 +45,16 @@
 
 #define MRE_AVAILABLE_IN_ALL _MRE_EXTERN
 
+/**
+ * MRE_DEPRECATED_FOR:
+ * @f: the function to use instead
+ *
+ * Marks a public function of mreventloop as deprecated in favour of @f;
+ * calling it warns at compile time unless
+ * `MRE_DISABLE_DEPRECATION_WARNINGS` is defined.
+ *
+ * Since: 0.1
+ */
 #ifdef MRE_DISABLE_DEPRECATION_WARNINGS
 # define MRE_DEPRECATED _MRE_EXTERN
 # define MRE_DEPRECATED_FOR(f) _MRE_EXTERN
