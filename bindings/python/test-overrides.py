@@ -319,6 +319,13 @@ def test_async_slot_awaits_gio_asyncio_and_waits():
             except asyncio.TimeoutError:
                 self.results.append('timed out')
             self.results.append(await asyncio.to_thread(lambda: 'from a thread'))
+            queue = asyncio.Queue()
+            asyncio.create_task(queue.put('queued'))
+            self.results.append(await queue.get())
+            try:
+                await asyncio.open_connection('localhost', 1)
+            except NotImplementedError:
+                self.results.append('no asyncio sockets')
             self.results.append(self.event_loop.is_loop_thread())
             # Waiting for a signal from inside a slot.
             producer = Producer('w')
@@ -334,8 +341,8 @@ def test_async_slot_awaits_gio_asyncio_and_waits():
         reader = Reader()
         with reader.event_loop:
             reader.on_path(path)
-        check_equal(reader.results, ['file contents', 'ab', 'timed out', 'from a thread', True,
-                                     ('w product 1',)])
+        check_equal(reader.results, ['file contents', 'ab', 'timed out', 'from a thread',
+                                     'queued', 'no asyncio sockets', True, ('w product 1',)])
     finally:
         shutil.rmtree(tmp)
 
@@ -519,10 +526,17 @@ def test_wait_for_and_emission_args():
 
 
 @tap_test
-def test_await_wait_under_plain_asyncio():
+def test_await_wait_and_call_async_under_plain_asyncio():
     producer = Producer()
+    tmp = tempfile.mkdtemp()
+    path = os.path.join(tmp, 'contents')
+    with open(path, 'w') as f:
+        f.write('read under asyncio.run')
 
     async def main():
+        ok, contents, etag = await Mre.call_async(
+            Gio.File.new_for_path(path).load_contents_async, None)
+        check_equal(contents, b'read under asyncio.run')
         waiter = Mre.wait(producer, 'produced', timeout_ms=10000)   # listening now
         threading.Thread(target=producer.request_product).start()
         emission = await waiter
@@ -533,7 +547,10 @@ def test_await_wait_under_plain_asyncio():
             timeout = e
         return emission.args, timeout
 
-    args, timeout = asyncio.run(main())
+    try:
+        args, timeout = asyncio.run(main())
+    finally:
+        shutil.rmtree(tmp)
     check_equal(args, ('p product 1',))
     check_gerror(timeout, Gio.io_error_quark(), Gio.IOErrorEnum.TIMED_OUT)
 
