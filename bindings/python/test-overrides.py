@@ -411,6 +411,20 @@ def test_async_with_loop():
     check_equal(asyncio.run(main()), False, 'running after async with')
     check_equal(consumer.seen, ['start p product 1', 'end p product 1',
                                 'start p product 2', 'end p product 2'])
+    check(threading.get_ident() not in consumer.threads, 'own loop ran on this thread')
+
+    # A loop bound to this thread's context runs here, on the asyncio thread.
+    bound = Consumer()
+    bound.event_loop = Mre.EventLoop.new_for_context(GLib.MainContext.default())
+    Mre.connect(producer, 'produced', bound.on_produced)
+
+    async def bound_main():
+        async with bound.event_loop:
+            producer.request_product()
+
+    asyncio.run(bound_main())
+    check_equal(bound.seen, ['p product 3'])
+    check_equal(bound.threads, {threading.get_ident()}, 'threads of the bound loop')
 
 
 @tap_test

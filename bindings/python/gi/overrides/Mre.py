@@ -87,7 +87,9 @@ _failures_lock = threading.Lock()
 
 
 def _remember_failure(loop, gerror, exc):
-    if exc is gerror or loop is None:
+    # Only an error that stops the loop is raised again; a reported one
+    # would keep its traceback (and what it refers to) alive for nothing.
+    if exc is gerror or loop is None or not loop.get_exit_on_exception():
         return
     with _failures_lock:
         failures = getattr(loop, '_mre_failures', None)
@@ -792,6 +794,8 @@ class EventLoop(Mre.EventLoop):
     (``exit-on-exception``), its GLib.Error is raised there. A loop of its
     own thread is joined; a loop bound to this thread's context (the
     default one, or the thread-default one) is run here until it stopped.
+    ``async with loop:`` joins an own-thread loop without blocking the
+    asyncio loop, and runs a bound one on the asyncio loop's thread.
     """
 
     def __init__(self, **kwargs):
@@ -892,6 +896,9 @@ class EventLoop(Mre.EventLoop):
         return self
 
     async def __aexit__(self, exc_type, exc, tb):
+        if self._is_bound():
+            # Its calls run on this thread: drain it here.
+            return self.__exit__(exc_type, exc, tb)
         return await asyncio.get_running_loop().run_in_executor(
             None, self.__exit__, exc_type, exc, tb)
 
