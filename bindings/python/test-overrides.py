@@ -26,10 +26,9 @@ import gi
 gi.require_version('GLib', '2.0')
 gi.require_version('GObject', '2.0')
 gi.require_version('Gio', '2.0')
-gi.require_version('Json', '1.0')
 gi.require_version('Mre', '1.0')
 
-from gi.repository import GLib, GObject, Gio, Json, Mre  # noqa: E402
+from gi.repository import GLib, GObject, Gio, Mre  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOOL = os.environ.get('MREVENTLOOP_TOOL', 'mreventloop')
