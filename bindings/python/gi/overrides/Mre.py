@@ -1072,8 +1072,9 @@ class Peer(Mre.Peer):
         ``async def`` then holds that loop), else called on the peer's own
         thread as a signal handler. With @sender, only that peer's events.
         Retained events are delivered before this returns. Returns the
-        handler id (``peer.disconnect(id)`` stops the calls;
-        ``unsubscribe`` ends the subscription).
+        handler id (``peer.disconnect(id)`` stops the calls). Several
+        on() of one pattern share one subscription, so an event comes once
+        to each callback, and ``unsubscribe(pattern)`` ends it for all.
         """
         if isinstance(callback, _BoundSlot):
             def deliver(event):
