@@ -1,0 +1,1116 @@
+# Mre.py
+#
+# Copyright 2026 The mreventloop authors
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""PyGObject overrides for the Mre namespace (mreventloop).
+
+Loaded by PyGObject on ``from gi.repository import Mre``; everything of
+plain GI stays as it is, and this adds what plain GI makes awkward:
+
+- ``@Mre.slot`` declares a named slot (``mre_slot_install``) from a method,
+  typed by its annotations or by explicit types; an ``async def`` slot
+  holds its loop until the coroutine is done (``MRE_SLOT_ASYNC``).
+  ``@Mre.emits('produced', str)`` and ``produced = Mre.Signal(str)``
+  declare signals. All of them are real GObject signals and Mre slots,
+  usable by name from C (``mre_connect``, ``mre_invoke``) and from peers.
+- ``with loop:`` starts an :class:`EventLoop` and, on exit, stops it once
+  its queue has drained and waits for it (``async with loop:`` too);
+  MrEventLoop's ``async with consumer.event_loop:``.
+- Coroutines run on the loop's own ``GMainContext`` through a small asyncio
+  event loop of futures and timers: ``asyncio.sleep``, ``asyncio.Event``,
+  ``asyncio.wait_for``, ``asyncio.gather``, ``asyncio.to_thread`` and
+  ``loop.run_in_executor`` work; sockets, subprocesses and signal handlers
+  of asyncio do not (use Gio's, through :func:`call_async`).
+- ``peer.yell('produced', 'some product')``, ``peer.push(name, *args,
+  backlog=1)``, ``peer.yell('measured', value=3)`` (named arguments: a
+  JSON object), ``peer.on('produced', callback)``, ``event.args`` and
+  ``event.kwargs``, ``with broker:``, ``with peer:``.
+- A slot or a queued call that raises fails like a C slot that returns
+  ``FALSE``: the exception becomes a ``GLib.Error`` (``Mre.Error.FAILED``
+  unless it is one already) and the loop follows ``exit-on-exception``;
+  ``run()``, ``join()`` and ``with`` raise it with the original Python
+  exception as its ``__cause__``.
+
+See docs/python.md for a walk-through.
+"""
+
+import asyncio
+import collections
+import concurrent.futures
+import functools
+import inspect
+import json
+import logging
+import math
+import threading
+import time
+import types
+import typing
+
+from ..module import get_introspection_module
+from ..overrides import override
+
+from gi.repository import GLib, GObject, Gio
+
+Mre = get_introspection_module('Mre')
+
+__all__ = []
+
+_logger = logging.getLogger('gi.overrides.Mre')
+
+
+def _export(obj):
+    __all__.append(obj.__name__)
+    return obj
+
+
+# Errors ---------------------------------------------------------------------
+
+def _error(code, message):
+    return GLib.Error.new_literal(Mre.error_quark(), message, code)
+
+
+def _as_gerror(exc, what):
+    if isinstance(exc, GLib.Error):
+        return exc
+    if isinstance(exc, asyncio.CancelledError):
+        return GLib.Error.new_literal(Gio.io_error_quark(), '%s was cancelled' % what,
+                                      Gio.IOErrorEnum.CANCELLED)
+    return _error(Mre.Error.FAILED, '%s raised %s: %s' % (what, type(exc).__name__, exc))
+
+
+# The Python exceptions behind the errors of a loop's failed calls, so that
+# run(), join() and `with` raise the GLib.Error `from` them: the traceback
+# of the slot is what a Python programmer wants to see.
+_failures_lock = threading.Lock()
+
+
+def _remember_failure(loop, gerror, exc):
+    # Only an error that stops the loop is raised again; a reported one
+    # would keep its traceback (and what it refers to) alive for nothing.
+    if exc is gerror or loop is None or not loop.get_exit_on_exception():
+        return
+    with _failures_lock:
+        failures = getattr(loop, '_mre_failures', None)
+        if failures is None:
+            failures = loop._mre_failures = collections.deque(maxlen=8)
+        failures.append((gerror.message, exc))
+
+
+def _cause_of(loop, gerror):
+    with _failures_lock:
+        failures = getattr(loop, '_mre_failures', None)
+        if not failures:
+            return None
+        for i, (message, exc) in enumerate(failures):
+            if message == gerror.message:
+                del failures[i]
+                return exc
+    return None
+
+
+def _fail_task(task, loop, exc, what):
+    gerror = _as_gerror(exc, what)
+    _remember_failure(loop, gerror, exc)
+    task.return_error(gerror)
+
+
+# Types ----------------------------------------------------------------------
+
+_PYTHON_GTYPES = {
+    str: GObject.TYPE_STRING,
+    int: GObject.TYPE_INT,
+    bool: GObject.TYPE_BOOLEAN,
+    float: GObject.TYPE_DOUBLE,
+}
+
+
+def _gtype(t, what):
+    """The GType of a parameter declared as @t: a GType, str, int (gint),
+    bool, float, list[str] (GStrv), Optional[X] (as X), or a class with a
+    __gtype__ (GObject classes, GLib.Variant, GLib.Bytes, Json.Node...)."""
+    if isinstance(t, GObject.GType):
+        return t
+    origin = typing.get_origin(t)
+    if origin is typing.Union or (hasattr(types, 'UnionType') and origin is types.UnionType):
+        inner = [a for a in typing.get_args(t) if a is not type(None)]
+        if len(inner) == 1:
+            return _gtype(inner[0], what)
+    elif origin in (list, tuple, collections.abc.Sequence) and typing.get_args(t)[:1] == (str,):
+        return GObject.TYPE_STRV
+    if t in _PYTHON_GTYPES:
+        return _PYTHON_GTYPES[t]
+    gtype = getattr(t, '__gtype__', None)
+    if isinstance(gtype, GObject.GType):
+        return gtype
+    raise TypeError('%s: %r has no GType; use str, int, bool, float, list[str], '
+                    'a GObject.TYPE_* constant or a class with a __gtype__' % (what, t))
+
+
+def _gvalue(gtype, value, what):
+    if isinstance(value, GObject.Value):
+        return value
+    try:
+        return GObject.Value(gtype, value)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise _error(Mre.Error.TYPE_MISMATCH,
+                     '%s takes %s, but %r cannot be one (%s)'
+                     % (what, gtype.name, value, exc)) from None
+
+
+# asyncio on a GMainContext ----------------------------------------------------
+
+_executor = None
+_executor_lock = threading.Lock()
+
+
+def _default_executor():
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = concurrent.futures.ThreadPoolExecutor(thread_name_prefix='mre-asyncio')
+        return _executor
+
+
+class _ContextLoop(asyncio.AbstractEventLoop):
+    """asyncio's futures, tasks and timers on a GMainContext.
+
+    Each callback asyncio schedules is a GSource attached to the context, so
+    coroutines run on the thread that iterates it (an Mre.EventLoop's own
+    thread, or GTK's main thread for a loop bound to the default context),
+    with the context pushed as the thread-default one, where Gio's async
+    calls complete. It never runs by itself and has no I/O of its own:
+    asyncio's sockets, subprocesses and signal handlers raise
+    NotImplementedError.
+    """
+
+    def __init__(self, context):
+        self._context = context
+        self._timers = {}
+        self._tasks = set()
+        self._exception_handler = None
+        self._debug = False
+
+    def __repr__(self):
+        return '<Mre asyncio loop on %r>' % (self._context,)
+
+    def _attach(self, source, handle):
+        def dispatch(*unused):
+            self._timers.pop(id(handle), None)
+            if not handle.cancelled():
+                self._run_handle(handle)
+            return GLib.SOURCE_REMOVE
+
+        source.set_priority(GLib.PRIORITY_DEFAULT)
+        source.set_callback(dispatch)
+        source.attach(self._context)
+        return source
+
+    def _run_handle(self, handle):
+        previous = asyncio._get_running_loop()
+        asyncio._set_running_loop(self)
+        self._context.push_thread_default()
+        try:
+            handle._run()
+        finally:
+            self._context.pop_thread_default()
+            asyncio._set_running_loop(previous)
+
+    # Scheduling: attaching a GSource is thread-safe and wakes the context.
+    def call_soon(self, callback, *args, context=None):
+        handle = asyncio.Handle(callback, args, self, context)
+        self._attach(GLib.idle_source_new(), handle)
+        return handle
+
+    call_soon_threadsafe = call_soon
+
+    def call_later(self, delay, callback, *args, context=None):
+        return self.call_at(self.time() + delay, callback, *args, context=context)
+
+    def call_at(self, when, callback, *args, context=None):
+        handle = asyncio.TimerHandle(when, callback, args, self, context)
+        delay_ms = max(0, math.ceil((when - self.time()) * 1000))
+        self._timers[id(handle)] = self._attach(GLib.timeout_source_new(delay_ms), handle)
+        return handle
+
+    def _timer_handle_cancelled(self, handle):
+        source = self._timers.pop(id(handle), None)
+        if source is not None:
+            source.destroy()
+
+    def time(self):
+        return time.monotonic()
+
+    # Futures and tasks.
+    def create_future(self):
+        return asyncio.Future(loop=self)
+
+    def create_task(self, coro, *, name=None, context=None):
+        if context is None:
+            task = asyncio.Task(coro, loop=self, name=name)
+        else:
+            task = asyncio.Task(coro, loop=self, name=name, context=context)
+        # asyncio only keeps weak references to its tasks.
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def run_in_executor(self, executor, func, *args):
+        if executor is None:
+            executor = _default_executor()
+        return asyncio.wrap_future(executor.submit(func, *args), loop=self)
+
+    # State: the context runs as long as whoever owns it iterates it.
+    def is_running(self):
+        return True
+
+    def is_closed(self):
+        return False
+
+    def get_debug(self):
+        return self._debug
+
+    def set_debug(self, enabled):
+        self._debug = enabled
+
+    def set_exception_handler(self, handler):
+        self._exception_handler = handler
+
+    def get_exception_handler(self):
+        return self._exception_handler
+
+    def default_exception_handler(self, context):
+        exc = context.get('exception')
+        _logger.error('%s', context.get('message', 'Unhandled exception in a coroutine'),
+                      exc_info=(type(exc), exc, exc.__traceback__) if exc else None)
+
+    def call_exception_handler(self, context):
+        if self._exception_handler is None:
+            self.default_exception_handler(context)
+        else:
+            self._exception_handler(self, context)
+
+    async def shutdown_asyncgens(self):
+        pass
+
+    async def shutdown_default_executor(self):
+        pass
+
+
+_asyncio_lock = threading.Lock()
+
+
+def _asyncio_loop(loop):
+    """The asyncio loop of an Mre.EventLoop: one per loop, on its context."""
+    with _asyncio_lock:
+        aloop = getattr(loop, '_mre_asyncio', None)
+        if aloop is None:
+            # An attribute keeps the wrapper (and so this) alive as long as
+            # the GObject: PyGObject switches it to a toggle reference.
+            aloop = loop._mre_asyncio = _ContextLoop(loop.get_context())
+        return aloop
+
+
+def _complete_with(task, loop, awaitable, what):
+    """Runs @awaitable on @loop's context and completes @task (the GTask of
+    an async slot or call) when it is done: the loop runs nothing else
+    until then."""
+    aloop = _asyncio_loop(loop)
+    try:
+        future = asyncio.ensure_future(awaitable, loop=aloop)
+    except BaseException as exc:
+        _fail_task(task, loop, exc, what)
+        return
+
+    def done(future):
+        try:
+            future.result()
+        except BaseException as exc:
+            _fail_task(task, loop, exc, what)
+        else:
+            task.return_boolean(True)
+
+    future.add_done_callback(done)
+
+
+def _glib_future(start):
+    """A future of the running asyncio loop for a GLib asynchronous call.
+
+    @start(context, future, schedule) begins the call, whose callback is
+    then dispatched on @context, and has the callback settle @future
+    through _settle(future, schedule, ...). On an Mre loop the call runs on
+    the loop's own context; on any other asyncio loop, on a private context
+    that a worker thread iterates until the call completed (a call that
+    never completes keeps that thread)."""
+    aloop = asyncio.get_running_loop()
+    future = aloop.create_future()
+
+    if isinstance(aloop, _ContextLoop):
+        start(aloop._context, future, aloop.call_soon)
+        return future
+
+    context = GLib.MainContext.new()
+    finished = threading.Event()
+
+    def settle(func, *args):
+        finished.set()
+        aloop.call_soon_threadsafe(func, *args)
+
+    context.push_thread_default()
+    try:
+        start(context, future, settle)
+    finally:
+        context.pop_thread_default()
+
+    def pump():
+        context.acquire()
+        try:
+            while not finished.is_set():
+                context.iteration(True)
+        finally:
+            context.release()
+
+    _default_executor().submit(pump)
+    return future
+
+
+def _settle(future, schedule, func, *args):
+    def apply():
+        if not future.done():
+            func(*args)
+    schedule(apply)
+
+
+@_export
+def call_async(method, *args):
+    """Awaits a GIO-style asynchronous call: ``method(*args, callback)``
+    is called, and its ``_finish`` twin's result is returned (or its
+    GLib.Error raised)::
+
+        ok, contents, etag = await Mre.call_async(file.load_contents_async, None)
+        emission = await Mre.call_async(Mre.wait_async, producer, 'produced', -1, None)
+
+    The ``_finish`` function is found next to @method: on the source
+    object, or in @method's namespace for a plain function. Inside an async
+    slot the call runs on the loop's own context; under another asyncio
+    loop, on a private context iterated by a worker thread.
+    """
+    name = method.get_name() if hasattr(method, 'get_name') else method.__name__
+    if not name.endswith('_async'):
+        raise TypeError('%s is not an _async function' % name)
+    finish_name = name[:-len('_async')] + '_finish'
+
+    def finisher(source):
+        if source is not None and hasattr(source, finish_name):
+            return getattr(source, finish_name)
+        container = method.get_container() if hasattr(method, 'get_container') else None
+        namespace = method.get_namespace() if hasattr(method, 'get_namespace') else None
+        if namespace is not None:
+            import importlib
+            owner = importlib.import_module('gi.repository.' + namespace)
+            if container is not None:
+                owner = getattr(owner, container.get_name())
+            return getattr(owner, finish_name)
+        raise TypeError('cannot find %s for %s' % (finish_name, name))
+
+    def start(context, future, schedule):
+        def ready(source, result, *unused):
+            try:
+                value = finisher(source)(result)
+            except BaseException as exc:
+                _settle(future, schedule, future.set_exception, exc)
+            else:
+                _settle(future, schedule, future.set_result, value)
+        method(*args, ready)
+
+    return _glib_future(start)
+
+
+@_export
+def wait(emitter, detailed_signal, timeout_ms=-1, cancellable=None):
+    """Waits for the next emission of @detailed_signal by @emitter, for at
+    most @timeout_ms (-1: no limit): an awaitable of its :class:`Emission`
+    (``emission.args`` are its arguments)::
+
+        emission = await Mre.wait(producer, 'produced', timeout_ms=1000)
+
+    It listens from the moment it is called, not from the moment it is
+    awaited: ``waiter = Mre.wait(...)``, then whatever makes the emission
+    happen, then ``await waiter`` misses nothing. Call it with an asyncio
+    loop running (in an async slot, or any asyncio program). Raises
+    GLib.Error (Gio.IOErrorEnum.TIMED_OUT, CANCELLED); cancelling the
+    awaitable cancels the wait.
+    """
+    if cancellable is None:
+        cancellable = Gio.Cancellable()
+
+    def start(context, future, schedule):
+        def ready(source, result, *unused):
+            try:
+                value = Mre.wait_finish(result)
+            except BaseException as exc:
+                _settle(future, schedule, future.set_exception, exc)
+            else:
+                _settle(future, schedule, future.set_result, value)
+        Mre.wait_async(emitter, detailed_signal, timeout_ms, cancellable, ready)
+
+    future = _glib_future(start)
+    future.add_done_callback(lambda f: f.cancelled() and cancellable.cancel())
+    return future
+
+
+# Signals --------------------------------------------------------------------
+
+@_export
+def emits(name, *param_types):
+    """Class decorator: the class emits the signal @name with parameters of
+    @param_types (``mre_signal_new``: run-last, detailed, no return
+    value)::
+
+        @Mre.emits('produced', str)
+        class Producer(GObject.Object):
+            def request_product(self):
+                self.emit('produced', 'some product')
+
+    Stack it for several signals.
+    """
+    gtypes = [_gtype(t, 'signal %r' % name) for t in param_types]
+
+    def decorate(cls):
+        if not (isinstance(cls, type) and issubclass(cls, GObject.Object)):
+            raise TypeError('@Mre.emits decorates GObject.Object subclasses, not %r' % (cls,))
+        Mre.signal_new(cls.__gtype__, name, gtypes)
+        return cls
+
+    return decorate
+
+
+@_export
+class Signal(GObject.Signal):
+    """A signal declared as a class attribute, named after it::
+
+        class Producer(GObject.Object):
+            produced = Mre.Signal(str)
+
+        producer.produced.emit('some product')  # or producer.emit('produced', ...)
+
+    The flags are those of ``mre_signal_new`` (run-last, detailed).
+    """
+
+    def __new__(cls, *param_types, name='', **kwargs):
+        return str.__new__(cls, name or '')
+
+    def __init__(self, *param_types, name='',
+                 flags=GObject.SignalFlags.RUN_LAST | GObject.SignalFlags.DETAILED,
+                 arg_types=None, **kwargs):
+        # arg_types: as GObject.Signal.copy() passes them on.
+        if arg_types is None:
+            arg_types = tuple(_gtype(t, 'signal %r' % (name or '?')) for t in param_types)
+        super().__init__(name=name, flags=flags, arg_types=arg_types, **kwargs)
+
+
+# Slots ------------------------------------------------------------------------
+
+def _slot_types_from_hints(func):
+    signature = inspect.signature(func)
+    params = list(signature.parameters.values())[1:]
+    try:
+        hints = typing.get_type_hints(func)
+    except Exception:
+        hints = {p.name: p.annotation for p in params}
+    gtypes = []
+    for p in params:
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.KEYWORD_ONLY):
+            raise TypeError('slot %s: parameter %r is not positional; a slot takes '
+                            'positional arguments only' % (func.__qualname__, p.name))
+        hint = hints.get(p.name, inspect.Parameter.empty)
+        if hint is inspect.Parameter.empty:
+            raise TypeError('slot %s: parameter %r has no type; annotate it or give the '
+                            'types to @Mre.slot' % (func.__qualname__, p.name))
+        gtypes.append(_gtype(hint, 'slot %s, parameter %r' % (func.__qualname__, p.name)))
+    return gtypes
+
+
+class _Slot:
+    """A named slot declared with @Mre.slot: the descriptor of the method."""
+
+    def __init__(self, func, name, param_types):
+        if not callable(func):
+            raise TypeError('@Mre.slot decorates a method, not %r' % (func,))
+        self.func = func
+        self.name = name
+        self.signature = inspect.signature(func)
+        self.is_async = inspect.iscoroutinefunction(func)
+        if param_types is None:
+            # Resolved now, so that a wrong one is an error at the decorator.
+            self.param_types = _slot_types_from_hints(func)
+        else:
+            self.param_types = [_gtype(t, 'slot %s' % func.__qualname__) for t in param_types]
+            try:
+                self.signature.bind(None, *[None] * len(self.param_types))
+            except TypeError as exc:
+                raise TypeError('slot %s cannot take its %d declared argument(s): %s'
+                                % (func.__qualname__, len(self.param_types), exc)) from None
+        self.owner = None
+        self.attr = None
+        functools.update_wrapper(self, func)
+
+    def __set_name__(self, owner, attr):
+        if not (isinstance(owner, type) and issubclass(owner, GObject.Object)):
+            raise TypeError('@Mre.slot methods belong to GObject.Object subclasses, not %r'
+                            % (owner,))
+        self.owner = owner
+        self.attr = attr
+        if self.name is None:
+            self.name = attr.replace('_', '-')
+        if '_mre_pending_slots' not in owner.__dict__:
+            owner._mre_pending_slots = []
+        owner._mre_pending_slots.append(self)
+        _hook_type_register(owner)
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        return _BoundSlot(self, instance)
+
+    def __repr__(self):
+        return '<Mre slot %r of %s>' % (self.name, self.owner.__name__ if self.owner else '?')
+
+    def queue(self, instance, args, kwargs):
+        _install_pending_slots(type(instance))
+        try:
+            bound = self.signature.bind(instance, *args, **kwargs)
+        except TypeError as exc:
+            raise TypeError('slot %r: %s' % (self.name, exc)) from None
+        bound.apply_defaults()
+        values = bound.args[1:1 + len(self.param_types)]
+        gvalues = [_gvalue(gtype, value, 'Slot “%s” argument %d' % (self.name, i + 1))
+                   for i, (gtype, value) in enumerate(zip(self.param_types, values))]
+        Mre.invoke(instance, self.name, gvalues)
+
+
+class _BoundSlot:
+    """``consumer.on_produced``: calling it queues the slot on the
+    consumer's loop, as MrEventLoop's slots do; it never runs here."""
+
+    __slots__ = ('slot', 'instance')
+
+    def __init__(self, slot, instance):
+        self.slot = slot
+        self.instance = instance
+
+    def __call__(self, *args, **kwargs):
+        self.slot.queue(self.instance, args, kwargs)
+
+    @property
+    def __self__(self):
+        return self.instance
+
+    @property
+    def __func__(self):
+        return self.slot.func
+
+    @property
+    def name(self):
+        return self.slot.name
+
+    def __eq__(self, other):
+        return (isinstance(other, _BoundSlot) and other.slot is self.slot
+                and other.instance is self.instance)
+
+    def __hash__(self):
+        return hash((id(self.slot), id(self.instance)))
+
+    def __repr__(self):
+        return '<Mre slot %r of %r>' % (self.slot.name, self.instance)
+
+
+@_export
+def slot(*args, name=None):
+    """Declares a method as a named slot of its GObject class.
+
+    ::
+
+        class Consumer(GObject.Object):
+            @Mre.slot
+            def on_produced(self, product: str):        # slot "on-produced"
+                print(product)
+
+            @Mre.slot('on-measured', str, float)       # explicit name and types
+            async def measured(self, what, value):     # an async slot
+                await asyncio.sleep(0.1)
+
+    The slot's name defaults to the method's with ``_`` turned into ``-``;
+    its parameter types come from the annotations or follow the name
+    (str, int = gint, bool, float = gdouble, list[str] = GStrv, a GObject
+    class, GLib.Variant, a GObject.TYPE_* constant...). The slot is
+    installed with ``mre_slot_install`` when the class is created, so C,
+    ``Mre.connect``, ``Mre.invoke`` and peers can name it.
+
+    A slot runs on its object's loop (``obj.event_loop``), one call at a
+    time in FIFO order. Calling ``consumer.on_produced(x)`` queues a call
+    rather than running it; the undecorated function is
+    ``Consumer.on_produced.func``. A slot that returns an awaitable (any
+    ``async def``) holds its loop until the awaitable is done: nothing else
+    of that loop runs meanwhile. A slot fails by raising.
+    """
+    if len(args) == 1 and callable(args[0]) and not isinstance(args[0], (str, type, GObject.GType)):
+        return _Slot(args[0], name, None)
+    if args and isinstance(args[0], str):
+        if name is not None:
+            raise TypeError('@Mre.slot: the name is given twice')
+        name, args = args[0], args[1:]
+    param_types = args if args else None
+
+    def decorate(func):
+        return _Slot(func, name, param_types)
+
+    return decorate
+
+
+def _find_method(cls, attr):
+    for klass in cls.__mro__:
+        if attr in klass.__dict__:
+            found = klass.__dict__[attr]
+            return found.func if isinstance(found, _Slot) else found
+    return None
+
+
+def _slot_body(declared):
+    def what(instance):
+        return 'Slot “%s” of %s' % (declared.name, type(instance).__name__)
+
+    def body(instance, *args):
+        *args, task = args
+        # Virtual, as Python methods are: a subclass may override the method.
+        func = _find_method(type(instance), declared.attr) or declared.func
+        try:
+            result = func(instance, *args)
+        except BaseException as exc:
+            _fail_task(task, Mre.object_get_event_loop(instance), exc, what(instance))
+            return
+        if inspect.isawaitable(result):
+            _complete_with(task, Mre.object_get_event_loop(instance), result, what(instance))
+        else:
+            task.return_boolean(True)
+    return body
+
+
+_install_lock = threading.Lock()
+
+
+def _install_pending_slots(cls):
+    for klass in reversed(cls.__mro__):
+        pending = klass.__dict__.get('_mre_pending_slots')
+        if not pending or '__gtype__' not in klass.__dict__:
+            continue
+        with _install_lock:
+            installing, pending[:] = list(pending), []
+        for declared in installing:
+            # Every Python slot is asynchronous for the library: its GTask
+            # is how a raised exception reaches the loop as a GError (a
+            # synchronous closure slot cannot fail). A plain method
+            # returns the task at once.
+            Mre.slot_install(klass.__gtype__, declared.name, _slot_body(declared),
+                             Mre.SlotFlags.ASYNC, declared.param_types)
+
+
+def _event_loop_get(self):
+    return Mre.object_get_event_loop(self)
+
+
+def _event_loop_set(self, loop):
+    Mre.object_set_event_loop(self, loop)
+
+
+def _hook_type_register(owner):
+    """Installs the pending slots of @owner right after PyGObject gave it
+    its GType. Method decorators run before the class exists, and
+    PyGObject's metaclass registers the GType after the class body; it
+    calls cls._type_register(), which a class attribute of that name
+    shadows for this one class."""
+    if '_type_register' in owner.__dict__:
+        return
+
+    def register(cls, namespace):
+        del cls._type_register
+        cls._type_register(namespace)
+        _install_pending_slots(cls)
+
+    owner._type_register = classmethod(register)
+    if not any('event_loop' in k.__dict__ for k in owner.__mro__):
+        # MrEventLoop's @has_event_loop('event_loop').
+        owner.event_loop = property(_event_loop_get, _event_loop_set, None,
+                                    'The Mre.EventLoop this object\'s slots run on.')
+
+
+@_export
+def connect(emitter, detailed_signal, target, slot=None, flags=Mre.ConnectFlags.DEFAULT):
+    """``mre_connect``: queues each emission of @detailed_signal by
+    @emitter as a call of @target's named @slot, on @target's loop::
+
+        Mre.connect(producer, 'produced', consumer, 'on-produced')
+        Mre.connect(producer, 'produced', consumer.on_produced)
+        Mre.connect(peer, 'event::produced', consumer.on_produced, Mre.ConnectFlags.ONCE)
+
+    Returns the handler id; raises GLib.Error (Mre.Error.NO_SUCH_SIGNAL,
+    NO_SUCH_SLOT, TYPE_MISMATCH).
+    """
+    if isinstance(target, _BoundSlot):
+        if slot is not None:
+            if isinstance(slot, str):
+                raise TypeError('connect() got a bound slot and a slot name')
+            flags = slot
+        slot = target.slot.name
+        target = target.instance
+    elif slot is None:
+        raise TypeError('connect() needs a slot name, or a bound slot such as consumer.on_produced')
+    _install_pending_slots(type(target))
+    return Mre.connect(emitter, detailed_signal, target, slot, flags)
+
+
+@_export
+def wait_for(emitter, detailed_signal, timeout_ms=-1, cancellable=None):
+    """``mre_wait_for`` with optional arguments: blocks until the next
+    emission (an :class:`Emission`), for at most @timeout_ms."""
+    return Mre.wait_for(emitter, detailed_signal, timeout_ms, cancellable)
+
+
+# EventLoop ------------------------------------------------------------------
+
+def _raise_with_cause(loop, gerror):
+    cause = _cause_of(loop, gerror)
+    if cause is not None:
+        raise gerror from cause
+    raise gerror
+
+
+class EventLoop(Mre.EventLoop):
+    """An Mre.EventLoop, usable as ``with loop:`` and ``async with loop:``.
+
+    ``with loop:`` starts the loop and, on exit, stops it after every call
+    queued so far has run and waits until it has stopped; if a call failed
+    (``exit-on-exception``), its GLib.Error is raised there. A loop of its
+    own thread is joined; a loop bound to this thread's context (the
+    default one, or the thread-default one) is run here until it stopped.
+    ``async with loop:`` joins an own-thread loop without blocking the
+    asyncio loop, and runs a bound one on the asyncio loop's thread.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if kwargs.get('context') is not None:
+            self._mre_bound = True
+
+    @classmethod
+    def new_for_context(cls, context):
+        loop = Mre.EventLoop.new_for_context(context)
+        loop._mre_bound = True
+        return loop
+
+    def _is_bound(self):
+        bound = getattr(self, '_mre_bound', None)
+        if bound is not None:
+            return bound
+        # A loop from C: own loops have a private context.
+        context = self.get_context()
+        return context == GLib.MainContext.default() or \
+            context == GLib.MainContext.get_thread_default()
+
+    def invoke(self, func, *args):
+        """Queues ``func(*args)`` after every call queued before it. It fails
+        by raising (or returning False, as an MreFunc); an ``async def``
+        holds the loop until its coroutine is done."""
+        what = 'Call of %s' % getattr(func, '__qualname__', repr(func))
+        if inspect.iscoroutinefunction(func):
+            def start(task, unused):
+                try:
+                    coroutine = func(*args)
+                except BaseException as exc:
+                    _fail_task(task, self, exc, what)
+                    return
+                _complete_with(task, self, coroutine, what)
+            return super().invoke_async(start, None)
+
+        def call(unused):
+            try:
+                result = func(*args)
+            except GLib.Error:
+                raise
+            except BaseException as exc:
+                gerror = _as_gerror(exc, what)
+                _remember_failure(self, gerror, exc)
+                raise gerror from exc
+            if inspect.isawaitable(result):
+                if inspect.iscoroutine(result):
+                    result.close()
+                raise _error(Mre.Error.FAILED, '%s returned an awaitable; queue an async def '
+                             'function to have the loop wait for it' % what)
+            return result is not False
+
+        return super().invoke(call, None)
+
+    def run(self):
+        try:
+            return super().run()
+        except GLib.Error as e:
+            _raise_with_cause(self, e)
+
+    def join(self):
+        try:
+            return super().join()
+        except GLib.Error as e:
+            _raise_with_cause(self, e)
+
+    def _stop_and_wait(self):
+        self.stop()
+        context = self.get_context()
+        if self._is_bound() and self.get_running() and context.acquire():
+            # Nobody else iterates the context: drive it here until the
+            # stop queued above has been reached.
+            try:
+                while self.get_running():
+                    context.iteration(True)
+            finally:
+                context.release()
+        self.join()
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self._stop_and_wait()
+            return False
+        try:
+            self._stop_and_wait()
+        except GLib.Error as e:
+            if hasattr(exc, 'add_note'):
+                exc.add_note('The Mre.EventLoop stopped with an error too: %s' % e.message)
+        return False
+
+    async def __aenter__(self):
+        self.start()
+        return self
+
+    async def __aexit__(self, exc_type, exc, tb):
+        if self._is_bound():
+            # Its calls run on this thread: drain it here.
+            return self.__exit__(exc_type, exc, tb)
+        return await asyncio.get_running_loop().run_in_executor(
+            None, self.__exit__, exc_type, exc, tb)
+
+
+EventLoop = override(EventLoop)
+__all__.append('EventLoop')
+
+
+# Emissions and events ----------------------------------------------------------
+
+class Emission(Mre.Emission):
+    @property
+    def args(self):
+        """The arguments of the emission, as a tuple."""
+        return tuple(self.get_arg(i) for i in range(self.get_n_args()))
+
+
+Emission = override(Emission)
+__all__.append('Emission')
+
+
+class Event(Mre.Event):
+    """An event received by a peer; ``args``/``kwargs`` are its
+    arguments (positional or named), decoded from JSON."""
+
+    @property
+    def params(self):
+        """The event's params: a list (positional) or a dict (named)."""
+        return json.loads(self.dup_params_json())
+
+    def unpack(self):
+        """``(args, kwargs)``: a list and an empty dict for positional
+        arguments, an empty list and a dict for named ones."""
+        params = self.params
+        if isinstance(params, dict):
+            return [], params
+        return params, {}
+
+    @property
+    def args(self):
+        return self.unpack()[0]
+
+    @property
+    def kwargs(self):
+        return self.unpack()[1]
+
+    name = property(Mre.Event.get_name)
+    sender = property(Mre.Event.get_sender)
+    seq = property(Mre.Event.get_seq)
+    time = property(Mre.Event.get_time)
+    pushed = property(Mre.Event.get_pushed)
+    retained = property(Mre.Event.get_retained)
+
+    def __repr__(self):
+        return '<Mre.Event %r from %r: %s>' % (self.get_name(), self.get_sender(),
+                                              self.dup_params_json())
+
+
+Event = override(Event)
+__all__.append('Event')
+
+
+# Broker and Peer ----------------------------------------------------------------
+
+_JSON_DUMPS = functools.partial(json.dumps, ensure_ascii=False, allow_nan=False,
+                                separators=(',', ':'))
+
+
+class Broker(Mre.Broker):
+    """``with Mre.Broker.new(path):`` starts the broker and stops it on exit."""
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self.stop()
+        return False
+
+
+Broker = override(Broker)
+__all__.append('Broker')
+
+
+class Peer(Mre.Peer):
+    """A peer with Python publishing and subscribing.
+
+    Arguments of an event are positional (a JSON array) or named (a JSON
+    object), never both, as JSON-RPC 2.0 params are::
+
+        peer.yell('produced', 'some product', 3)      # params ["some product",3]
+        peer.yell('measured', sensor='t1', value=21.5) # params {"sensor":"t1","value":21.5}
+        peer.push('state', 'ready', backlog=1)        # retained: latest value
+
+    Plain Python data (None, bool, int, float, str, lists, tuples and dicts
+    of them) is written as json.dumps writes it. Positional arguments that
+    are not plain data (GObject.Value, GLib.Variant, GLib.Bytes, GObjects)
+    go through ``publishv`` and the library's codec instead; named ones
+    must be plain data. A C slot connected with ``Mre.connect(peer,
+    'event::NAME', ...)`` receives positional arguments only (named ones
+    decode to a single Json.Node parameter); ``peer.on()`` and Python slots
+    take both.
+    """
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            if exc_type is None:
+                self.flush()
+        finally:
+            self.close()
+        return False
+
+    def start(self, cancellable=None):
+        return super().start(cancellable)
+
+    def flush(self, cancellable=None):
+        return super().flush(cancellable)
+
+    def subscribe(self, pattern, sender=None, cancellable=None):
+        return super().subscribe(pattern, sender, cancellable)
+
+    def unsubscribe(self, pattern, sender=None, cancellable=None):
+        return super().unsubscribe(pattern, sender, cancellable)
+
+    def forward(self, emitter, detailed_signal, name=None,
+                delivery=Mre.Delivery.YELL, backlog=Mre.BACKLOG_UNBOUNDED):
+        return super().forward(emitter, detailed_signal, name, delivery, backlog)
+
+    def stats(self, cancellable=None):
+        """The broker's counters, as a dict."""
+        from gi.repository import Json
+        return json.loads(Json.to_string(self.query_stats(cancellable), False))
+
+    def publish(self, name, /, *args, delivery=Mre.Delivery.YELL,
+                backlog=Mre.BACKLOG_UNBOUNDED, **params):
+        """Publishes the event @name with positional @args or named
+        @params; see the class documentation. Raises TypeError for both at
+        once or for named values that are not JSON data, GLib.Error as
+        ``mre_peer_publishv`` does."""
+        if args and params:
+            raise TypeError('event %r: give positional or named arguments, not both '
+                            '(JSON-RPC 2.0 params are an array or an object)' % name)
+        if params:
+            return self.publish_json(name, delivery, backlog, _JSON_DUMPS(params))
+        try:
+            text = _JSON_DUMPS(args)
+        except (TypeError, ValueError):
+            return self.publishv(name, delivery, backlog, list(args))
+        return self.publish_json(name, delivery, backlog, text)
+
+    def yell(self, name, /, *args, **params):
+        """Publishes to the peers subscribed now."""
+        return self.publish(name, *args, delivery=Mre.Delivery.YELL, **params)
+
+    def push(self, name, /, *args, backlog=Mre.BACKLOG_UNBOUNDED, **params):
+        """Publishes and has the broker retain the last @backlog events of
+        @name (0: all) for the peers that subscribe later."""
+        return self.publish(name, *args, delivery=Mre.Delivery.PUSH, backlog=backlog,
+                            **params)
+
+    def on(self, pattern, callback, *, sender=None, loop=None):
+        """Subscribes to @pattern (a name, ``prefix.*`` or ``*``) and calls
+        ``callback(*args, **kwargs)`` with the arguments of each event.
+
+        @callback is a bound slot (``consumer.on_produced``: queued on the
+        consumer's loop), or any callable: queued on @loop if given (an
+        ``async def`` then holds that loop), else called on the peer's own
+        thread as a signal handler. With @sender, only that peer's events.
+        Retained events are delivered before this returns. Returns the
+        handler id (``peer.disconnect(id)`` stops the calls). Several
+        on() of one pattern share one subscription, so an event comes once
+        to each callback, and ``unsubscribe(pattern)`` ends it for all.
+        """
+        if isinstance(callback, _BoundSlot):
+            def deliver(event):
+                args, kwargs = event.unpack()
+                callback(*args, **kwargs)
+        elif loop is not None:
+            def deliver(event):
+                args, kwargs = event.unpack()
+                # A partial of an async def is still one for invoke().
+                loop.invoke(functools.partial(callback, *args, **kwargs))
+        else:
+            def deliver(event):
+                args, kwargs = event.unpack()
+                callback(*args, **kwargs)
+
+        if pattern.endswith('*'):
+            prefix = pattern[:-1]
+
+            def handler(peer, event):
+                if event.get_name().startswith(prefix) and \
+                        (sender is None or event.get_sender() == sender):
+                    deliver(event)
+            handler_id = self.connect('event', handler)
+        else:
+            def handler(peer, event):
+                if sender is None or event.get_sender() == sender:
+                    deliver(event)
+            handler_id = self.connect('event::' + pattern, handler)
+
+        try:
+            self.subscribe(pattern, sender)
+        except BaseException:
+            self.disconnect(handler_id)
+            raise
+        return handler_id
+
+
+Peer = override(Peer)
+__all__.append('Peer')

@@ -1,0 +1,742 @@
+#!/usr/bin/python3
+# test-overrides.py
+#
+# Copyright 2026 The mreventloop authors
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# The PyGObject overrides of the Mre namespace (gi/overrides/Mre.py), from
+# the source tree, against the library and typelib of the build tree: what
+# a Python program relies on. Prints TAP. Run by `meson test` (see
+# meson.build: GI_TYPELIB_PATH, LD_LIBRARY_PATH, PYTHONPATH and
+# MREVENTLOOP_TOOL point into the trees).
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+import gi
+
+gi.require_version('GLib', '2.0')
+gi.require_version('GObject', '2.0')
+gi.require_version('Gio', '2.0')
+gi.require_version('Mre', '1.0')
+
+from gi.repository import GLib, GObject, Gio, Mre  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOOL = os.environ.get('MREVENTLOOP_TOOL', 'mreventloop')
+# A generous bound for what should happen soon: a broken build fails
+# rather than hangs. Never a measure of speed.
+PATIENCE = 10.0
+
+
+# A tiny TAP harness -------------------------------------------------------
+
+TESTS = []
+
+
+def tap_test(func):
+    TESTS.append(func)
+    return func
+
+
+def run_tests():
+    print('1..%d' % len(TESTS), flush=True)
+    failed = 0
+    for number, func in enumerate(TESTS, 1):
+        name = func.__name__.replace('test_', '', 1).replace('_', '-')
+        try:
+            func()
+        except Exception:
+            failed += 1
+            print('not ok %d - %s' % (number, name))
+            for line in traceback.format_exc().splitlines():
+                print('# ' + line)
+        else:
+            print('ok %d - %s' % (number, name))
+        sys.stdout.flush()
+    return 1 if failed else 0
+
+
+def check(condition, message='check failed'):
+    if not condition:
+        raise AssertionError(message)
+
+
+def check_equal(got, expected, what='value'):
+    if got != expected:
+        raise AssertionError('%s: got %r, expected %r' % (what, got, expected))
+
+
+def check_gerror(error, domain_quark, code):
+    check(isinstance(error, GLib.Error), 'not a GLib.Error: %r' % (error,))
+    if not error.matches(domain_quark, code):
+        raise AssertionError('expected %s %d, got %s %d: %s'
+                             % (GLib.quark_to_string(domain_quark), int(code),
+                                error.domain, error.code, error.message))
+
+
+def raises(exc_type, func, *args, **kwargs):
+    try:
+        func(*args, **kwargs)
+    except exc_type as e:
+        return e
+    raise AssertionError('%s did not raise %s' % (getattr(func, '__name__', func),
+                                                   exc_type.__name__))
+
+
+def wait_until(predicate, what):
+    deadline = time.monotonic() + PATIENCE
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError('timed out waiting for ' + what)
+        time.sleep(0.005)
+
+
+# Classes ------------------------------------------------------------------
+
+@Mre.emits('produced', str)
+class Producer(GObject.Object):
+    __gtype_name__ = 'PyOvProducer'
+
+    def __init__(self, name='p'):
+        super().__init__()
+        self.name = name
+        self.n_produced = 0
+
+    def request_product(self):
+        self.n_produced += 1
+        self.emit('produced', '%s product %d' % (self.name, self.n_produced))
+
+
+class Sensor(GObject.Object):
+    __gtype_name__ = 'PyOvSensor'
+
+    measured = Mre.Signal(str, float)
+    request_product = Mre.Signal()
+
+
+class Consumer(GObject.Object):
+    __gtype_name__ = 'PyOvConsumer'
+
+    def __init__(self, name='c'):
+        super().__init__()
+        self.name = name
+        self.seen = []
+        self.threads = set()
+
+    @Mre.slot
+    def on_produced(self, product: str):
+        self.seen.append(product)
+        self.threads.add(threading.get_ident())
+
+    @Mre.slot('on-measured', str, float)
+    def measured(self, what, value):
+        self.seen.append((what, value))
+
+    @Mre.slot
+    async def on_slow(self, product: str):
+        self.seen.append('start ' + product)
+        self.threads.add(threading.get_ident())
+        await asyncio.sleep(0.005)
+        self.seen.append('end ' + product)
+
+    @Mre.slot
+    def fail(self, message: str):
+        self.seen.append('fail ' + message)
+        raise ValueError(message)
+
+
+def expected_products(name, count):
+    return ['%s product %d' % (name, i) for i in range(1, count + 1)]
+
+
+# Declaring ------------------------------------------------------------------
+
+@tap_test
+def test_overrides_from_the_source_tree():
+    import gi.overrides.Mre as overrides
+    check_equal(os.path.dirname(os.path.abspath(overrides.__file__)),
+                os.path.join(HERE, 'gi', 'overrides'), 'overrides module directory')
+    check(Mre.EventLoop is overrides.EventLoop, 'Mre.EventLoop is not the override')
+    check(isinstance(Mre.EventLoop.new(), overrides.EventLoop),
+          'a loop made in C is not the override class')
+
+
+@tap_test
+def test_slots_are_real_mre_slots():
+    for name in ('on-produced', 'on-measured', 'on-slow', 'fail'):
+        check(Mre.slot_exists(Consumer.__gtype__, name), 'no slot %r' % name)
+    check(not Mre.slot_exists(Consumer.__gtype__, 'measured'), 'the method name became a slot')
+    check(isinstance(Consumer.on_produced, object) and Consumer.on_produced.name == 'on-produced',
+          'class access gives the declaration')
+    check(Consumer.on_slow.is_async, 'async def is not an async slot')
+    # Typed: the C-side invoke refuses an int for a string parameter.
+    error = raises(GLib.Error, Mre.invoke, Consumer(), 'on-produced', [GObject.Value(int, 3)])
+    check_gerror(error, Mre.error_quark(), Mre.Error.TYPE_MISMATCH)
+
+
+@tap_test
+def test_signals_are_real_gobject_signals():
+    for cls, name, types in ((Producer, 'produced', [GObject.TYPE_STRING]),
+                             (Sensor, 'measured', [GObject.TYPE_STRING, GObject.TYPE_DOUBLE]),
+                             (Sensor, 'request-product', [])):
+        signal_id = GObject.signal_lookup(name, cls)
+        check(signal_id != 0, 'no signal %r on %s' % (name, cls.__name__))
+        query = GObject.signal_query(signal_id)
+        check_equal(list(query.param_types), types, 'parameters of %r' % name)
+        check(query.signal_flags & GObject.SignalFlags.RUN_LAST, 'not run-last')
+        check(query.signal_flags & GObject.SignalFlags.DETAILED, 'not detailed')
+
+
+@tap_test
+def test_decorator_errors():
+    raises(TypeError, Mre.slot('on-x', dict), lambda self, x: None)
+    error = raises(TypeError, Mre.slot, lambda self, x: None)
+    check('has no type' in str(error), 'unexpected message: %s' % error)
+    raises(TypeError, Mre.slot('on-x', str), lambda self: None)
+    raises(TypeError, Mre.emits, 'produced', object())
+    raises(TypeError, Mre.emits('produced', str), object)
+
+
+@tap_test
+def test_connect_by_name_bound_slot_and_signal_attribute():
+    producer, sensor, consumer = Producer(), Sensor(), Consumer()
+    Mre.connect(producer, 'produced', consumer, 'on-produced')
+    Mre.connect(sensor, 'measured', consumer.measured)
+    with consumer.event_loop:
+        producer.request_product()
+        sensor.measured.emit('temperature', 21.5)
+        producer.request_product()
+    check_equal(consumer.seen, ['p product 1', ('temperature', 21.5), 'p product 2'])
+
+
+@tap_test
+def test_connect_errors():
+    producer, consumer = Producer(), Consumer()
+    error = raises(GLib.Error, Mre.connect, producer, 'produced', consumer, 'no-such-slot')
+    check_gerror(error, Mre.error_quark(), Mre.Error.NO_SUCH_SLOT)
+    error = raises(GLib.Error, Mre.connect, producer, 'no-such-signal', consumer.on_produced)
+    check_gerror(error, Mre.error_quark(), Mre.Error.NO_SUCH_SIGNAL)
+    error = raises(GLib.Error, Mre.connect, producer, 'produced', consumer.measured)
+    check_gerror(error, Mre.error_quark(), Mre.Error.TYPE_MISMATCH)
+
+
+# Running --------------------------------------------------------------------
+
+@tap_test
+def test_fifo_order_shared_loop_several_threads():
+    producers = [Producer('p%d' % i) for i in range(4)]
+    consumer1, consumer2 = Consumer('c1'), Consumer('c2')
+    consumer2.event_loop = consumer1.event_loop
+    check(consumer2.event_loop is consumer1.event_loop, 'loop not shared')
+    for i, producer in enumerate(producers):
+        Mre.connect(producer, 'produced', consumer1 if i % 2 else consumer2, 'on-produced')
+    order = []
+
+    def produce(producer):
+        for _ in range(200):
+            producer.request_product()
+
+    with consumer1.event_loop as loop:
+        loop.connect('started', lambda l: order.append('started'))
+        threads = [threading.Thread(target=produce, args=(p,)) for p in producers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    loop.connect('stopped', lambda l: order.append('stopped'))
+
+    # Each producer's products in the order produced, all of them.
+    for i, producer in enumerate(producers):
+        consumer = consumer1 if i % 2 else consumer2
+        mine = [s for s in consumer.seen if s.startswith(producer.name + ' ')]
+        check_equal(mine, expected_products(producer.name, 200), producer.name)
+    check_equal(len(consumer1.seen) + len(consumer2.seen), 800, 'calls')
+    threads = consumer1.threads | consumer2.threads
+    check(len(threads) == 1 and threading.get_ident() not in threads,
+          'slots did not all run on the loop thread')
+
+
+@tap_test
+def test_bound_slot_call_is_queued():
+    consumer = Consumer()
+    consumer.on_produced('first')
+    consumer.on_produced(product='second')
+    check_equal(consumer.seen, [], 'ran in the caller')
+    with consumer.event_loop:
+        consumer.on_produced('third')
+    check_equal(consumer.seen, ['first', 'second', 'third'])
+    error = raises(GLib.Error, consumer.on_produced, 42)
+    check_gerror(error, Mre.error_quark(), Mre.Error.TYPE_MISMATCH)
+    raises(TypeError, consumer.on_produced, 'a', 'b')
+
+
+@tap_test
+def test_async_slot_holds_the_loop():
+    producer, consumer = Producer(), Consumer()
+    Mre.connect(producer, 'produced', consumer, 'on-slow')
+    Mre.connect(producer, 'produced', consumer, 'on-produced')
+    loop = consumer.event_loop
+    with loop:
+        for _ in range(3):
+            producer.request_product()
+        loop.invoke(lambda: consumer.seen.append('invoked'))
+    check_equal(consumer.seen, ['start p product 1', 'end p product 1', 'p product 1',
+                                'start p product 2', 'end p product 2', 'p product 2',
+                                'start p product 3', 'end p product 3', 'p product 3',
+                                'invoked'])
+    check_equal(len(consumer.threads), 1, 'threads')
+
+
+@tap_test
+def test_async_slot_awaits_gio_asyncio_and_waits():
+    class Reader(GObject.Object):
+        __gtype_name__ = 'PyOvReader'
+
+        def __init__(self):
+            super().__init__()
+            self.results = []
+
+        @Mre.slot
+        async def on_path(self, path: str):
+            ok, contents, etag = await Mre.call_async(
+                Gio.File.new_for_path(path).load_contents_async, None)
+            self.results.append(contents.decode())
+            # asyncio's own primitives run on the loop's context.
+            a, b = await asyncio.gather(asyncio.sleep(0.001, 'a'), asyncio.sleep(0, 'b'))
+            self.results.append(a + b)
+            try:
+                await asyncio.wait_for(asyncio.Event().wait(), 0.01)
+            except asyncio.TimeoutError:
+                self.results.append('timed out')
+            self.results.append(await asyncio.to_thread(lambda: 'from a thread'))
+            queue = asyncio.Queue()
+            asyncio.create_task(queue.put('queued'))
+            self.results.append(await queue.get())
+            try:
+                await asyncio.open_connection('localhost', 1)
+            except NotImplementedError:
+                self.results.append('no asyncio sockets')
+            self.results.append(self.event_loop.is_loop_thread())
+            # Waiting for a signal from inside a slot.
+            producer = Producer('w')
+            asyncio.get_running_loop().call_soon(producer.request_product)
+            emission = await Mre.wait(producer, 'produced', timeout_ms=10000)
+            self.results.append(emission.args)
+
+    tmp = tempfile.mkdtemp()
+    try:
+        path = os.path.join(tmp, 'contents')
+        with open(path, 'w') as f:
+            f.write('file contents')
+        reader = Reader()
+        with reader.event_loop:
+            reader.on_path(path)
+        check_equal(reader.results, ['file contents', 'ab', 'timed out', 'from a thread',
+                                     'queued', 'no asyncio sockets', True, ('w product 1',)])
+    finally:
+        shutil.rmtree(tmp)
+
+
+@tap_test
+def test_gio_error_in_async_slot_keeps_its_domain():
+    class Reader(GObject.Object):
+        __gtype_name__ = 'PyOvFailingReader'
+
+        @Mre.slot
+        async def on_path(self, path: str):
+            await Mre.call_async(Gio.File.new_for_path(path).load_contents_async, None)
+
+    reader = Reader()
+    reader.on_path('/nonexistent/mreventloop')
+    error = raises(GLib.Error, reader.event_loop.run)
+    check_gerror(error, Gio.io_error_quark(), Gio.IOErrorEnum.NOT_FOUND)
+
+
+@tap_test
+def test_with_loop_starts_drains_and_stops():
+    loop = Mre.EventLoop.new()
+    events, calls = [], []
+    loop.connect('started', lambda l: events.append('started'))
+    loop.connect('stopped', lambda l: events.append('stopped'))
+    with loop as entered:
+        check(entered is loop, '__enter__ returns the loop')
+        wait_until(loop.get_running, 'the loop to run')
+        for i in range(50):
+            loop.invoke(calls.append, i)
+    check_equal(loop.get_running(), False, 'running after with')
+    check_equal(calls, list(range(50)), 'calls run before the with ended')
+    check_equal(events, ['started', 'stopped'])
+    # And again: a loop can be entered more than once.
+    with loop:
+        loop.invoke(calls.append, 50)
+    check_equal(calls[-1], 50)
+
+
+@tap_test
+def test_with_loop_bound_to_this_thread():
+    loop = Mre.EventLoop.new_for_context(GLib.MainContext.default())
+    producer, consumer = Producer(), Consumer()
+    consumer.event_loop = loop
+    Mre.connect(producer, 'produced', consumer.on_produced)
+    with loop:
+        producer.request_product()
+        producer.request_product()
+        check_equal(consumer.seen, [], 'ran in the emitter')
+    check_equal(consumer.seen, expected_products('p', 2))
+    check_equal(consumer.threads, {threading.get_ident()}, 'threads')
+    check_equal(loop.get_running(), False, 'running after with')
+
+
+@tap_test
+def test_async_with_loop():
+    producer, consumer = Producer(), Consumer()
+    Mre.connect(producer, 'produced', consumer.on_slow)
+
+    async def main():
+        async with consumer.event_loop:
+            producer.request_product()
+            producer.request_product()
+        return consumer.event_loop.get_running()
+
+    check_equal(asyncio.run(main()), False, 'running after async with')
+    check_equal(consumer.seen, ['start p product 1', 'end p product 1',
+                                'start p product 2', 'end p product 2'])
+    check(threading.get_ident() not in consumer.threads, 'own loop ran on this thread')
+
+    # A loop bound to this thread's context runs here, on the asyncio thread.
+    bound = Consumer()
+    bound.event_loop = Mre.EventLoop.new_for_context(GLib.MainContext.default())
+    Mre.connect(producer, 'produced', bound.on_produced)
+
+    async def bound_main():
+        async with bound.event_loop:
+            producer.request_product()
+
+    asyncio.run(bound_main())
+    check_equal(bound.seen, ['p product 3'])
+    check_equal(bound.threads, {threading.get_ident()}, 'threads of the bound loop')
+
+
+@tap_test
+def test_invoke_python_arguments_and_coroutines():
+    loop = Mre.EventLoop.new()
+    order = []
+
+    async def slow(tag):
+        order.append('start ' + tag)
+        await asyncio.sleep(0.002)
+        order.append('end ' + tag)
+
+    with loop:
+        loop.invoke(slow, 'a')
+        loop.invoke(order.append, 'b')
+        loop.invoke(lambda x, y: order.append(x + y), 'c', 'd')
+    check_equal(order, ['start a', 'end a', 'b', 'cd'])
+
+
+# Failing ----------------------------------------------------------------------
+
+@tap_test
+def test_raising_slot_stops_the_loop_with_a_gerror():
+    consumer = Consumer()
+    consumer.fail('bad product')
+    consumer.on_produced('never')
+    try:
+        with consumer.event_loop:
+            pass
+    except GLib.Error as e:
+        check_gerror(e, Mre.error_quark(), Mre.Error.FAILED)
+        check('ValueError: bad product' in e.message, 'message: %s' % e.message)
+        check(isinstance(e.__cause__, ValueError), 'cause: %r' % (e.__cause__,))
+    else:
+        raise AssertionError('the failed slot did not stop the loop with an error')
+    check_equal(consumer.seen, ['fail bad product'], 'ran after the failure')
+
+
+@tap_test
+def test_raised_gerror_keeps_domain_and_code():
+    class Guard(GObject.Object):
+        __gtype_name__ = 'PyOvGuard'
+
+        @Mre.slot
+        def check(self, who: str):
+            raise GLib.Error.new_literal(Gio.io_error_quark(), 'no entry for ' + who,
+                                         Gio.IOErrorEnum.PERMISSION_DENIED)
+
+        @Mre.slot
+        async def check_later(self, who: str):
+            await asyncio.sleep(0)
+            raise GLib.Error.new_literal(Gio.io_error_quark(), 'later: ' + who,
+                                         Gio.IOErrorEnum.PERMISSION_DENIED)
+
+    for slot_name, message in (('check', 'no entry for x'), ('check-later', 'later: x')):
+        guard = Guard()
+        Mre.invoke(guard, slot_name, ['x'])
+        error = raises(GLib.Error, guard.event_loop.run)
+        check_gerror(error, Gio.io_error_quark(), Gio.IOErrorEnum.PERMISSION_DENIED)
+        check_equal(error.message, message)
+
+
+@tap_test
+def test_exit_on_exception_false_reports_and_goes_on():
+    consumer = Consumer()
+    loop = consumer.event_loop
+    loop.props.exit_on_exception = False
+    errors = []
+    loop.connect('exception', lambda l, error: errors.append((error.domain, error.code)))
+    consumer.fail('first')
+    consumer.on_produced('next')
+    with loop:
+        pass
+    check_equal(errors, [('mre-error-quark', int(Mre.Error.FAILED))])
+    check_equal(consumer.seen, ['fail first', 'next'])
+
+
+@tap_test
+def test_with_body_error_wins():
+    consumer = Consumer()
+    consumer.fail('in the loop')
+    try:
+        with consumer.event_loop:
+            raise KeyError('in the body')
+    except KeyError as e:
+        notes = getattr(e, '__notes__', [])
+        check(any('in the loop' in n for n in notes) or not hasattr(e, 'add_note'),
+              'notes: %r' % (notes,))
+    check_equal(consumer.event_loop.get_running(), False, 'running')
+
+
+# Waiting --------------------------------------------------------------------
+
+@tap_test
+def test_wait_for_and_emission_args():
+    sensor = Sensor()
+    done = threading.Event()
+
+    def keep_emitting():
+        while not done.wait(0.005):
+            sensor.measured.emit('humidity', 40.0)
+
+    thread = threading.Thread(target=keep_emitting)
+    thread.start()
+    try:
+        emission = Mre.wait_for(sensor, 'measured', timeout_ms=10000)
+    finally:
+        done.set()
+        thread.join()
+    check_equal(emission.args, ('humidity', 40.0))
+    error = raises(GLib.Error, Mre.wait_for, sensor, 'measured', 10)
+    check_gerror(error, Gio.io_error_quark(), Gio.IOErrorEnum.TIMED_OUT)
+
+
+@tap_test
+def test_await_wait_and_call_async_under_plain_asyncio():
+    producer = Producer()
+    tmp = tempfile.mkdtemp()
+    path = os.path.join(tmp, 'contents')
+    with open(path, 'w') as f:
+        f.write('read under asyncio.run')
+
+    async def main():
+        ok, contents, etag = await Mre.call_async(
+            Gio.File.new_for_path(path).load_contents_async, None)
+        check_equal(contents, b'read under asyncio.run')
+        waiter = Mre.wait(producer, 'produced', timeout_ms=10000)   # listening now
+        threading.Thread(target=producer.request_product).start()
+        emission = await waiter
+        timeout = None
+        try:
+            await Mre.wait(producer, 'produced', timeout_ms=5)
+        except GLib.Error as e:
+            timeout = e
+        return emission.args, timeout
+
+    try:
+        args, timeout = asyncio.run(main())
+    finally:
+        shutil.rmtree(tmp)
+    check_equal(args, ('p product 1',))
+    check_gerror(timeout, Gio.io_error_quark(), Gio.IOErrorEnum.TIMED_OUT)
+
+
+# Across processes -----------------------------------------------------------------
+
+class Bus:
+    """`mreventloop broker` on a socket in a temporary directory; kills and
+    reaps every process it started."""
+
+    def __enter__(self):
+        self.tmp = tempfile.mkdtemp(prefix='mre-py-')
+        self.path = os.path.join(self.tmp, 'bus.sock')
+        self.processes = []
+        self.broker = self.spawn('broker')
+        wait_until(lambda: os.path.exists(self.path), 'the broker socket')
+        return self
+
+    def spawn(self, *args):
+        process = subprocess.Popen([TOOL] + list(args) + ['--socket', self.path],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.processes.append(process)
+        return process
+
+    def run(self, *args):
+        process = self.spawn(*args)
+        out, err = process.communicate(timeout=PATIENCE)
+        check_equal(process.returncode, 0, 'exit status of mreventloop %s (%s)'
+                    % (' '.join(args), err.strip()))
+        return out
+
+    def __exit__(self, *exc):
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()
+            process.communicate()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        return False
+
+
+@tap_test
+def test_kwargs_cross_a_real_broker():
+    import json
+    with Bus() as bus, Mre.Peer.new(bus.path, 'py') as peer:
+        # Named arguments are a JSON object, positional ones an array;
+        # pushed with a backlog so that `mreventloop wait` gets them retained.
+        peer.push('named', product='some product', count=3, backlog=1)
+        peer.push('positional', 'some product', 3, [1, 2], {'k': None}, backlog=1)
+        peer.flush()
+        check_equal(json.loads(bus.run('wait', 'named', '--timeout', '10')),
+                    {'product': 'some product', 'count': 3}, 'named params')
+        check_equal(json.loads(bus.run('wait', 'positional', '--timeout', '10')),
+                    ['some product', 3, [1, 2], {'k': None}], 'positional params')
+
+        # And back: what the tool publishes reaches Python callbacks and slots.
+        # Handlers run in the order connected: once `got` has an event,
+        # the slot call for it is queued.
+        got, consumer = [], Consumer()
+        peer.on('produced', consumer.on_produced)
+        peer.on('produced', lambda *args, **kwargs: got.append((args, kwargs)))
+        bus.run('emit', 'produced', '{"product": "named product"}')
+        bus.run('emit', 'produced', '["positional product"]')
+        wait_until(lambda: len(got) == 2, 'two events')
+        check_equal(got, [((), {'product': 'named product'}), (('positional product',), {})])
+        with consumer.event_loop:
+            pass
+        check_equal(consumer.seen, ['named product', 'positional product'])
+
+
+@tap_test
+def test_peers_in_process_broker_push_backlog_and_filters():
+    tmp = tempfile.mkdtemp(prefix='mre-py-')
+    path = os.path.join(tmp, 'bus.sock')
+    try:
+        with Mre.Broker.new(path), Mre.Peer.new(path, 'producer') as producer, \
+                Mre.Peer.new(path, 'other') as other, Mre.Peer.new(path, 'consumer') as consumer:
+            for state in ('starting', 'ready', 'steady'):
+                producer.push('state', state, backlog=2)
+            producer.flush()
+            states = []
+            consumer.on('state', states.append)
+            # Retained events came before on() returned: the last 2, in order.
+            check_equal(states, ['ready', 'steady'], 'retained')
+
+            sensors, from_producer = [], []
+            consumer.on('sensor.*', lambda **kw: sensors.append(kw))
+            consumer.on('tick', from_producer.append, sender='producer')
+            other.yell('sensor.temperature', value=21.5)
+            other.yell('tick', 'from other')
+            producer.yell('tick', 'from producer')
+            producer.yell('sensor.humidity', value=40)
+            wait_until(lambda: len(sensors) == 2 and from_producer, 'sensor and tick events')
+            check_equal(sorted(s['value'] for s in sensors), [21.5, 40], 'wildcard')
+            check_equal(from_producer, ['from producer'], 'sender filter')
+
+            # The C side: Mre.connect to the peer's detailed signal decodes
+            # positional arguments to the Python slot's declared types, and
+            # the event itself is a Python-friendly Mre.Event.
+            slot_consumer = Consumer()
+            Mre.connect(consumer, 'event::measured', slot_consumer, 'on-measured')
+            events = []
+            consumer.connect('event::measured', lambda peer, event: events.append(event))
+            consumer.subscribe('measured')
+            producer.yell('measured', 'pressure', 1013)   # an int, taken as a double
+            wait_until(lambda: events, 'the measured event')
+            with slot_consumer.event_loop:
+                pass
+            check_equal(slot_consumer.seen, [('pressure', 1013.0)])
+            event = events[0]
+            check_equal((event.name, event.sender, event.args, event.kwargs, event.pushed),
+                        ('measured', 'producer', ['pressure', 1013], {}, False))
+
+            # Values that are not JSON data go through the library's codec.
+            producer.yell('measured', GObject.Value(GObject.TYPE_STRING, 'wind'),
+                          GObject.Value(GObject.TYPE_DOUBLE, 3.5))
+            wait_until(lambda: len(events) == 2, 'the codec event')
+            check_equal(events[1].args, ['wind', 3.5])
+
+            # Errors.
+            raises(TypeError, producer.yell, 'measured', 'a', value=1)
+            raises(TypeError, producer.yell, 'measured', value=object())
+            error = raises(GLib.Error, producer.yell, 'bad*name', 1)
+            check_gerror(error, Mre.error_quark(), Mre.Error.PROTOCOL)
+            for value in (GLib.MainContext.default(), float('nan')):
+                error = raises(GLib.Error, producer.yell, 'measured', value)
+                check_gerror(error, Mre.error_quark(), Mre.Error.TYPE_MISMATCH)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@tap_test
+def test_peer_on_queues_onto_a_loop():
+    tmp = tempfile.mkdtemp(prefix='mre-py-')
+    path = os.path.join(tmp, 'bus.sock')
+    try:
+        loop = Mre.EventLoop.new()
+        order = []
+
+        async def slow(product, count=0):
+            order.append('start %s %d' % (product, count))
+            await asyncio.sleep(0.002)
+            order.append('end %s' % product)
+
+        with Mre.Broker.new(path), Mre.Peer.new(path, 'a') as a, Mre.Peer.new(path, 'b') as b:
+            b.on('produced', slow, loop=loop)
+            a.yell('produced', 'x', 1)
+            a.yell('produced', product='y', count=2)
+            a.flush()
+            with loop:
+                wait_until(lambda: len(order) == 4, 'both events handled')
+        check_equal(order, ['start x 1', 'end x', 'start y 2', 'end y'])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# Subclasses -------------------------------------------------------------------
+
+@tap_test
+def test_subclass_inherits_and_overrides_slots():
+    class LoudConsumer(Consumer):
+        __gtype_name__ = 'PyOvLoudConsumer'
+
+        def on_produced(self, product):
+            self.seen.append(product.upper())
+
+    producer, consumer = Producer(), LoudConsumer()
+    check(Mre.slot_exists(LoudConsumer.__gtype__, 'on-produced'), 'slot not inherited')
+    Mre.connect(producer, 'produced', consumer, 'on-produced')
+    Mre.connect(producer, 'produced', consumer, 'on-slow')
+    with consumer.event_loop:
+        producer.request_product()
+    check_equal(consumer.seen, ['P PRODUCT 1', 'start p product 1', 'end p product 1'])
+
+
+if __name__ == '__main__':
+    sys.exit(run_tests())
