@@ -167,6 +167,7 @@ slot_register (GType         type,
                const char   *name,
                GClosure     *closure,
                GCallback     callback,
+               gboolean      c_abi,
                MreSlotFlags  flags,
                guint         n_params,
                const GType  *param_types)
@@ -183,12 +184,12 @@ slot_register (GType         type,
     g_closure_set_marshal (closure, g_cclosure_marshal_generic);
   slot->flags = flags;
   slot->callback = callback;
-  slot->c_abi = callback != NULL;
+  slot->c_abi = c_abi;
   slot->n_params = n_params;
   slot->param_types = g_new (GType, n_params + 1);
   for (guint i = 0; i < n_params; i++)
     slot->param_types[i] = param_types[i] & ~G_SIGNAL_TYPE_STATIC_SCOPE;
-  if (slot->c_abi && !(flags & MRE_SLOT_ASYNC))
+  if (callback != NULL && !(flags & MRE_SLOT_ASYNC))
     slot->caller = find_caller (n_params, slot->param_types);
 
   g_rw_lock_writer_lock (&slots_lock);
@@ -265,7 +266,7 @@ mre_slot_install (GType         type,
     param_types[i] = va_arg (args, GType);
   va_end (args);
 
-  slot_register (type, name, g_cclosure_new (callback, NULL, NULL), callback,
+  slot_register (type, name, g_cclosure_new (callback, NULL, NULL), callback, TRUE,
                  flags, n_params, param_types);
 }
 
@@ -282,8 +283,9 @@ mre_slot_install (GType         type,
  * Declares a named slot of @type whose body is a #GClosure, for language
  * bindings. The closure is invoked with the target object, the arguments
  * and, for an %MRE_SLOT_ASYNC slot, the #GTask to complete; its return
- * value is ignored. A synchronous closure slot cannot fail; make it
- * asynchronous and return an error on its task to report one.
+ * value is ignored. A synchronous closure slot cannot fail: use
+ * [func@Mre.slot_install_full], or make it asynchronous and return an
+ * error on its task.
  *
  * Since: 0.1
  */
@@ -300,7 +302,7 @@ mre_slot_install_closure (GType         type,
   g_return_if_fail (closure != NULL);
   g_return_if_fail (n_params == 0 || param_types != NULL);
 
-  slot_register (type, name, closure, NULL, flags, n_params, param_types);
+  slot_register (type, name, closure, NULL, FALSE, flags, n_params, param_types);
 }
 
 const MreSlotInfo *
@@ -324,6 +326,92 @@ mre_slot_lookup (GType       type,
   g_rw_lock_reader_unlock (&slots_lock);
 
   return slot;
+}
+
+/* A slot given as an MreSlotFunc: a closure that calls it the way C slots
+ * are called through their closure (the target, the arguments, then the
+ * GError **; a gboolean back). */
+typedef struct
+{
+  GClosure        closure;
+  MreSlotFunc     func;
+  gpointer        user_data;
+  GDestroyNotify  destroy;
+} FuncClosure;
+
+static void
+func_closure_marshal (GClosure     *closure,
+                      GValue       *return_value,
+                      guint         n_param_values,
+                      const GValue *param_values,
+                      gpointer      invocation_hint,
+                      gpointer      marshal_data)
+{
+  FuncClosure *fc = (FuncClosure *) closure;
+  GError **error = g_value_get_pointer (&param_values[n_param_values - 1]);
+  gboolean ok;
+
+  ok = fc->func (g_value_get_object (&param_values[0]), param_values + 1, n_param_values - 2,
+                 fc->user_data, error);
+  if (!ok && error != NULL && *error == NULL)
+    g_set_error (error, MRE_ERROR, MRE_ERROR_FAILED, "Slot failed without setting an error");
+  g_value_set_boolean (return_value, ok);
+}
+
+static void
+func_closure_finalize (gpointer  data,
+                       GClosure *closure)
+{
+  FuncClosure *fc = (FuncClosure *) closure;
+
+  if (fc->destroy != NULL)
+    fc->destroy (fc->user_data);
+}
+
+/**
+ * mre_slot_install_full:
+ * @type: the type that gets the slot
+ * @name: the slot's name, for example `"on-produced"`
+ * @func: (scope notified) (closure user_data) (destroy destroy): the slot's body
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data when the slot is gone
+ * @n_params: the number of parameters, not counting the instance
+ * @param_types: (array length=n_params) (nullable): the #GType of each
+ *   parameter; %NULL when @n_params is 0
+ *
+ * Declares a synchronous named slot of @type whose body is an
+ * [callback@Mre.SlotFunc], for language bindings: unlike a closure slot
+ * ([func@Mre.slot_install_closure]), it can fail, by returning %FALSE with
+ * an error (a Python or JavaScript slot raises or throws a `GLib.Error`),
+ * which the loop handles as a failing C slot's (see
+ * [property@Mre.EventLoop:exit-on-exception]).
+ *
+ * Since: 0.1
+ */
+void
+mre_slot_install_full (GType           type,
+                       const char     *name,
+                       MreSlotFunc     func,
+                       gpointer        user_data,
+                       GDestroyNotify  destroy,
+                       guint           n_params,
+                       const GType    *param_types)
+{
+  FuncClosure *fc;
+
+  g_return_if_fail (G_TYPE_IS_OBJECT (type));
+  g_return_if_fail (slot_name_is_valid (name));
+  g_return_if_fail (func != NULL);
+  g_return_if_fail (param_types != NULL || n_params == 0);
+
+  fc = (FuncClosure *) g_closure_new_simple (sizeof (FuncClosure), NULL);
+  fc->func = func;
+  fc->user_data = user_data;
+  fc->destroy = destroy;
+  g_closure_set_marshal (&fc->closure, func_closure_marshal);
+  g_closure_add_finalize_notifier (&fc->closure, NULL, func_closure_finalize);
+
+  slot_register (type, name, &fc->closure, NULL, TRUE, MRE_SLOT_DEFAULT, n_params, param_types);
 }
 
 /**

@@ -49,6 +49,34 @@ void          mre_slot_install_closure  (GType          type,
                                          MreSlotFlags   flags,
                                          guint          n_params,
                                          const GType   *param_types);
+/**
+ * MreSlotFunc:
+ * @target: the object whose slot runs
+ * @args: (array length=n_args): the slot's arguments
+ * @n_args: the number of @args
+ * @user_data: (closure): the data given to [func@Mre.slot_install_full]
+ * @error: return location for a #GError
+ *
+ * The body of a slot declared with [func@Mre.slot_install_full].
+ *
+ * Returns: %TRUE, or %FALSE with @error set
+ *
+ * Since: 0.1
+ */
+typedef gboolean (*MreSlotFunc) (GObject       *target,
+                                 const GValue  *args,
+                                 guint          n_args,
+                                 gpointer       user_data,
+                                 GError       **error);
+
+MRE_AVAILABLE_IN_ALL
+void          mre_slot_install_full     (GType           type,
+                                         const char     *name,
+                                         MreSlotFunc     func,
+                                         gpointer        user_data,
+                                         GDestroyNotify  destroy,
+                                         guint           n_params,
+                                         const GType    *param_types);
 MRE_AVAILABLE_IN_ALL
 gboolean      mre_slot_exists           (GType          type,
                                          const char    *name);

@@ -1578,6 +1578,60 @@ test_bound_loop_runs_on_test_thread (void)
   g_main_context_pop_thread_default (context);
 }
 
+/* mre_slot_install_full(): a slot given as a function with user data, for
+ * bindings, that fails like a C slot. */
+typedef struct { GObject parent_instance; } FuncTarget;
+typedef struct { GObjectClass parent_class; } FuncTargetClass;
+GType func_target_get_type (void);
+G_DEFINE_TYPE (FuncTarget, func_target, G_TYPE_OBJECT)
+static void func_target_class_init (FuncTargetClass *klass) { }
+static void func_target_init (FuncTarget *self) { }
+
+static gboolean
+func_slot (GObject       *target,
+           const GValue  *args,
+           guint          n_args,
+           gpointer       user_data,
+           GError       **error)
+{
+  GPtrArray *seen = user_data;
+
+  g_assert_cmpuint (n_args, ==, 1);
+  g_ptr_array_add (seen, g_value_dup_string (&args[0]));
+  if (g_str_equal (g_value_get_string (&args[0]), "bad"))
+    {
+      g_set_error (error, MRE_ERROR, MRE_ERROR_FAILED, "bad product");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+test_slot_install_full (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(MreEventLoop) loop = mre_event_loop_new_for_context (context);
+  g_autoptr(GObject) target = g_object_new (func_target_get_type (), NULL);
+  GPtrArray *seen = g_ptr_array_new_with_free_func (g_free);
+  GType types[] = { G_TYPE_STRING };
+  g_autoptr(GError) error = NULL;
+
+  mre_slot_install_full (func_target_get_type (), "on-product", func_slot,
+                         g_ptr_array_ref (seen), (GDestroyNotify) g_ptr_array_unref, 1, types);
+  mre_object_set_event_loop (target, loop);
+  g_assert_true (mre_invoke (target, "on-product", &error, "good"));
+  g_assert_true (mre_invoke (target, "on-product", &error, "bad"));
+  g_assert_true (mre_invoke (target, "on-product", &error, "never"));
+
+  /* The failing call stops the loop (exit-on-exception) with its error. */
+  g_assert_false (mre_event_loop_run (loop, &error));
+  g_assert_error (error, MRE_ERROR, MRE_ERROR_FAILED);
+  g_assert_cmpstr (error->message, ==, "bad product");
+  g_assert_cmpuint (seen->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (seen, 1), ==, "bad");
+  g_ptr_array_unref (seen);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1586,6 +1640,7 @@ main (int   argc,
 
   g_test_add_func ("/signal/declare/signal-new", test_declare_signal_new);
   g_test_add_func ("/signal/slot/exists", test_slot_exists);
+  g_test_add_func ("/signal/slot/install-full", test_slot_install_full);
   g_test_add_func ("/signal/connect/one-arg", test_connect_one_arg);
   g_test_add_func ("/signal/connect/typed-args-are-copies", test_connect_typed_args_are_copies);
   g_test_add_func ("/signal/connect/fewer-params", test_connect_fewer_params);

@@ -697,6 +697,30 @@ def _slot_body(declared):
     return body
 
 
+def _sync_slot_body(declared):
+    def body(instance, args, *user_data):
+        func = _find_method(type(instance), declared.attr) or declared.func
+        try:
+            result = func(instance, *args)
+        except BaseException as exc:
+            loop = Mre.object_get_event_loop(instance)
+            gerror = _as_gerror(exc, 'Slot “%s” of %s' % (declared.name, type(instance).__name__))
+            _remember_failure(loop, gerror, exc)
+            raise gerror from None
+        if inspect.isawaitable(result):
+            # Only an `async def` holds its loop: a plain method that
+            # returns an awaitable is a mistake, reported as a failure.
+            if inspect.iscoroutine(result):
+                result.close()
+            gerror = _error(Mre.Error.FAILED,
+                            'Slot “%s” returned an awaitable: declare it with async def'
+                            % declared.name)
+            _remember_failure(Mre.object_get_event_loop(instance), gerror, None)
+            raise gerror
+        return True
+    return body
+
+
 _install_lock = threading.Lock()
 
 
@@ -708,12 +732,16 @@ def _install_pending_slots(cls):
         with _install_lock:
             installing, pending[:] = list(pending), []
         for declared in installing:
-            # Every Python slot is asynchronous for the library: its GTask
-            # is how a raised exception reaches the loop as a GError (a
-            # synchronous closure slot cannot fail). A plain method
-            # returns the task at once.
-            Mre.slot_install(klass.__gtype__, declared.name, _slot_body(declared),
-                             Mre.SlotFlags.ASYNC, declared.param_types)
+            # A coroutine function is an asynchronous slot (its GTask
+            # completes when the coroutine does); any other method is a
+            # synchronous slot of mre_slot_install_full(), whose raised
+            # exception reaches the loop as a GError.
+            if inspect.iscoroutinefunction(declared.func):
+                Mre.slot_install(klass.__gtype__, declared.name, _slot_body(declared),
+                                 Mre.SlotFlags.ASYNC, declared.param_types)
+            else:
+                Mre.slot_install_full(klass.__gtype__, declared.name, _sync_slot_body(declared),
+                                      param_types=declared.param_types)
 
 
 def _event_loop_get(self):
