@@ -46,6 +46,10 @@
  */
 
 #define DEFAULT_MAX_QUEUED_BYTES  (G_GUINT64_CONSTANT (64) * 1024 * 1024)
+#define DEFAULT_MAX_CONNECTIONS   1024
+#define DEFAULT_MAX_SUBSCRIPTIONS 4096
+#define DEFAULT_MAX_RETAINED_BYTES (G_GUINT64_CONSTANT (64) * 1024 * 1024)
+#define DEFAULT_HANDSHAKE_TIMEOUT 10
 
 enum
 {
@@ -56,6 +60,10 @@ enum
   PROP_MAX_QUEUED_BYTES,
   PROP_IDLE_TIMEOUT,
   PROP_SAME_UID_ONLY,
+  PROP_MAX_CONNECTIONS,
+  PROP_MAX_SUBSCRIPTIONS,
+  PROP_MAX_RETAINED_BYTES,
+  PROP_HANDSHAKE_TIMEOUT,
   PROP_N_CONNECTIONS,
   N_PROPS
 };
@@ -123,12 +131,26 @@ accept_ready (GSocket      *listener,
       if (credentials == NULL)
         {
           g_message ("Refusing a connection: no peer credentials: %s", error->message);
+          self->stats.refused_connections++;
           continue;
         }
       if (self->same_uid_only && g_credentials_get_unix_user (credentials, NULL) != getuid ())
         {
           g_message ("Refusing a connection from uid %d: only uid %d is admitted",
                      (int) g_credentials_get_unix_user (credentials, NULL), (int) getuid ());
+          self->stats.refused_connections++;
+          continue;
+        }
+      if (self->max_connections > 0 && self->clients->len >= self->max_connections)
+        {
+          g_autofree char *message =
+            g_strdup_printf ("The broker has its %u connections (max-connections)",
+                             self->max_connections);
+
+          g_message ("Refusing a connection from pid %d: %s",
+                     (int) g_credentials_get_unix_pid (credentials, NULL), message);
+          self->stats.refused_connections++;
+          mre_broker_refuse_socket (socket, "too-many-connections", message);
           continue;
         }
 
@@ -344,6 +366,12 @@ stats_on_context (gpointer data)
   json_builder_add_int_value (builder, self->stats.rejected);
   json_builder_set_member_name (builder, "flow_control_pauses");
   json_builder_add_int_value (builder, self->stats.pauses);
+  json_builder_set_member_name (builder, "refused_connections");
+  json_builder_add_int_value (builder, self->stats.refused_connections);
+  json_builder_set_member_name (builder, "handshake_timeouts");
+  json_builder_add_int_value (builder, self->stats.handshake_timeouts);
+  json_builder_set_member_name (builder, "retained_evicted");
+  json_builder_add_int_value (builder, self->stats.retained_evicted);
   json_builder_set_member_name (builder, "retained");
   mre_router_add_retained_counts (self->router, builder);
   json_builder_end_object (builder);
@@ -435,6 +463,18 @@ mre_broker_get_property (GObject    *object,
     case PROP_SAME_UID_ONLY:
       g_value_set_boolean (value, self->same_uid_only);
       break;
+    case PROP_MAX_CONNECTIONS:
+      g_value_set_uint (value, self->max_connections);
+      break;
+    case PROP_MAX_SUBSCRIPTIONS:
+      g_value_set_uint (value, self->max_subscriptions);
+      break;
+    case PROP_MAX_RETAINED_BYTES:
+      g_value_set_uint64 (value, self->max_retained_bytes);
+      break;
+    case PROP_HANDSHAKE_TIMEOUT:
+      g_value_set_uint (value, self->handshake_timeout);
+      break;
     case PROP_N_CONNECTIONS:
       g_value_set_uint (value, mre_broker_get_n_connections (self));
       break;
@@ -470,6 +510,18 @@ mre_broker_set_property (GObject      *object,
       break;
     case PROP_SAME_UID_ONLY:
       mre_broker_set_same_uid_only (self, g_value_get_boolean (value));
+      break;
+    case PROP_MAX_CONNECTIONS:
+      mre_broker_set_max_connections (self, g_value_get_uint (value));
+      break;
+    case PROP_MAX_SUBSCRIPTIONS:
+      mre_broker_set_max_subscriptions (self, g_value_get_uint (value));
+      break;
+    case PROP_MAX_RETAINED_BYTES:
+      mre_broker_set_max_retained_bytes (self, g_value_get_uint64 (value));
+      break;
+    case PROP_HANDSHAKE_TIMEOUT:
+      mre_broker_set_handshake_timeout (self, g_value_get_uint (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -562,6 +614,64 @@ mre_broker_class_init (MreBrokerClass *klass)
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
+   * MreBroker:max-connections:
+   *
+   * The most connections open at once; 0 for no limit. A connection over
+   * it is sent an ERROR frame (code `too-many-connections`), if its socket
+   * takes it at once, and closed, and a line is logged. 1024 by default.
+   * Set it before [method@Mre.Broker.start].
+   *
+   * Since: 0.1
+   */
+  properties[PROP_MAX_CONNECTIONS] =
+    g_param_spec_uint ("max-connections", NULL, NULL, 0, G_MAXUINT, DEFAULT_MAX_CONNECTIONS,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * MreBroker:max-subscriptions:
+   *
+   * The most subscriptions one connection may hold; 0 for no limit. A
+   * SUBSCRIBE over it is answered with an ERROR frame (code
+   * `too-many-subscriptions`) and the connection stays. 4096 by default.
+   * Set it before [method@Mre.Broker.start].
+   *
+   * Since: 0.1
+   */
+  properties[PROP_MAX_SUBSCRIPTIONS] =
+    g_param_spec_uint ("max-subscriptions", NULL, NULL, 0, G_MAXUINT, DEFAULT_MAX_SUBSCRIPTIONS,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * MreBroker:max-retained-bytes:
+   *
+   * The most bytes of retained events kept for one event name, counted as
+   * the EVENT frames replayed, headers included; 0 for no limit. A push
+   * that takes a name past it drops that name's oldest retained events
+   * until it fits; the newest push is always kept. 64 MiB by default.
+   * Set it before [method@Mre.Broker.start].
+   *
+   * Since: 0.1
+   */
+  properties[PROP_MAX_RETAINED_BYTES] =
+    g_param_spec_uint64 ("max-retained-bytes", NULL, NULL,
+                         0, G_MAXUINT64, DEFAULT_MAX_RETAINED_BYTES,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * MreBroker:handshake-timeout:
+   *
+   * Seconds a new connection has to send its HELLO; one that has not is
+   * sent an ERROR frame (code `handshake-timeout`) and closed, which frees
+   * its slot of [property@Mre.Broker:max-connections]. 0 for never; 10 by
+   * default. Set it before [method@Mre.Broker.start].
+   *
+   * Since: 0.1
+   */
+  properties[PROP_HANDSHAKE_TIMEOUT] =
+    g_param_spec_uint ("handshake-timeout", NULL, NULL, 0, G_MAXUINT, DEFAULT_HANDSHAKE_TIMEOUT,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
    * MreBroker:n-connections:
    *
    * The number of open connections. Notified on the broker's loop.
@@ -620,6 +730,10 @@ mre_broker_init (MreBroker *self)
   self->max_frame_size = MRE_FRAME_DEFAULT_MAX;
   self->max_queued_bytes = DEFAULT_MAX_QUEUED_BYTES;
   self->same_uid_only = TRUE;
+  self->max_connections = DEFAULT_MAX_CONNECTIONS;
+  self->max_subscriptions = DEFAULT_MAX_SUBSCRIPTIONS;
+  self->max_retained_bytes = DEFAULT_MAX_RETAINED_BYTES;
+  self->handshake_timeout = DEFAULT_HANDSHAKE_TIMEOUT;
   self->clients = g_ptr_array_new_with_free_func ((GDestroyNotify) mre_broker_client_free);
   self->router = mre_router_new (self);
 }
@@ -859,6 +973,162 @@ mre_broker_set_same_uid_only (MreBroker *self,
     return;
   self->same_uid_only = same_uid_only;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SAME_UID_ONLY]);
+}
+
+/**
+ * mre_broker_get_max_connections:
+ * @self: a broker
+ *
+ * Gets the most connections the broker keeps open at once.
+ *
+ * Returns: [property@Mre.Broker:max-connections]
+ *
+ * Since: 0.1
+ */
+guint
+mre_broker_get_max_connections (MreBroker *self)
+{
+  g_return_val_if_fail (MRE_IS_BROKER (self), 0);
+  return self->max_connections;
+}
+
+/**
+ * mre_broker_set_max_connections:
+ * @self: a broker, not started
+ * @max_connections: the most connections open at once, or 0 for no limit
+ *
+ * Sets [property@Mre.Broker:max-connections].
+ *
+ * Since: 0.1
+ */
+void
+mre_broker_set_max_connections (MreBroker *self,
+                                guint max_connections)
+{
+  g_return_if_fail (MRE_IS_BROKER (self));
+  g_return_if_fail (!self->started);
+
+  if (self->max_connections == max_connections)
+    return;
+  self->max_connections = max_connections;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_CONNECTIONS]);
+}
+
+/**
+ * mre_broker_get_max_subscriptions:
+ * @self: a broker
+ *
+ * Gets the most subscriptions one connection may hold.
+ *
+ * Returns: [property@Mre.Broker:max-subscriptions]
+ *
+ * Since: 0.1
+ */
+guint
+mre_broker_get_max_subscriptions (MreBroker *self)
+{
+  g_return_val_if_fail (MRE_IS_BROKER (self), 0);
+  return self->max_subscriptions;
+}
+
+/**
+ * mre_broker_set_max_subscriptions:
+ * @self: a broker, not started
+ * @max_subscriptions: the most subscriptions of one connection, or 0 for no limit
+ *
+ * Sets [property@Mre.Broker:max-subscriptions].
+ *
+ * Since: 0.1
+ */
+void
+mre_broker_set_max_subscriptions (MreBroker *self,
+                                  guint max_subscriptions)
+{
+  g_return_if_fail (MRE_IS_BROKER (self));
+  g_return_if_fail (!self->started);
+
+  if (self->max_subscriptions == max_subscriptions)
+    return;
+  self->max_subscriptions = max_subscriptions;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_SUBSCRIPTIONS]);
+}
+
+/**
+ * mre_broker_get_max_retained_bytes:
+ * @self: a broker
+ *
+ * Gets the most bytes of retained events kept per event name.
+ *
+ * Returns: [property@Mre.Broker:max-retained-bytes]
+ *
+ * Since: 0.1
+ */
+guint64
+mre_broker_get_max_retained_bytes (MreBroker *self)
+{
+  g_return_val_if_fail (MRE_IS_BROKER (self), 0);
+  return self->max_retained_bytes;
+}
+
+/**
+ * mre_broker_set_max_retained_bytes:
+ * @self: a broker, not started
+ * @max_retained_bytes: the most bytes retained per event name, or 0 for no limit
+ *
+ * Sets [property@Mre.Broker:max-retained-bytes].
+ *
+ * Since: 0.1
+ */
+void
+mre_broker_set_max_retained_bytes (MreBroker *self,
+                                   guint64 max_retained_bytes)
+{
+  g_return_if_fail (MRE_IS_BROKER (self));
+  g_return_if_fail (!self->started);
+
+  if (self->max_retained_bytes == max_retained_bytes)
+    return;
+  self->max_retained_bytes = max_retained_bytes;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_RETAINED_BYTES]);
+}
+
+/**
+ * mre_broker_get_handshake_timeout:
+ * @self: a broker
+ *
+ * Gets how long a new connection has to send its HELLO.
+ *
+ * Returns: [property@Mre.Broker:handshake-timeout], in seconds
+ *
+ * Since: 0.1
+ */
+guint
+mre_broker_get_handshake_timeout (MreBroker *self)
+{
+  g_return_val_if_fail (MRE_IS_BROKER (self), 0);
+  return self->handshake_timeout;
+}
+
+/**
+ * mre_broker_set_handshake_timeout:
+ * @self: a broker, not started
+ * @seconds: seconds a connection has to send HELLO, or 0 for never
+ *
+ * Sets [property@Mre.Broker:handshake-timeout].
+ *
+ * Since: 0.1
+ */
+void
+mre_broker_set_handshake_timeout (MreBroker *self,
+                                  guint seconds)
+{
+  g_return_if_fail (MRE_IS_BROKER (self));
+  g_return_if_fail (!self->started);
+
+  if (self->handshake_timeout == seconds)
+    return;
+  self->handshake_timeout = seconds;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HANDSHAKE_TIMEOUT]);
 }
 
 /**
