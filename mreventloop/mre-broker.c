@@ -42,6 +42,14 @@
  * its queue fills, and it is disconnected, the events queued for it
  * counted as dropped.
  *
+ * The broker bounds what one client can make it hold:
+ * [property@Mre.Broker:max-connections],
+ * [property@Mre.Broker:max-subscriptions] per connection,
+ * [property@Mre.Broker:max-retained-bytes] per event name, and
+ * [property@Mre.Broker:handshake-timeout] for a connection that never says
+ * HELLO. Only peers of the broker's own uid are admitted
+ * ([property@Mre.Broker:same-uid-only]).
+ *
  * Since: 0.1
  */
 
@@ -386,7 +394,9 @@ stats_on_context (gpointer data)
  * The broker's counters, as a `stats` request gets them (see
  * `docs/PROTOCOL.md`): `connections`, `subscriptions`, `events_in`,
  * `events_out`, `events_per_second`, `dropped`, `slow_disconnects`,
- * `rejected` and `retained` (event name to the number of events retained).
+ * `rejected`, `flow_control_pauses`, `refused_connections`,
+ * `handshake_timeouts`, `retained_evicted` and `retained` (event name to
+ * the number of events retained).
  *
  * Called from a thread other than the broker's, it waits for the broker's
  * loop to answer.
