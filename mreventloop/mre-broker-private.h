@@ -71,6 +71,8 @@ struct _MreBroker
   GSocket       *listeners[2];
   GSource       *accept_sources[2];
   GSource       *idle_source;
+  GSource       *accept_pause;   /* accept() failed: waiting to try again */
+  gboolean       accept_failing; /* logged once until an accept succeeds */
   gboolean       started;
 
   MreRouter     *router;

@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "mre-broker.h"
@@ -115,6 +116,68 @@ mre_broker_client_welcomed (MreBroker  *self,
 
 /* Accepting ----------------------------------------------------------------- */
 
+/* How long the broker stops accepting when accept() fails (out of file
+ * descriptors, say): the listener stays readable, and trying again at once
+ * would spin. */
+#define ACCEPT_PAUSE_MS 250
+
+static gboolean accept_ready (GSocket      *listener,
+                              GIOCondition  condition,
+                              gpointer      user_data);
+
+static void
+accept_attach (MreBroker *self)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (self->listeners) && self->listeners[i] != NULL; i++)
+    {
+      self->accept_sources[i] = g_socket_create_source (self->listeners[i], G_IO_IN, NULL);
+      g_source_set_callback (self->accept_sources[i], G_SOURCE_FUNC (accept_ready), self, NULL);
+      g_source_set_static_name (self->accept_sources[i], "MreBroker accept");
+      g_source_attach (self->accept_sources[i], self->context);
+    }
+}
+
+static void
+accept_detach (MreBroker *self)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (self->accept_sources); i++)
+    if (self->accept_sources[i] != NULL)
+      {
+        g_source_destroy (self->accept_sources[i]);
+        g_clear_pointer (&self->accept_sources[i], g_source_unref);
+      }
+  if (self->accept_pause != NULL)
+    {
+      g_source_destroy (self->accept_pause);
+      g_clear_pointer (&self->accept_pause, g_source_unref);
+    }
+}
+
+static gboolean
+accept_resume (gpointer user_data)
+{
+  MreBroker *self = user_data;
+
+  g_clear_pointer (&self->accept_pause, g_source_unref);
+  accept_attach (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+accept_failed (MreBroker    *self,
+               const GError *error)
+{
+  if (!self->accept_failing)
+    g_message ("Cannot accept a connection: %s; trying again every %d ms",
+               error->message, ACCEPT_PAUSE_MS);
+  self->accept_failing = TRUE;
+  accept_detach (self);
+  self->accept_pause = g_timeout_source_new (ACCEPT_PAUSE_MS);
+  g_source_set_callback (self->accept_pause, accept_resume, self, NULL);
+  g_source_set_static_name (self->accept_pause, "MreBroker accept pause");
+  g_source_attach (self->accept_pause, self->context);
+}
+
 static gboolean
 accept_ready (GSocket      *listener,
               GIOCondition  condition,
@@ -130,9 +193,15 @@ accept_ready (GSocket      *listener,
 
       if (socket == NULL)
         {
-          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-            g_message ("Cannot accept a connection: %s", error->message);
-          break;
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            break;
+          accept_failed (self, error);  /* destroys this source */
+          return G_SOURCE_REMOVE;
+        }
+      if (self->accept_failing)
+        {
+          g_message ("Accepting connections again");
+          self->accept_failing = FALSE;
         }
 
       credentials = g_socket_get_credentials (socket, &error);
@@ -217,11 +286,18 @@ start_on_context (gpointer data)
       if (self->listeners[i] == NULL)
         return;
       g_socket_set_blocking (self->listeners[i], FALSE);
-      self->accept_sources[i] = g_socket_create_source (self->listeners[i], G_IO_IN, NULL);
-      g_source_set_callback (self->accept_sources[i], G_SOURCE_FUNC (accept_ready), self, NULL);
-      g_source_set_static_name (self->accept_sources[i], "MreBroker accept");
-      g_source_attach (self->accept_sources[i], self->context);
     }
+  accept_attach (self);
+
+  {
+    struct rlimit limit;
+
+    if (self->max_connections > 0 && getrlimit (RLIMIT_NOFILE, &limit) == 0 &&
+        limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < (rlim_t) self->max_connections + 32)
+      g_message ("max-connections is %u, but this process may only open %lu files: "
+                 "connections past that wait to be accepted",
+                 self->max_connections, (unsigned long) limit.rlim_cur);
+  }
 
   self->started = TRUE;
   self->rate_start = g_get_monotonic_time ();
@@ -233,13 +309,9 @@ stop_on_context (gpointer data)
 {
   MreBroker *self = data;
 
+  accept_detach (self);
   for (guint i = 0; i < G_N_ELEMENTS (self->listeners); i++)
     {
-      if (self->accept_sources[i] != NULL)
-        {
-          g_source_destroy (self->accept_sources[i]);
-          g_clear_pointer (&self->accept_sources[i], g_source_unref);
-        }
       if (self->listeners[i] != NULL)
         {
           mre_socket_unlink_if_ours (self->listeners[i], self->paths[i]);

@@ -17,6 +17,7 @@
 # Run by meson with MREVENTLOOP_TOOL set to the built tool.
 
 import importlib.util
+import resource
 import json
 import os
 import signal
@@ -26,7 +27,7 @@ import subprocess
 import sys
 import time
 
-from mretap import Bus, PATIENCE, TestFailure, check, check_equal, lines, run_tests, wait_until
+from mretap import Bus, PATIENCE, TOOL, TestFailure, check, check_equal, lines, run_tests, wait_until
 
 # The raw protocol of test-protocol.py (a file name with a dash: loaded by
 # path; its tests only run as __main__).
@@ -329,6 +330,53 @@ def test_half_frame_publisher():
                   in broker_log(bus), 'logged: %r' % broker_log(bus))
 
 
+def cpu_seconds(pid):
+    with open('/proc/%d/stat' % pid) as stat_file:
+        fields = stat_file.read().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
+def test_out_of_file_descriptors():
+    # A broker that may open 32 files, without max-connections: past that,
+    # accept() fails; the broker neither spins nor fails, and accepts the
+    # waiting connections once others closed.
+    with Bus() as bus:
+        path = os.path.join(bus.tmp.name, 'few-fds.sock')
+        log = open(bus.log_path('broker-fds.log'), 'wb')
+        broker = subprocess.Popen(
+            [TOOL,
+             'broker', '--socket', path, '--max-connections', '0'],
+            stdout=subprocess.DEVNULL, stderr=log, env=bus.env,
+            preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (32, 32)))
+        log.close()
+        bus.processes.append(broker)
+        wait_until(lambda: os.path.exists(path), 'the broker on ' + path)
+        conns = []
+        try:
+            for _ in range(60):
+                conn = Connection(path)
+                conns.append(conn)
+            time.sleep(0.5)
+            before = cpu_seconds(broker.pid)
+            time.sleep(1)
+            spent = cpu_seconds(broker.pid) - before
+            diag('out of fds: the broker used %.2f s of CPU in 1 s' % spent)
+            check(spent < 0.3, 'the broker spins: %.2f s of CPU in 1 s' % spent)
+            with open(bus.log_path('broker-fds.log'), errors='replace') as f:
+                text = f.read()
+            check_equal(text.count('Cannot accept a connection'), 1, 'lines logged (%r)' % text)
+            for conn in conns[:40]:
+                conn.close()
+            del conns[:40]
+            for conn in conns:     # the ones left waiting are served
+                conn.hello()
+            check_equal(conns[0].stats()['connections'], 20, 'connections')
+            check(broker.poll() is None, 'the broker runs')
+        finally:
+            for conn in conns:
+                conn.close()
+
+
 def fd_count(pid):
     return len(os.listdir('/proc/%d/fd' % pid))
 
@@ -527,6 +575,7 @@ TESTS = [
     ('a publisher stalled half-way through a frame: the others go on; its half frame is dropped',
      test_half_frame_publisher),
     ('3 x 1000 connections opened and closed: no fd leak, RSS bounded', test_thousand_connections),
+    ('out of file descriptors, the broker neither spins nor fails', test_out_of_file_descriptors),
     ('the socket is 0600 in a directory of 0700', test_socket_modes),
     ('a peer of another uid is refused', test_other_uid_refused),
     ('a broker refuses a directory others can write to, or another uid\'s',

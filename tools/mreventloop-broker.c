@@ -9,6 +9,7 @@
  */
 
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include "mreventloop-tool.h"
 
@@ -83,6 +84,18 @@ tool_cmd_broker (int    argc,
 
   if (socket_path == NULL)
     socket_path = mre_default_socket_path ();
+
+  /* A file descriptor per connection: as many as the hard limit allows,
+   * as dbus-daemon does. */
+  {
+    struct rlimit limit;
+
+    if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max)
+      {
+        limit.rlim_cur = limit.rlim_max;
+        (void) setrlimit (RLIMIT_NOFILE, &limit);
+      }
+  }
 
   loop = g_main_loop_new (NULL, FALSE);
   broker = mre_broker_new (socket_path);
