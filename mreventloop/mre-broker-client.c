@@ -544,7 +544,10 @@ mre_broker_client_new (MreBroker *self,
     mre_connection_set_reading (client->conn, FALSE);
   if (self->handshake_timeout > 0)
     {
-      client->handshake_timer = g_timeout_source_new_seconds (self->handshake_timeout);
+      /* Not a _seconds source: that one may fire a quarter of a second
+       * early. */
+      client->handshake_timer =
+        g_timeout_source_new (MIN (self->handshake_timeout, G_MAXUINT / 1000) * 1000);
       g_source_set_callback (client->handshake_timer, handshake_timed_out, client, NULL);
       g_source_set_static_name (client->handshake_timer, "MreBroker handshake timeout");
       g_source_attach (client->handshake_timer, self->context);
