@@ -521,7 +521,7 @@ handshake_timed_out (gpointer user_data)
   MreBrokerClient *client = user_data;
   MreBroker *self = client->broker;
   g_autofree char *message =
-    g_strdup_printf ("No HELLO within %u seconds (handshake-timeout)", self->handshake_timeout);
+    g_strdup_printf ("No HELLO within %u s (handshake-timeout)", self->handshake_timeout);
 
   g_clear_pointer (&client->handshake_timer, g_source_unref);
   self->stats.handshake_timeouts++;

@@ -221,7 +221,7 @@ accept_ready (GSocket      *listener,
       if (self->max_connections > 0 && self->clients->len >= self->max_connections)
         {
           g_autofree char *message =
-            g_strdup_printf ("The broker has its %u connections (max-connections)",
+            g_strdup_printf ("The broker has reached max-connections (%u)",
                              self->max_connections);
 
           g_message ("Refusing a connection from pid %d: %s",
