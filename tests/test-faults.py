@@ -377,6 +377,11 @@ def test_out_of_file_descriptors():
                 conn.close()
 
 
+def sanitized(pid):
+    with open('/proc/%d/maps' % pid) as maps:
+        return 'libasan' in maps.read()
+
+
 def fd_count(pid):
     return len(os.listdir('/proc/%d/fd' % pid))
 
@@ -435,7 +440,12 @@ def test_thousand_connections():
         check_equal(stats_now['connections_total'] - total_before, rounds * 1000,
                     'connections accepted')
         check_equal(fds_after, fds_before, 'the broker\'s open fds')
-        check(rss_after - rss_before < 1024, 'RSS grew by %d KiB' % (rss_after - rss_before))
+        if sanitized(pid):
+            # AddressSanitizer keeps freed memory in quarantine: RSS says
+            # nothing about leaks there (its own leak check does).
+            diag('the broker runs under AddressSanitizer: RSS not checked')
+        else:
+            check(rss_after - rss_before < 1024, 'RSS grew by %d KiB' % (rss_after - rss_before))
         check_equal(stats_now['subscriptions'], 0, 'subscriptions left')
         check_equal(stats_now['connections'], 1, 'connections left')
 
