@@ -254,6 +254,19 @@ def test_handshake_timeout():
             check_equal(stats_now['connections'], 1, 'connections')
 
 
+def test_handshake_timeout_half_hello():
+    # Part of a HELLO is no HELLO: the timeout closes it as well.
+    with Bus(['--handshake-timeout', '1']) as bus:
+        with Connection(bus.path) as slow:
+            hello = frame(HELLO, name='slow', body=b'{"protocol": 1}')
+            slow.send(hello[:HEADER.size + 2])
+            start = time.monotonic()
+            received = slow.expect_closed()
+            elapsed = time.monotonic() - start
+            check_equal([f.json()['code'] for f in received], ['handshake-timeout'], 'frames')
+            check(0.9 < elapsed < 5, 'closed after %.2f s' % elapsed)
+
+
 def _try_hello(bus):
     """A connection that said HELLO, or None if it was refused."""
     conn = Connection(bus.path)
@@ -580,6 +593,7 @@ TESTS = [
     ('max-retained-bytes: the oldest retained events of the name go', test_max_retained_bytes),
     ('handshake-timeout: a peer that sends nothing is closed, its slot freed',
      test_handshake_timeout),
+    ('handshake-timeout: half a HELLO is no HELLO', test_handshake_timeout_half_hello),
     ('handshake-timeout is 10 s by default', test_handshake_timeout_default),
     ('a subscriber SIGKILLed mid-frame: the others lose nothing', test_sigkill_subscriber_mid_frame),
     ('a publisher stalled half-way through a frame: the others go on; its half frame is dropped',
