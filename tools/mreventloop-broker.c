@@ -28,6 +28,7 @@ tool_cmd_broker (int    argc,
   g_autofree char *socket_path = NULL;
   gint idle_exit = 0;
   gint64 max_frame_size = 0;
+  gint64 max_queued_bytes = 0;
   gint64 max_connections = -1;
   gint64 max_subscriptions = -1;
   gint64 max_retained_bytes = -1;
@@ -39,6 +40,8 @@ tool_cmd_broker (int    argc,
       "Exit once no peer has been connected for SECONDS (default: never)", "SECONDS" },
     { "max-frame-size", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_INT64, &max_frame_size,
       "Refuse frames larger than N bytes, header included (default: 16 MiB)", "N" },
+    { "max-queued-bytes", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_INT64, &max_queued_bytes,
+      "Disconnect a peer once N bytes wait for it (default: 64 MiB)", "N" },
     { "max-connections", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_INT64, &max_connections,
       "Keep at most N connections open, 0 for no limit (default: 1024)", "N" },
     { "max-subscriptions", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_INT64, &max_subscriptions,
@@ -73,6 +76,8 @@ tool_cmd_broker (int    argc,
     return tool_fail_usage (context, "--max-frame-size takes a number of bytes up to %u",
                             G_MAXUINT);
 
+  if (max_queued_bytes != 0 && max_queued_bytes < 4096)
+    return tool_fail_usage (context, "--max-queued-bytes takes a number of bytes, 4096 or more");
   if (max_connections < -1 || max_connections > G_MAXUINT)
     return tool_fail_usage (context, "--max-connections takes a number up to %u", G_MAXUINT);
   if (max_subscriptions < -1 || max_subscriptions > G_MAXUINT)
@@ -101,6 +106,8 @@ tool_cmd_broker (int    argc,
   broker = mre_broker_new (socket_path);
   if (max_frame_size > 0)
     mre_broker_set_max_frame_size (broker, (guint) max_frame_size);
+  if (max_queued_bytes > 0)
+    mre_broker_set_max_queued_bytes (broker, (guint64) max_queued_bytes);
   if (max_connections >= 0)
     mre_broker_set_max_connections (broker, (guint) max_connections);
   if (max_subscriptions >= 0)
