@@ -38,10 +38,17 @@
 #include <glib-object.h>
 #include <sanitizer/tsan_interface.h>
 
+/* Declares real_NAME, GLib's NAME, looked up once. Any thread may be the
+ * first: the cache is an atomic, which TSan sees. */
 #define REAL(name)                                                      \
-  static __typeof__ (name) *real_##name;                                \
+  static __typeof__ (name) *cached_##name;                              \
+  __typeof__ (name) *real_##name =                                      \
+    __atomic_load_n (&cached_##name, __ATOMIC_ACQUIRE);                 \
   if (G_UNLIKELY (real_##name == NULL))                                 \
-    real_##name = (__typeof__ (name) *) dlsym (RTLD_NEXT, #name)
+    {                                                                   \
+      real_##name = (__typeof__ (name) *) dlsym (RTLD_NEXT, #name);     \
+      __atomic_store_n (&cached_##name, real_##name, __ATOMIC_RELEASE); \
+    }
 
 void
 g_mutex_init (GMutex *mutex)
@@ -176,4 +183,166 @@ g_main_context_unref (GMainContext *context)
   __tsan_release (context);
   __tsan_acquire (context);
   real_g_main_context_unref (context);
+}
+
+/* g_main_context_invoke() hands a function and its data to the thread
+ * that owns the context, through the context's own lock and wake-up,
+ * inside GLib: TSan sees neither. The function is wrapped so that the
+ * hand-off is a release by the caller and an acquire where it runs.
+ * GLib's g_main_context_invoke() is g_main_context_invoke_full() with the
+ * default priority. */
+typedef struct
+{
+  GSourceFunc    func;
+  gpointer       data;
+  GDestroyNotify notify;
+} Invoke;
+
+static gboolean
+invoke_run (gpointer user_data)
+{
+  Invoke *invoke = user_data;
+
+  __tsan_acquire (invoke);
+  return invoke->func (invoke->data);
+}
+
+static void
+invoke_free (gpointer user_data)
+{
+  Invoke *invoke = user_data;
+
+  if (invoke->notify != NULL)
+    invoke->notify (invoke->data);
+  g_free (invoke);
+}
+
+void
+g_main_context_invoke_full (GMainContext   *context,
+                            gint            priority,
+                            GSourceFunc     function,
+                            gpointer        data,
+                            GDestroyNotify  notify)
+{
+  Invoke *invoke = g_new (Invoke, 1);
+
+  REAL (g_main_context_invoke_full);
+  invoke->func = function;
+  invoke->data = data;
+  invoke->notify = notify;
+  __tsan_release (invoke);
+  real_g_main_context_invoke_full (context, priority, invoke_run, invoke, invoke_free);
+}
+
+void
+g_main_context_invoke (GMainContext *context,
+                       GSourceFunc   function,
+                       gpointer      data)
+{
+  g_main_context_invoke_full (context, G_PRIORITY_DEFAULT, function, data, NULL);
+}
+
+/* An idle or timeout source attached to a context of another thread hands
+ * its callback's data over through the context's lock, inside GLib. The
+ * attach is a release of the source, and the callback, wrapped, starts
+ * with an acquire of it. Only idle and timeout sources: their callbacks
+ * are GSourceFuncs (an fd or child watch's is not), and nothing in this
+ * project looks their sources up by user data. */
+typedef struct
+{
+  GSource        *source;
+  GSourceFunc     func;
+  gpointer        data;
+  GDestroyNotify  notify;
+} Callback;
+
+static gboolean
+callback_run (gpointer user_data)
+{
+  Callback *callback = user_data;
+
+  __tsan_acquire (callback);
+  __tsan_acquire (callback->source);
+  return callback->func (callback->data);
+}
+
+static void
+callback_free (gpointer user_data)
+{
+  Callback *callback = user_data;
+
+  if (callback->notify != NULL)
+    callback->notify (callback->data);
+  g_free (callback);
+}
+
+void
+g_source_set_callback (GSource        *source,
+                       GSourceFunc     func,
+                       gpointer        data,
+                       GDestroyNotify  notify)
+{
+  Callback *callback;
+
+  REAL (g_source_set_callback);
+  if (source->source_funcs != &g_idle_funcs && source->source_funcs != &g_timeout_funcs)
+    {
+      real_g_source_set_callback (source, func, data, notify);
+      return;
+    }
+
+  callback = g_new (Callback, 1);
+  callback->source = source;
+  callback->func = func;
+  callback->data = data;
+  callback->notify = notify;
+  __tsan_release (callback);
+  real_g_source_set_callback (source, callback_run, callback, callback_free);
+}
+
+guint
+g_source_attach (GSource      *source,
+                 GMainContext *context)
+{
+  REAL (g_source_attach);
+  __tsan_release (source);
+  return real_g_source_attach (source, context);
+}
+
+/* GObject's reference count is a GLib atomic too: the thread that drops
+ * the last reference finalises the object, after what other threads did
+ * with it before they dropped theirs. As in an annotated shared_ptr, every
+ * unref is a release, and the one that finds a single reference left (so
+ * drops the last) acquires before it finalises. */
+void
+g_object_unref (gpointer object)
+{
+  gboolean last;
+
+  REAL (g_object_unref);
+  /* Read before the release: after it, the object may be finalised by
+   * another thread that dropped the last reference. */
+  last = g_atomic_int_get (&((GObject *) object)->ref_count) == 1;
+  __tsan_release (object);
+  if (last)
+    __tsan_acquire (object);
+  real_g_object_unref (object);
+}
+
+/* g_strerror() keeps the UTF-8 message of each errno value it was asked
+ * for in a table of GLib's, filled under a lock of GLib's own, and returns
+ * the kept string: the first thread to ask for ECONNREFUSED writes it,
+ * the next ones read it (g_socket_connect() failing in two peers' loops),
+ * and TSan sees no order between them. Asking for every value once,
+ * before main() and any thread, fills the table in advance. */
+__attribute__((constructor)) static void
+fill_strerror_table (void)
+{
+  /* Kept in a volatile: g_strerror() is declared G_GNUC_CONST, and its
+   * result unused, the call would be dropped. */
+  const char * volatile message;
+
+  for (int errnum = 0; errnum < 134; errnum++)
+    message = g_strerror (errnum);
+  (void) message;
 }
