@@ -18,4 +18,16 @@
  *
  * Since: 0.1
  */
-G_DEFINE_QUARK (mre-error-quark, mre_error)
+GQuark
+mre_error_quark (void)
+{
+  /* Not G_DEFINE_QUARK(): its cache is a plain variable, written by the
+   * first caller and read by the others without synchronisation, a data
+   * race when two loop threads fail at once (ThreadSanitizer found it). */
+  static gsize quark = 0;
+
+  if (g_once_init_enter (&quark))
+    g_once_init_leave (&quark, g_quark_from_static_string ("mre-error-quark"));
+
+  return (GQuark) quark;
+}

@@ -90,6 +90,30 @@ assert_pair_emission (MreEmission *emission,
 
 /* /wait/for ------------------------------------------------------------- */
 
+typedef struct
+{
+  MreEventLoop *loop;
+  TestEmitter  *emitter;
+} EmitWhenWaited;
+
+/* Schedules the emission once mre_wait_for() has connected to the signal:
+ * a fixed delay from before the call is not enough on a slow machine or
+ * under valgrind, where the emission came before the wait and the wait
+ * timed out. */
+static gpointer
+emit_when_waited (gpointer data)
+{
+  EmitWhenWaited *ew = data;
+  g_autoptr(GError) error = NULL;
+
+  while (!g_signal_has_handler_pending (ew->emitter, pair_signal, 0, FALSE))
+    g_usleep (1000);
+  g_assert_true (mre_emit_after (ew->loop, 100, ew->emitter, "pair", &error, 7, "seven"));
+  g_assert_no_error (error);
+
+  return NULL;
+}
+
 /* mre_wait_for() returns the arguments of the next emission, made later by
  * mre_emit_after() on another thread. */
 static void
@@ -98,15 +122,17 @@ test_wait_for_emit_after (void)
   g_autoptr(TestEmitter) emitter = test_emitter_new ();
   g_autoptr(GError) error = NULL;
   MreEventLoop *loop = started_loop_new ();
+  EmitWhenWaited ew = { loop, emitter };
+  GThread *thread;
   MreEmission *emission;
   MreEmission *copy;
   gint64 before;
 
   before = g_get_real_time ();
-  g_assert_true (mre_emit_after (loop, 100, emitter, "pair", &error, 7, "seven"));
-  g_assert_no_error (error);
+  thread = g_thread_new ("emit-when-waited", emit_when_waited, &ew);
 
   emission = mre_wait_for (emitter, "pair", 30000, NULL, &error);
+  g_thread_join (thread);
   g_assert_no_error (error);
   assert_pair_emission (emission, emitter, 7, "seven");
   g_assert_cmpint (mre_emission_get_time (emission), >=, before);
