@@ -297,6 +297,25 @@ test_utf8 (void)
   g_assert_false (mre_utf8_validate ("\0", 1));
 }
 
+/* Issue 5 (found by fuzz/fuzz-frame): a read of nothing yet, or of less
+ * than a header, computed a pointer past the buffer (past NULL when empty),
+ * which UBSan reports. */
+static void
+test_incremental_nothing_yet (void)
+{
+  static const guint8 short_read[] = { MRE_FRAME_VERSION, MRE_FRAME_HELLO, 0, 0 };
+  MreFrame parsed;
+  gsize frame_size = 1;
+
+  g_assert_cmpint (mre_frame_parse (NULL, 0, MRE_FRAME_DEFAULT_MAX, &parsed, &frame_size, NULL),
+                   ==, MRE_FRAME_PARSE_NEED_MORE);
+  g_assert_cmpuint (frame_size, ==, 0);
+  g_assert_cmpint (mre_frame_parse (short_read, sizeof short_read, MRE_FRAME_DEFAULT_MAX, &parsed,
+                                    &frame_size, NULL),
+                   ==, MRE_FRAME_PARSE_NEED_MORE);
+  g_assert_cmpuint (frame_size, ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -307,6 +326,7 @@ main (int   argc,
   g_test_add_func ("/frame/round-trip", test_round_trip);
   g_test_add_func ("/frame/empty", test_empty);
   g_test_add_func ("/frame/incremental", test_incremental);
+  g_test_add_func ("/frame/incremental/nothing-yet", test_incremental_nothing_yet);
   g_test_add_func ("/frame/fatal", test_fatal);
   g_test_add_func ("/frame/reject/too-large", test_reject_too_large);
   g_test_add_func ("/frame/reject/protocol", test_reject_protocol);
