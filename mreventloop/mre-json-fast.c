@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,6 +147,7 @@ read_value (const guint8 *p,
 {
   char buf[32];
   gint64 i;
+  double d;
 
   switch (type)
     {
@@ -205,8 +207,12 @@ read_value (const guint8 *p,
         return FALSE;
       memcpy (buf, p, end - p);
       buf[end - p] = '\0';
+      d = g_ascii_strtod (buf, NULL);
+      /* Past the range of a double (1e400): the codec refuses it. */
+      if (!isfinite (d))
+        return FALSE;
       g_value_init (value, G_TYPE_DOUBLE);
-      g_value_set_double (value, g_ascii_strtod (buf, NULL));
+      g_value_set_double (value, d);
       return TRUE;
 
     default:

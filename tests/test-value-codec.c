@@ -1140,6 +1140,10 @@ test_fast_path_agrees (void)
     { "{\"params\":[9007199254740993]}", { G_TYPE_DOUBLE }, 1, FALSE }, /* not exact */
     { "{\"params\":[1.5]}", { G_TYPE_INT }, 1, FALSE },
     { "{\"params\":[\"1e-10\"]}", { G_TYPE_DOUBLE }, 1, FALSE },
+    /* Issue 5 (found by fuzz/fuzz-json): the fast path took this for an
+     * infinity, which the codec refuses. */
+    { "{\"params\":[1e400]}", { G_TYPE_DOUBLE }, 1, FALSE },
+    { "{\"params\":[-9.9e254743]}", { G_TYPE_DOUBLE }, 1, FALSE },
     { "{\"params\":[1,2]}", { G_TYPE_INT }, 1, FALSE },                  /* count */
     { "{\"params\":[1]}", { G_TYPE_INT, G_TYPE_INT }, 2, FALSE },
     { "{\"params\":{\"a\":1}}", { G_TYPE_INT }, 1, FALSE },            /* named */
