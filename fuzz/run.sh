@@ -14,7 +14,8 @@
 #
 # FUZZ_SECONDS (default 60): how long each target runs.
 # FUZZ_WORKDIR (default a new temporary directory): where the units the
-#   fuzzer finds and the artifacts of a crash go; kept on failure.
+#   fuzzer finds, the logs and the artifacts of a crash go; kept on failure.
+#   Replay an artifact with: BUILD_DIR/fuzz/fuzz-TARGET ARTIFACT
 
 set -euo pipefail
 
@@ -26,10 +27,12 @@ targets=("$@")
 seconds=${FUZZ_SECONDS:-60}
 workdir=${FUZZ_WORKDIR:-$(mktemp -d -t mre-fuzz-XXXXXX)}
 
-# A UBSan report is a finding, not a warning; so is a leak.
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:allocator_may_return_null=1}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1}
-export G_DEBUG=${G_DEBUG:-fatal-criticals}
+# A UBSan report is a finding, not a warning; so is a leak. These replace
+# what the environment says (CI's sanitizer step turns leak checks off);
+# FUZZ_ASAN_OPTIONS and FUZZ_UBSAN_OPTIONS add to them.
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1${FUZZ_ASAN_OPTIONS:+:$FUZZ_ASAN_OPTIONS}
+export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1${FUZZ_UBSAN_OPTIONS:+:$FUZZ_UBSAN_OPTIONS}
+export G_DEBUG=fatal-criticals
 
 summary=()
 status=0
