@@ -152,7 +152,7 @@ check_decode (JsonNode *root,
       return;
     }
   /* json-glib reads some text the broker refuses (a lone surrogate
-   * escape in "\\ud83dx") as strings that are not UTF-8, which the
+   * escape in "\ud83dx") as strings that are not UTF-8, which the
    * writer refuses in turn; from a body the broker passed, all is UTF-8. */
   if (!mre_json_write (text, encoded, &error))
     {
@@ -177,7 +177,7 @@ int
 LLVMFuzzerTestOneInput (const guint8 *data,
                         size_t        size)
 {
-  const guint8 *text = data + HEADER_SIZE;
+  const guint8 *text;
   g_autoptr(JsonNode) root = NULL;
   GType types[3];
   guint n_types;
@@ -186,6 +186,7 @@ LLVMFuzzerTestOneInput (const guint8 *data,
 
   if (size < HEADER_SIZE)
     return 0;
+  text = data + HEADER_SIZE;
   len = size - HEADER_SIZE;
 
   n_types = (data[0] >> 5) & 3;
