@@ -46,9 +46,20 @@ static const MreConnectionFuncs client_funcs = {
   .written = client_written,
 };
 
+static void
+stop_handshake_timer (MreBrokerClient *client)
+{
+  if (client->handshake_timer != NULL)
+    {
+      g_source_destroy (client->handshake_timer);
+      g_clear_pointer (&client->handshake_timer, g_source_unref);
+    }
+}
+
 void
 mre_broker_client_free (MreBrokerClient *client)
 {
+  stop_handshake_timer (client);
   mre_connection_unref (client->conn);
   g_free (client->id);
   g_free (client);
@@ -147,6 +158,7 @@ mre_broker_client_detach (MreBrokerClient *client)
 {
   if (client->pausing)
     client_unpause (client);
+  stop_handshake_timer (client);
   mre_router_remove_client (client->broker->router, client);
   mre_connection_close (client->conn);
 }
@@ -225,19 +237,54 @@ send_frame (MreBrokerClient *client,
   mre_broker_client_send (client, data, len);
 }
 
+static GString *
+error_body (const char *code,
+            const char *message)
+{
+  GString *body = g_string_new ("{\"code\":");
+
+  mre_json_write_string (body, code, strlen (code));
+  g_string_append (body, ",\"message\":");
+  mre_json_write_string (body, message, strlen (message));
+  g_string_append_c (body, '}');
+  return body;
+}
+
+/* Writes an ERROR frame to @socket if it can be written at once, without
+ * waiting, and closes it: for a connection the broker does not keep (over
+ * max-connections, or silent past handshake-timeout). */
+void
+mre_broker_refuse_socket (GSocket    *socket,
+                          const char *code,
+                          const char *message)
+{
+  g_autoptr(GString) body = error_body (code, message);
+  g_autoptr(GBytes) bytes = NULL;
+  MreFrame frame = { 0 };
+  gsize len;
+  const guint8 *data;
+
+  frame.type = MRE_FRAME_ERROR;
+  frame.time = g_get_real_time ();
+  frame.body = (const guint8 *) body->str;
+  frame.body_len = body->len;
+  bytes = mre_frame_to_bytes (&frame);
+  data = g_bytes_get_data (bytes, &len);
+
+  g_socket_set_blocking (socket, FALSE);
+  g_socket_send (socket, (const char *) data, len, NULL, NULL);
+  g_socket_shutdown (socket, FALSE, TRUE, NULL);
+  g_socket_close (socket, NULL);
+}
+
 static void
 send_error (MreBrokerClient *client,
             const MreFrame  *refused,
             const char      *code,
             const char      *message)
 {
-  g_autoptr(GString) body = g_string_new ("{\"code\":");
+  g_autoptr(GString) body = error_body (code, message);
   MreFrame frame = { 0 };
-
-  mre_json_write_string (body, code, strlen (code));
-  g_string_append (body, ",\"message\":");
-  mre_json_write_string (body, message, strlen (message));
-  g_string_append_c (body, '}');
 
   frame.type = MRE_FRAME_ERROR;
   frame.arg = refused->type == MRE_FRAME_PUBLISH ? 0 : refused->arg;
@@ -299,6 +346,7 @@ handle_hello (MreBrokerClient *client,
         }
     }
 
+  stop_handshake_timer (client);
   if (frame->name_len > 0)
     client->id = g_strndup (frame->name, frame->name_len);
   else
@@ -339,6 +387,17 @@ handle_subscribe (MreBrokerClient *client,
     {
       send_error (client, frame, "invalid-name",
                   "A subscription is an event name, a prefix ending in “*”, or “*”");
+      return;
+    }
+
+  if (frame->type == MRE_FRAME_SUBSCRIBE && self->max_subscriptions > 0 &&
+      client->subs != NULL && client->subs->len >= self->max_subscriptions &&
+      !mre_router_has_subscription (self->router, client, pattern, sender))
+    {
+      g_autofree char *message =
+        g_strdup_printf ("A connection has at most %u subscriptions (max-subscriptions)",
+                         self->max_subscriptions);
+      send_error (client, frame, "too-many-subscriptions", message);
       return;
     }
 
@@ -455,6 +514,23 @@ client_reject (MreConnection  *conn,
   send_error (client, frame, code, error->message);
 }
 
+/* No HELLO within handshake-timeout: the connection's slot is freed. */
+static gboolean
+handshake_timed_out (gpointer user_data)
+{
+  MreBrokerClient *client = user_data;
+  MreBroker *self = client->broker;
+  g_autofree char *message =
+    g_strdup_printf ("No HELLO within %u s (handshake-timeout)", self->handshake_timeout);
+
+  g_clear_pointer (&client->handshake_timer, g_source_unref);
+  self->stats.handshake_timeouts++;
+  /* Nothing is queued before the WELCOME: the ERROR is the only frame. */
+  mre_broker_refuse_socket (mre_connection_get_socket (client->conn), "handshake-timeout", message);
+  client_drop (client, message);
+  return G_SOURCE_REMOVE;
+}
+
 MreBrokerClient *
 mre_broker_client_new (MreBroker *self,
                        GSocket   *socket)
@@ -466,5 +542,15 @@ mre_broker_client_new (MreBroker *self,
                                      &client_funcs, client);
   if (self->n_pausing > 0)
     mre_connection_set_reading (client->conn, FALSE);
+  if (self->handshake_timeout > 0)
+    {
+      /* Not a _seconds source: that one may fire a quarter of a second
+       * early. */
+      client->handshake_timer =
+        g_timeout_source_new (MIN (self->handshake_timeout, G_MAXUINT / 1000) * 1000);
+      g_source_set_callback (client->handshake_timer, handshake_timed_out, client, NULL);
+      g_source_set_static_name (client->handshake_timer, "MreBroker handshake timeout");
+      g_source_attach (client->handshake_timer, self->context);
+    }
   return client;
 }

@@ -30,6 +30,9 @@ typedef struct
   gboolean       stalled;      /* over it and not reading: not waited for */
   guint64        progress;     /* bytes written when the stall timer last looked */
   GSource       *stall_timer;
+
+  /* Limits */
+  GSource       *handshake_timer;  /* until HELLO (handshake-timeout) */
 } MreBrokerClient;
 
 typedef struct
@@ -41,6 +44,9 @@ typedef struct
   guint64 slow_disconnects;
   guint64 rejected;
   guint64 pauses;
+  guint64 refused_connections;   /* max-connections, peer credentials */
+  guint64 handshake_timeouts;
+  guint64 retained_evicted;      /* max-retained-bytes */
 } MreBrokerStats;
 
 /* The broker's state, shared with mre-broker-client.c and
@@ -54,6 +60,10 @@ struct _MreBroker
   guint64        max_queued_bytes;
   guint          idle_timeout;
   gboolean       same_uid_only;
+  guint          max_connections;     /* 0: unlimited */
+  guint          max_subscriptions;   /* per connection; 0: unlimited */
+  guint64        max_retained_bytes;  /* per event name; 0: unlimited */
+  guint          handshake_timeout;   /* seconds; 0: never */
 
   MreEventLoop  *loop;
   gboolean       own_loop;
@@ -61,6 +71,8 @@ struct _MreBroker
   GSocket       *listeners[2];
   GSource       *accept_sources[2];
   GSource       *idle_source;
+  GSource       *accept_pause;   /* accept() failed: waiting to try again */
+  gboolean       accept_failing; /* logged once until an accept succeeds */
   gboolean       started;
 
   MreRouter     *router;
@@ -82,6 +94,9 @@ void       mre_broker_client_detach       (MreBrokerClient *client);
 gboolean   mre_broker_client_send         (MreBrokerClient *client,
                                            const guint8    *data,
                                            gsize            len);
+void       mre_broker_refuse_socket       (GSocket         *socket,
+                                           const char      *code,
+                                           const char      *message);
 
 /* mre-broker.c */
 void       mre_broker_count_out           (MreBroker       *self,
@@ -107,6 +122,10 @@ void       mre_router_remove_client       (MreRouter       *router,
                                            MreBrokerClient *client);
 void       mre_router_publish             (MreRouter       *router,
                                            const MreFrame  *publish,
+                                           const char      *sender);
+gboolean   mre_router_has_subscription    (MreRouter       *router,
+                                           MreBrokerClient *client,
+                                           const char      *pattern,
                                            const char      *sender);
 guint      mre_router_count_subscriptions (MreRouter       *router);
 void       mre_router_add_retained_counts (MreRouter       *router,

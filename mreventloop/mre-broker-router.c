@@ -42,6 +42,7 @@ typedef struct
 {
   GQueue events;   /* Retained, oldest first */
   guint  backlog;  /* of the last push; 0: unbounded */
+  gsize  bytes;    /* the frames of events, for max-retained-bytes */
 } Backlog;
 
 struct _MreRouter
@@ -136,6 +137,15 @@ client_find_sub (MreBrokerClient *client,
         return sub;
     }
   return NULL;
+}
+
+gboolean
+mre_router_has_subscription (MreRouter       *router,
+                             MreBrokerClient *client,
+                             const char      *pattern,
+                             const char      *sender)
+{
+  return client_find_sub (client, pattern, sender) != NULL;
 }
 
 static gboolean
@@ -321,6 +331,15 @@ add_targets (MreRouter  *router,
 }
 
 static void
+drop_oldest (Backlog *backlog)
+{
+  Retained *oldest = g_queue_pop_head (&backlog->events);
+
+  backlog->bytes -= g_bytes_get_size (oldest->frame);
+  retained_free (oldest);
+}
+
+static void
 retain (MreRouter      *router,
         const char     *name,
         const char     *sender,
@@ -343,11 +362,22 @@ retain (MreRouter      *router,
   retained->frame = g_bytes_new_take (copy, size);
   retained->sender = g_strdup (sender);
   g_queue_push_tail (&backlog->events, retained);
+  backlog->bytes += size;
 
   /* The backlog of the last push governs the name's buffer. */
   backlog->backlog = backlog_size;
   while (backlog->backlog > 0 && backlog->events.length > backlog->backlog)
-    retained_free (g_queue_pop_head (&backlog->events));
+    drop_oldest (backlog);
+
+  /* max-retained-bytes: the oldest go first; the newest push is always
+   * kept (it is at most max-frame-size). */
+  while (router->broker->max_retained_bytes > 0 &&
+         backlog->bytes > router->broker->max_retained_bytes &&
+         backlog->events.length > 1)
+    {
+      drop_oldest (backlog);
+      router->broker->stats.retained_evicted++;
+    }
 }
 
 /* Queues the EVENT for @publish to every client subscribed to it, and

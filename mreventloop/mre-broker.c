@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "mre-broker.h"
@@ -42,10 +43,22 @@
  * its queue fills, and it is disconnected, the events queued for it
  * counted as dropped.
  *
+ * The broker bounds what one client can make it hold:
+ * [property@Mre.Broker:max-connections],
+ * [property@Mre.Broker:max-subscriptions] per connection,
+ * [property@Mre.Broker:max-retained-bytes] per event name, and
+ * [property@Mre.Broker:handshake-timeout] for a connection that never says
+ * HELLO. Only peers of the broker's own uid are admitted
+ * ([property@Mre.Broker:same-uid-only]).
+ *
  * Since: 0.1
  */
 
 #define DEFAULT_MAX_QUEUED_BYTES  (G_GUINT64_CONSTANT (64) * 1024 * 1024)
+#define DEFAULT_MAX_CONNECTIONS   1024
+#define DEFAULT_MAX_SUBSCRIPTIONS 4096
+#define DEFAULT_MAX_RETAINED_BYTES (G_GUINT64_CONSTANT (64) * 1024 * 1024)
+#define DEFAULT_HANDSHAKE_TIMEOUT 10
 
 enum
 {
@@ -56,6 +69,10 @@ enum
   PROP_MAX_QUEUED_BYTES,
   PROP_IDLE_TIMEOUT,
   PROP_SAME_UID_ONLY,
+  PROP_MAX_CONNECTIONS,
+  PROP_MAX_SUBSCRIPTIONS,
+  PROP_MAX_RETAINED_BYTES,
+  PROP_HANDSHAKE_TIMEOUT,
   PROP_N_CONNECTIONS,
   N_PROPS
 };
@@ -99,6 +116,68 @@ mre_broker_client_welcomed (MreBroker  *self,
 
 /* Accepting ----------------------------------------------------------------- */
 
+/* How long the broker stops accepting when accept() fails (out of file
+ * descriptors, say): the listener stays readable, and trying again at once
+ * would spin. */
+#define ACCEPT_PAUSE_MS 250
+
+static gboolean accept_ready (GSocket      *listener,
+                              GIOCondition  condition,
+                              gpointer      user_data);
+
+static void
+accept_attach (MreBroker *self)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (self->listeners) && self->listeners[i] != NULL; i++)
+    {
+      self->accept_sources[i] = g_socket_create_source (self->listeners[i], G_IO_IN, NULL);
+      g_source_set_callback (self->accept_sources[i], G_SOURCE_FUNC (accept_ready), self, NULL);
+      g_source_set_static_name (self->accept_sources[i], "MreBroker accept");
+      g_source_attach (self->accept_sources[i], self->context);
+    }
+}
+
+static void
+accept_detach (MreBroker *self)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (self->accept_sources); i++)
+    if (self->accept_sources[i] != NULL)
+      {
+        g_source_destroy (self->accept_sources[i]);
+        g_clear_pointer (&self->accept_sources[i], g_source_unref);
+      }
+  if (self->accept_pause != NULL)
+    {
+      g_source_destroy (self->accept_pause);
+      g_clear_pointer (&self->accept_pause, g_source_unref);
+    }
+}
+
+static gboolean
+accept_resume (gpointer user_data)
+{
+  MreBroker *self = user_data;
+
+  g_clear_pointer (&self->accept_pause, g_source_unref);
+  accept_attach (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+accept_failed (MreBroker    *self,
+               const GError *error)
+{
+  if (!self->accept_failing)
+    g_message ("Cannot accept a connection: %s; trying again every %d ms",
+               error->message, ACCEPT_PAUSE_MS);
+  self->accept_failing = TRUE;
+  accept_detach (self);
+  self->accept_pause = g_timeout_source_new (ACCEPT_PAUSE_MS);
+  g_source_set_callback (self->accept_pause, accept_resume, self, NULL);
+  g_source_set_static_name (self->accept_pause, "MreBroker accept pause");
+  g_source_attach (self->accept_pause, self->context);
+}
+
 static gboolean
 accept_ready (GSocket      *listener,
               GIOCondition  condition,
@@ -114,21 +193,41 @@ accept_ready (GSocket      *listener,
 
       if (socket == NULL)
         {
-          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-            g_message ("Cannot accept a connection: %s", error->message);
-          break;
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            break;
+          accept_failed (self, error);  /* destroys this source */
+          return G_SOURCE_REMOVE;
+        }
+      if (self->accept_failing)
+        {
+          g_message ("Accepting connections again");
+          self->accept_failing = FALSE;
         }
 
       credentials = g_socket_get_credentials (socket, &error);
       if (credentials == NULL)
         {
           g_message ("Refusing a connection: no peer credentials: %s", error->message);
+          self->stats.refused_connections++;
           continue;
         }
       if (self->same_uid_only && g_credentials_get_unix_user (credentials, NULL) != getuid ())
         {
           g_message ("Refusing a connection from uid %d: only uid %d is admitted",
                      (int) g_credentials_get_unix_user (credentials, NULL), (int) getuid ());
+          self->stats.refused_connections++;
+          continue;
+        }
+      if (self->max_connections > 0 && self->clients->len >= self->max_connections)
+        {
+          g_autofree char *message =
+            g_strdup_printf ("The broker has reached max-connections (%u)",
+                             self->max_connections);
+
+          g_message ("Refusing a connection from pid %d: %s",
+                     (int) g_credentials_get_unix_pid (credentials, NULL), message);
+          self->stats.refused_connections++;
+          mre_broker_refuse_socket (socket, "too-many-connections", message);
           continue;
         }
 
@@ -187,11 +286,18 @@ start_on_context (gpointer data)
       if (self->listeners[i] == NULL)
         return;
       g_socket_set_blocking (self->listeners[i], FALSE);
-      self->accept_sources[i] = g_socket_create_source (self->listeners[i], G_IO_IN, NULL);
-      g_source_set_callback (self->accept_sources[i], G_SOURCE_FUNC (accept_ready), self, NULL);
-      g_source_set_static_name (self->accept_sources[i], "MreBroker accept");
-      g_source_attach (self->accept_sources[i], self->context);
     }
+  accept_attach (self);
+
+  {
+    struct rlimit limit;
+
+    if (self->max_connections > 0 && getrlimit (RLIMIT_NOFILE, &limit) == 0 &&
+        limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < (rlim_t) self->max_connections + 32)
+      g_message ("max-connections is %u, but this process may only open %lu files: "
+                 "connections past that wait to be accepted",
+                 self->max_connections, (unsigned long) limit.rlim_cur);
+  }
 
   self->started = TRUE;
   self->rate_start = g_get_monotonic_time ();
@@ -203,13 +309,9 @@ stop_on_context (gpointer data)
 {
   MreBroker *self = data;
 
+  accept_detach (self);
   for (guint i = 0; i < G_N_ELEMENTS (self->listeners); i++)
     {
-      if (self->accept_sources[i] != NULL)
-        {
-          g_source_destroy (self->accept_sources[i]);
-          g_clear_pointer (&self->accept_sources[i], g_source_unref);
-        }
       if (self->listeners[i] != NULL)
         {
           mre_socket_unlink_if_ours (self->listeners[i], self->paths[i]);
@@ -344,6 +446,12 @@ stats_on_context (gpointer data)
   json_builder_add_int_value (builder, self->stats.rejected);
   json_builder_set_member_name (builder, "flow_control_pauses");
   json_builder_add_int_value (builder, self->stats.pauses);
+  json_builder_set_member_name (builder, "refused_connections");
+  json_builder_add_int_value (builder, self->stats.refused_connections);
+  json_builder_set_member_name (builder, "handshake_timeouts");
+  json_builder_add_int_value (builder, self->stats.handshake_timeouts);
+  json_builder_set_member_name (builder, "retained_evicted");
+  json_builder_add_int_value (builder, self->stats.retained_evicted);
   json_builder_set_member_name (builder, "retained");
   mre_router_add_retained_counts (self->router, builder);
   json_builder_end_object (builder);
@@ -358,7 +466,9 @@ stats_on_context (gpointer data)
  * The broker's counters, as a `stats` request gets them (see
  * `docs/PROTOCOL.md`): `connections`, `subscriptions`, `events_in`,
  * `events_out`, `events_per_second`, `dropped`, `slow_disconnects`,
- * `rejected` and `retained` (event name to the number of events retained).
+ * `rejected`, `flow_control_pauses`, `refused_connections`,
+ * `handshake_timeouts`, `retained_evicted` and `retained` (event name to
+ * the number of events retained).
  *
  * Called from a thread other than the broker's, it waits for the broker's
  * loop to answer.
@@ -435,6 +545,18 @@ mre_broker_get_property (GObject    *object,
     case PROP_SAME_UID_ONLY:
       g_value_set_boolean (value, self->same_uid_only);
       break;
+    case PROP_MAX_CONNECTIONS:
+      g_value_set_uint (value, self->max_connections);
+      break;
+    case PROP_MAX_SUBSCRIPTIONS:
+      g_value_set_uint (value, self->max_subscriptions);
+      break;
+    case PROP_MAX_RETAINED_BYTES:
+      g_value_set_uint64 (value, self->max_retained_bytes);
+      break;
+    case PROP_HANDSHAKE_TIMEOUT:
+      g_value_set_uint (value, self->handshake_timeout);
+      break;
     case PROP_N_CONNECTIONS:
       g_value_set_uint (value, mre_broker_get_n_connections (self));
       break;
@@ -470,6 +592,18 @@ mre_broker_set_property (GObject      *object,
       break;
     case PROP_SAME_UID_ONLY:
       mre_broker_set_same_uid_only (self, g_value_get_boolean (value));
+      break;
+    case PROP_MAX_CONNECTIONS:
+      mre_broker_set_max_connections (self, g_value_get_uint (value));
+      break;
+    case PROP_MAX_SUBSCRIPTIONS:
+      mre_broker_set_max_subscriptions (self, g_value_get_uint (value));
+      break;
+    case PROP_MAX_RETAINED_BYTES:
+      mre_broker_set_max_retained_bytes (self, g_value_get_uint64 (value));
+      break;
+    case PROP_HANDSHAKE_TIMEOUT:
+      mre_broker_set_handshake_timeout (self, g_value_get_uint (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -562,6 +696,64 @@ mre_broker_class_init (MreBrokerClass *klass)
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
+   * MreBroker:max-connections:
+   *
+   * The most connections open at once; 0 for no limit. A connection over
+   * it is sent an ERROR frame (code `too-many-connections`), if its socket
+   * takes it at once, and closed, and a line is logged. 1024 by default.
+   * Set it before [method@Mre.Broker.start].
+   *
+   * Since: 0.1
+   */
+  properties[PROP_MAX_CONNECTIONS] =
+    g_param_spec_uint ("max-connections", NULL, NULL, 0, G_MAXUINT, DEFAULT_MAX_CONNECTIONS,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * MreBroker:max-subscriptions:
+   *
+   * The most subscriptions one connection may hold; 0 for no limit. A
+   * SUBSCRIBE over it is answered with an ERROR frame (code
+   * `too-many-subscriptions`) and the connection stays. 4096 by default.
+   * Set it before [method@Mre.Broker.start].
+   *
+   * Since: 0.1
+   */
+  properties[PROP_MAX_SUBSCRIPTIONS] =
+    g_param_spec_uint ("max-subscriptions", NULL, NULL, 0, G_MAXUINT, DEFAULT_MAX_SUBSCRIPTIONS,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * MreBroker:max-retained-bytes:
+   *
+   * The most bytes of retained events kept for one event name, counted as
+   * the EVENT frames replayed, headers included; 0 for no limit. A push
+   * that takes a name past it drops that name's oldest retained events
+   * until it fits; the newest push is always kept. 64 MiB by default.
+   * Set it before [method@Mre.Broker.start].
+   *
+   * Since: 0.1
+   */
+  properties[PROP_MAX_RETAINED_BYTES] =
+    g_param_spec_uint64 ("max-retained-bytes", NULL, NULL,
+                         0, G_MAXUINT64, DEFAULT_MAX_RETAINED_BYTES,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * MreBroker:handshake-timeout:
+   *
+   * Seconds a new connection has to send its HELLO; one that has not is
+   * sent an ERROR frame (code `handshake-timeout`) and closed, which frees
+   * its slot of [property@Mre.Broker:max-connections]. 0 for never; 10 by
+   * default. Set it before [method@Mre.Broker.start].
+   *
+   * Since: 0.1
+   */
+  properties[PROP_HANDSHAKE_TIMEOUT] =
+    g_param_spec_uint ("handshake-timeout", NULL, NULL, 0, G_MAXUINT, DEFAULT_HANDSHAKE_TIMEOUT,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
    * MreBroker:n-connections:
    *
    * The number of open connections. Notified on the broker's loop.
@@ -620,6 +812,10 @@ mre_broker_init (MreBroker *self)
   self->max_frame_size = MRE_FRAME_DEFAULT_MAX;
   self->max_queued_bytes = DEFAULT_MAX_QUEUED_BYTES;
   self->same_uid_only = TRUE;
+  self->max_connections = DEFAULT_MAX_CONNECTIONS;
+  self->max_subscriptions = DEFAULT_MAX_SUBSCRIPTIONS;
+  self->max_retained_bytes = DEFAULT_MAX_RETAINED_BYTES;
+  self->handshake_timeout = DEFAULT_HANDSHAKE_TIMEOUT;
   self->clients = g_ptr_array_new_with_free_func ((GDestroyNotify) mre_broker_client_free);
   self->router = mre_router_new (self);
 }
@@ -859,6 +1055,162 @@ mre_broker_set_same_uid_only (MreBroker *self,
     return;
   self->same_uid_only = same_uid_only;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SAME_UID_ONLY]);
+}
+
+/**
+ * mre_broker_get_max_connections:
+ * @self: a broker
+ *
+ * Gets the most connections the broker keeps open at once.
+ *
+ * Returns: [property@Mre.Broker:max-connections]
+ *
+ * Since: 0.1
+ */
+guint
+mre_broker_get_max_connections (MreBroker *self)
+{
+  g_return_val_if_fail (MRE_IS_BROKER (self), 0);
+  return self->max_connections;
+}
+
+/**
+ * mre_broker_set_max_connections:
+ * @self: a broker, not started
+ * @max_connections: the most connections open at once, or 0 for no limit
+ *
+ * Sets [property@Mre.Broker:max-connections].
+ *
+ * Since: 0.1
+ */
+void
+mre_broker_set_max_connections (MreBroker *self,
+                                guint max_connections)
+{
+  g_return_if_fail (MRE_IS_BROKER (self));
+  g_return_if_fail (!self->started);
+
+  if (self->max_connections == max_connections)
+    return;
+  self->max_connections = max_connections;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_CONNECTIONS]);
+}
+
+/**
+ * mre_broker_get_max_subscriptions:
+ * @self: a broker
+ *
+ * Gets the most subscriptions one connection may hold.
+ *
+ * Returns: [property@Mre.Broker:max-subscriptions]
+ *
+ * Since: 0.1
+ */
+guint
+mre_broker_get_max_subscriptions (MreBroker *self)
+{
+  g_return_val_if_fail (MRE_IS_BROKER (self), 0);
+  return self->max_subscriptions;
+}
+
+/**
+ * mre_broker_set_max_subscriptions:
+ * @self: a broker, not started
+ * @max_subscriptions: the most subscriptions of one connection, or 0 for no limit
+ *
+ * Sets [property@Mre.Broker:max-subscriptions].
+ *
+ * Since: 0.1
+ */
+void
+mre_broker_set_max_subscriptions (MreBroker *self,
+                                  guint max_subscriptions)
+{
+  g_return_if_fail (MRE_IS_BROKER (self));
+  g_return_if_fail (!self->started);
+
+  if (self->max_subscriptions == max_subscriptions)
+    return;
+  self->max_subscriptions = max_subscriptions;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_SUBSCRIPTIONS]);
+}
+
+/**
+ * mre_broker_get_max_retained_bytes:
+ * @self: a broker
+ *
+ * Gets the most bytes of retained events kept per event name.
+ *
+ * Returns: [property@Mre.Broker:max-retained-bytes]
+ *
+ * Since: 0.1
+ */
+guint64
+mre_broker_get_max_retained_bytes (MreBroker *self)
+{
+  g_return_val_if_fail (MRE_IS_BROKER (self), 0);
+  return self->max_retained_bytes;
+}
+
+/**
+ * mre_broker_set_max_retained_bytes:
+ * @self: a broker, not started
+ * @max_retained_bytes: the most bytes retained per event name, or 0 for no limit
+ *
+ * Sets [property@Mre.Broker:max-retained-bytes].
+ *
+ * Since: 0.1
+ */
+void
+mre_broker_set_max_retained_bytes (MreBroker *self,
+                                   guint64 max_retained_bytes)
+{
+  g_return_if_fail (MRE_IS_BROKER (self));
+  g_return_if_fail (!self->started);
+
+  if (self->max_retained_bytes == max_retained_bytes)
+    return;
+  self->max_retained_bytes = max_retained_bytes;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_RETAINED_BYTES]);
+}
+
+/**
+ * mre_broker_get_handshake_timeout:
+ * @self: a broker
+ *
+ * Gets how long a new connection has to send its HELLO.
+ *
+ * Returns: [property@Mre.Broker:handshake-timeout], in seconds
+ *
+ * Since: 0.1
+ */
+guint
+mre_broker_get_handshake_timeout (MreBroker *self)
+{
+  g_return_val_if_fail (MRE_IS_BROKER (self), 0);
+  return self->handshake_timeout;
+}
+
+/**
+ * mre_broker_set_handshake_timeout:
+ * @self: a broker, not started
+ * @seconds: seconds a connection has to send HELLO, or 0 for never
+ *
+ * Sets [property@Mre.Broker:handshake-timeout].
+ *
+ * Since: 0.1
+ */
+void
+mre_broker_set_handshake_timeout (MreBroker *self,
+                                  guint seconds)
+{
+  g_return_if_fail (MRE_IS_BROKER (self));
+  g_return_if_fail (!self->started);
+
+  if (self->handshake_timeout == seconds)
+    return;
+  self->handshake_timeout = seconds;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HANDSHAKE_TIMEOUT]);
 }
 
 /**

@@ -58,6 +58,26 @@ MRE_AVAILABLE_IN_ALL
 void        mre_broker_set_same_uid_only  (MreBroker    *self,
                                            gboolean      same_uid_only);
 MRE_AVAILABLE_IN_ALL
+guint       mre_broker_get_max_connections (MreBroker   *self);
+MRE_AVAILABLE_IN_ALL
+void        mre_broker_set_max_connections (MreBroker   *self,
+                                            guint        max_connections);
+MRE_AVAILABLE_IN_ALL
+guint       mre_broker_get_max_subscriptions (MreBroker *self);
+MRE_AVAILABLE_IN_ALL
+void        mre_broker_set_max_subscriptions (MreBroker *self,
+                                              guint      max_subscriptions);
+MRE_AVAILABLE_IN_ALL
+guint64     mre_broker_get_max_retained_bytes (MreBroker *self);
+MRE_AVAILABLE_IN_ALL
+void        mre_broker_set_max_retained_bytes (MreBroker *self,
+                                               guint64    max_retained_bytes);
+MRE_AVAILABLE_IN_ALL
+guint       mre_broker_get_handshake_timeout (MreBroker *self);
+MRE_AVAILABLE_IN_ALL
+void        mre_broker_set_handshake_timeout (MreBroker *self,
+                                              guint      seconds);
+MRE_AVAILABLE_IN_ALL
 guint       mre_broker_get_n_connections  (MreBroker    *self);
 MRE_AVAILABLE_IN_ALL
 JsonNode   *mre_broker_dup_stats          (MreBroker    *self);

@@ -55,6 +55,13 @@ handle_error_frame (MrePeer        *self,
   if (frame->arg == 0 ||
       !g_hash_table_steal_extended (self->requests, GUINT_TO_POINTER (frame->arg), NULL, (gpointer *) &request))
     request = NULL;
+  if (request == NULL && !self->welcomed)
+    {
+      /* too-many-connections, handshake-timeout: the broker closes the
+       * connection next, and the peer tries again later. */
+      g_message ("The broker refused the connection: %s: %s", code, message);
+      return;
+    }
   if (request == NULL)
     {
       g_message ("The broker refused “%s” (seq %" G_GUINT64_FORMAT ") from %s: %s: %s",

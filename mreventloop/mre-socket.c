@@ -46,9 +46,45 @@ mre_socket_connect (const char  *path,
   return g_steal_pointer (&socket);
 }
 
-/* Creates the directory of @path (0700) if it is missing, replaces a stale
- * socket file (connecting is refused: its broker is gone), refuses to take
- * a live one, binds with mode 0600 and listens. */
+/* The directory of a broker's socket must be the broker's (or root's, such
+ * as /tmp), and no one else may replace its files: not writable by group or
+ * others, unless sticky. Otherwise another user could put a socket of their
+ * own in the broker's place, and peers would talk to it. */
+static gboolean
+check_directory (const char  *dir,
+                 GError     **error)
+{
+  struct stat st;
+
+  if (stat (dir, &st) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "Cannot check the directory %s: %s", dir, g_strerror (saved));
+      return FALSE;
+    }
+  if (st.st_uid != getuid () && st.st_uid != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                   "The directory %s belongs to uid %d, not to uid %d: refusing to listen there",
+                   dir, (int) st.st_uid, (int) getuid ());
+      return FALSE;
+    }
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (st.st_mode & S_ISVTX) == 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                   "The directory %s is writable by others (mode %04o): refusing to listen there",
+                   dir, (unsigned) (st.st_mode & 07777));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Creates the directory of @path (0700) if it is missing, checks that it is
+ * safe (check_directory()), replaces a stale socket file (connecting is
+ * refused: its broker is gone), refuses to take a live one, binds with mode
+ * 0600 and listens. */
 GSocket *
 mre_socket_listen (const char  *path,
                    GError     **error)
@@ -67,6 +103,8 @@ mre_socket_listen (const char  *path,
                    "Cannot create the directory %s: %s", dir, g_strerror (saved));
       return NULL;
     }
+  if (!check_directory (dir, error))
+    return NULL;
 
   if (lstat (path, &st) == 0)
     {
@@ -106,6 +144,10 @@ mre_socket_listen (const char  *path,
   socket = unix_socket_new (error);
   if (socket == NULL)
     return NULL;
+
+  /* On Linux, bind() gives the socket file the mode of the socket's inode
+   * (less the umask): 0600 from the start, not only after the chmod below. */
+  (void) fchmod (g_socket_get_fd (socket), 0600);
 
   address = g_unix_socket_address_new (path);
   if (!g_socket_bind (socket, address, FALSE, &local_error))

@@ -166,13 +166,16 @@ def run_tests(tests):
     A test with a `todo` checks behaviour the library does not have yet (a
     known bug, named in `todo`): its failure is reported as TAP's TODO,
     which meson counts as an expected failure, and its success as an
-    unexpected pass, which says that the TODO can go."""
+    unexpected pass, which says that the TODO can go.
+
+    A test that returns ('skip', reason) could not run here (say, it
+    needs root): it is reported as TAP's SKIP."""
     print('1..%d' % len(tests), flush=True)
     failed = 0
     for number, (description, function, *todo) in enumerate(tests, 1):
         directive = ' # TODO %s' % todo[0] if todo else ''
         try:
-            function()
+            result = function()
         except Exception as error:
             failed += 0 if todo else 1
             print('not ok %d - %s%s' % (number, description, directive))
@@ -184,6 +187,8 @@ def run_tests(tests):
                                           trace.tb_lineno, code.co_name))
                 trace = trace.tb_next
         else:
+            if isinstance(result, tuple) and result and result[0] == 'skip':
+                directive = ' # SKIP %s' % result[1]
             print('ok %d - %s%s' % (number, description, directive))
         print(end='', flush=True)
     return failed

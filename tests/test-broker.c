@@ -494,6 +494,71 @@ test_no_broker (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
 }
 
+/* The limits' defaults, getters, setters and properties; test-faults.py
+ * checks that the broker enforces them. */
+static void
+test_limits_properties (void)
+{
+  g_autoptr(MreBroker) broker = mre_broker_new ("/nonexistent/mre/limits.sock");
+  guint connections, subscriptions, timeout;
+  guint64 retained;
+
+  g_assert_cmpuint (mre_broker_get_max_connections (broker), ==, 1024);
+  g_assert_cmpuint (mre_broker_get_max_subscriptions (broker), ==, 4096);
+  g_assert_cmpuint (mre_broker_get_max_retained_bytes (broker), ==, 64 * 1024 * 1024);
+  g_assert_cmpuint (mre_broker_get_handshake_timeout (broker), ==, 10);
+
+  mre_broker_set_max_connections (broker, 3);
+  mre_broker_set_max_subscriptions (broker, 0);
+  mre_broker_set_max_retained_bytes (broker, G_GUINT64_CONSTANT (1) << 40);
+  mre_broker_set_handshake_timeout (broker, 1);
+  g_object_get (broker, "max-connections", &connections, "max-subscriptions", &subscriptions,
+                "max-retained-bytes", &retained, "handshake-timeout", &timeout, NULL);
+  g_assert_cmpuint (connections, ==, 3);
+  g_assert_cmpuint (subscriptions, ==, 0);
+  g_assert_cmpuint (retained, ==, G_GUINT64_CONSTANT (1) << 40);
+  g_assert_cmpuint (timeout, ==, 1);
+
+  g_object_set (broker, "max-connections", 7, "handshake-timeout", 0, NULL);
+  g_assert_cmpuint (mre_broker_get_max_connections (broker), ==, 7);
+  g_assert_cmpuint (mre_broker_get_handshake_timeout (broker), ==, 0);
+}
+
+/* A SUBSCRIBE over max-subscriptions fails that subscribe only. */
+static void
+test_max_subscriptions (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("mre-limits-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "bus.sock", NULL);
+  g_autoptr(MreBroker) broker = mre_broker_new (path);
+  g_autoptr(MrePeer) peer = NULL;
+
+  g_assert_no_error (error);
+  mre_broker_set_max_subscriptions (broker, 1);
+  mre_broker_start (broker, &error);
+  g_assert_no_error (error);
+  peer = mre_peer_new (path, "subscriber");
+  mre_peer_start (peer, NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (mre_peer_subscribe (peer, "a", NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (mre_peer_subscribe (peer, "b.*", NULL, NULL, &error));
+  g_assert_error (error, MRE_ERROR, MRE_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (error->message, "max-subscriptions"));
+  g_clear_error (&error);
+
+  g_assert_cmpint (mre_peer_get_state (peer), ==, MRE_PEER_STATE_CONNECTED);
+  g_assert_true (mre_peer_unsubscribe (peer, "a", NULL, NULL, &error));
+  g_assert_true (mre_peer_subscribe (peer, "b.*", NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  g_clear_object (&peer);
+  mre_broker_stop (broker);
+  g_rmdir (dir);
+}
+
 static void
 test_live_and_stale_socket (Fixture       *f,
                             gconstpointer  data)
@@ -723,6 +788,8 @@ main (int   argc,
   ADD ("user-loop-not-stopped", test_user_loop_not_stopped);
 #undef ADD
   g_test_add_func ("/broker/no-broker", test_no_broker);
+  g_test_add_func ("/broker/limits-properties", test_limits_properties);
+  g_test_add_func ("/broker/max-subscriptions", test_max_subscriptions);
 
   return g_test_run ();
 }

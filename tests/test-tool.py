@@ -160,7 +160,13 @@ def test_usage_errors():
                        (['wait'], 'wait without a name'),
                        (['emit', '--push', 'many', 'x'], 'emit --push with a bad backlog'),
                        (['wait', '--no-such-option', 'x'], 'an unknown option'),
-                       (['stats', 'extra'], 'an extra argument')):
+                       (['stats', 'extra'], 'an extra argument'),
+                       (['broker', '--max-connections', '-2'], 'a negative --max-connections'),
+                       (['broker', '--max-subscriptions', '5000000000'],
+                        '--max-subscriptions past 32 bits'),
+                       (['broker', '--max-retained-bytes', '-5'], 'a negative --max-retained-bytes'),
+                       (['broker', '--max-queued-bytes', '100'], 'a tiny --max-queued-bytes'),
+                       (['broker', '--handshake-timeout', 'soon'], 'a --handshake-timeout not a number')):
         result = subprocess.run([TOOL] + args, capture_output=True, timeout=PATIENCE)
         check_equal(result.returncode, 2, 'status for %s' % what)
         check(result.stderr.decode().startswith('mreventloop'),

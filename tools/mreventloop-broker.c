@@ -9,6 +9,7 @@
  */
 
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include "mreventloop-tool.h"
 
@@ -27,6 +28,11 @@ tool_cmd_broker (int    argc,
   g_autofree char *socket_path = NULL;
   gint idle_exit = 0;
   gint64 max_frame_size = 0;
+  gint64 max_queued_bytes = 0;
+  gint64 max_connections = -1;
+  gint64 max_subscriptions = -1;
+  gint64 max_retained_bytes = -1;
+  gint64 handshake_timeout = -1;
   const GOptionEntry entries[] = {
     { "socket", 's', G_OPTION_FLAG_NONE, G_OPTION_ARG_FILENAME, &socket_path,
       "The socket to listen on (default: the default bus)", "PATH" },
@@ -34,6 +40,18 @@ tool_cmd_broker (int    argc,
       "Exit once no peer has been connected for SECONDS (default: never)", "SECONDS" },
     { "max-frame-size", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_INT64, &max_frame_size,
       "Refuse frames larger than N bytes, header included (default: 16 MiB)", "N" },
+    { "max-queued-bytes", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_INT64, &max_queued_bytes,
+      "Disconnect a peer once N bytes wait for it (default: 64 MiB)", "N" },
+    { "max-connections", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_INT64, &max_connections,
+      "Keep at most N connections open, 0 for no limit (default: 1024)", "N" },
+    { "max-subscriptions", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_INT64, &max_subscriptions,
+      "Allow at most N subscriptions per connection, 0 for no limit (default: 4096)", "N" },
+    { "max-retained-bytes", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_INT64, &max_retained_bytes,
+      "Retain at most N bytes of events per event name, dropping the oldest;\n"
+      "                                  0 for no limit (default: 64 MiB)", "N" },
+    { "handshake-timeout", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_INT64, &handshake_timeout,
+      "Close a connection that sends no HELLO within SECONDS, 0 for never (default: 10)",
+      "SECONDS" },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -58,13 +76,46 @@ tool_cmd_broker (int    argc,
     return tool_fail_usage (context, "--max-frame-size takes a number of bytes up to %u",
                             G_MAXUINT);
 
+  if (max_queued_bytes != 0 && max_queued_bytes < 4096)
+    return tool_fail_usage (context, "--max-queued-bytes takes a number of bytes, 4096 or more");
+  if (max_connections < -1 || max_connections > G_MAXUINT)
+    return tool_fail_usage (context, "--max-connections takes a number up to %u", G_MAXUINT);
+  if (max_subscriptions < -1 || max_subscriptions > G_MAXUINT)
+    return tool_fail_usage (context, "--max-subscriptions takes a number up to %u", G_MAXUINT);
+  if (max_retained_bytes < -1)
+    return tool_fail_usage (context, "--max-retained-bytes takes a number of bytes, 0 or more");
+  if (handshake_timeout < -1 || handshake_timeout > G_MAXUINT)
+    return tool_fail_usage (context, "--handshake-timeout takes a number of seconds, 0 or more");
+
   if (socket_path == NULL)
     socket_path = mre_default_socket_path ();
+
+  /* A file descriptor per connection: as many as the hard limit allows,
+   * as dbus-daemon does. */
+  {
+    struct rlimit limit;
+
+    if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max)
+      {
+        limit.rlim_cur = limit.rlim_max;
+        (void) setrlimit (RLIMIT_NOFILE, &limit);
+      }
+  }
 
   loop = g_main_loop_new (NULL, FALSE);
   broker = mre_broker_new (socket_path);
   if (max_frame_size > 0)
     mre_broker_set_max_frame_size (broker, (guint) max_frame_size);
+  if (max_queued_bytes > 0)
+    mre_broker_set_max_queued_bytes (broker, (guint64) max_queued_bytes);
+  if (max_connections >= 0)
+    mre_broker_set_max_connections (broker, (guint) max_connections);
+  if (max_subscriptions >= 0)
+    mre_broker_set_max_subscriptions (broker, (guint) max_subscriptions);
+  if (max_retained_bytes >= 0)
+    mre_broker_set_max_retained_bytes (broker, (guint64) max_retained_bytes);
+  if (handshake_timeout >= 0)
+    mre_broker_set_handshake_timeout (broker, (guint) handshake_timeout);
   if (idle_exit > 0)
     {
       mre_broker_set_idle_timeout (broker, (guint) idle_exit);

@@ -1,0 +1,614 @@
+#!/usr/bin/python3
+# test-faults.py
+#
+# Copyright 2026 The mreventloop authors
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# The broker's limits, its security checks, and faults injected with real
+# processes on real sockets: a subscriber killed mid-frame, a publisher
+# that stalls half-way through a frame, a peer that never says HELLO, a
+# thousand connections opened and closed. A real broker (`mreventloop
+# broker`); the peers speak the raw protocol (test-protocol.py's
+# Connection), some of them from child processes started from this very
+# file (`test-faults.py --child KIND PATH`). Prints TAP; docs/RELIABILITY.md
+# quotes its figures.
+#
+# Run by meson with MREVENTLOOP_TOOL set to the built tool.
+
+import importlib.util
+import resource
+import json
+import os
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+
+from mretap import Bus, PATIENCE, TOOL, TestFailure, check, check_equal, lines, run_tests, wait_until
+
+# The raw protocol of test-protocol.py (a file name with a dash: loaded by
+# path; its tests only run as __main__).
+_spec = importlib.util.spec_from_file_location(
+    'mre_test_protocol', os.path.join(os.path.dirname(os.path.abspath(__file__)), 'test-protocol.py'))
+proto = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(proto)
+
+Connection, Closed, connect, frame, notification, check_event = (
+    proto.Connection, proto.Closed, proto.connect, proto.frame, proto.notification,
+    proto.check_event)
+HELLO, EVENT, ERROR, PUBLISH, SUBSCRIBE, ACK = (
+    proto.HELLO, proto.EVENT, proto.ERROR, proto.PUBLISH, proto.SUBSCRIBE, proto.ACK)
+HEADER, PUSH = proto.HEADER, proto.PUSH
+
+PYTHON = sys.executable or '/usr/bin/python3'
+THIS = os.path.abspath(__file__)
+
+
+def diag(text):
+    print('# ' + text, flush=True)
+
+
+def broker_log(bus):
+    return '\n'.join(lines(bus.log_path('broker-0.log')))
+
+
+def expect_error(conn, code):
+    error = conn.expect(ERROR)
+    check_equal(error.json()['code'], code, 'ERROR code of %r' % error)
+    return error
+
+
+def stats(bus):
+    with connect(bus, 'stats') as conn:
+        result = conn.stats()
+    # The stats connection itself was open while counting.
+    result['connections'] -= 1
+    return result
+
+
+def wait_connections(watcher, n):
+    """Until the broker has n connections, watcher's included."""
+    wait_until(lambda: watcher.stats()['connections'] == n, '%d connections at the broker' % n)
+
+
+# Children -----------------------------------------------------------------
+#
+# `test-faults.py --child KIND PATH`: a peer in a process of its own. It
+# prints `ready` once in the state the test wants, then waits to be killed
+# (or, for `half-publisher`, for its stdin to close).
+
+def child_main(kind, path):
+    if kind == 'victim':
+        # Subscribes to `stream`, reads half of the first EVENT, and sends
+        # half a SUBSCRIBE: killed mid-frame both ways.
+        conn = Connection(path)
+        conn.hello('victim')
+        conn.subscribe('stream')
+        print('subscribed', flush=True)
+        header = conn._read(HEADER.size)
+        length = sum(HEADER.unpack(header)[7:10])
+        conn._read(length // 2)
+        half = frame(SUBSCRIBE, name='never.finished', arg=99)
+        conn.send(half[:len(half) // 2])
+        print('ready', flush=True)
+        time.sleep(3600)
+    elif kind == 'half-publisher':
+        # HELLO, then the first half of a PUBLISH, then nothing until stdin
+        # closes; then the socket closes with it.
+        conn = Connection(path)
+        conn.hello('half-publisher')
+        body = notification('stream', ['x' * 1000])
+        whole = frame(PUBLISH, name='stream', body=body, flags=PUSH, arg=0, seq=1)
+        conn.send(whole[:HEADER.size + 20])
+        print('ready', flush=True)
+        sys.stdin.read()
+        conn.close()
+    elif kind == 'silent':
+        # Connects and sends nothing; prints what the broker says.
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(60)
+        sock.connect(path)
+        print('ready', flush=True)
+        start = time.monotonic()
+        data = b''
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        print(json.dumps({'seconds': time.monotonic() - start,
+                          'bytes': data.hex()}), flush=True)
+    else:
+        raise SystemExit('unknown child ' + kind)
+
+
+def spawn_child(bus, kind, path=None, **popen):
+    process = subprocess.Popen([PYTHON, THIS, '--child', kind, path or bus.path],
+                               stdout=subprocess.PIPE, stdin=subprocess.PIPE,
+                               env=bus.env, **popen)
+    bus.processes.append(process)
+    return process
+
+
+def wait_ready(process, word='ready'):
+    while True:
+        line = process.stdout.readline().decode().strip()
+        if not line:
+            raise TestFailure('the child exited before saying %r' % word)
+        if line == word:
+            return
+
+
+def receive_stream(conn, n, first_seq, sender):
+    for seq in range(first_seq, first_seq + n):
+        event = conn.expect(EVENT)
+        check_equal((event.name, event.sender, event.seq), ('stream', sender, seq),
+                    'event %d' % seq)
+
+
+# Limits -------------------------------------------------------------------
+
+def test_max_connections():
+    with Bus(['--max-connections', '3']) as bus:
+        peers = [connect(bus, 'p%d' % i) for i in range(3)]
+        try:
+            with Connection(bus.path) as extra:
+                # Refused at accept: ERROR, then the end of the stream,
+                # before any HELLO is read.
+                received = extra.expect_closed()
+                check_equal([f.type for f in received], [ERROR], 'frames to the 4th connection')
+                check_equal(received[0].json()['code'], 'too-many-connections', 'code')
+            for peer in peers:  # still served
+                peer.subscribe('x')
+            wait_until(lambda: 'too-many-connections' in broker_log(bus) or
+                       'max-connections' in broker_log(bus), 'the logged reason')
+            check('Refusing a connection' in broker_log(bus), 'logged: %r' % broker_log(bus))
+            check_equal(peers[0].stats()['refused_connections'], 1, 'refused_connections')
+            # A slot freed is a slot taken again.
+            peers.pop().close()
+            wait_until(lambda: peers[0].stats()['connections'] == 2, 'the slot freed')
+            peers.append(connect(bus, 'again'))
+            check_equal(peers[0].stats()['connections'], 3, 'connections')
+        finally:
+            for peer in peers:
+                peer.close()
+
+
+def test_max_subscriptions():
+    with Bus(['--max-subscriptions', '2']) as bus:
+        with connect(bus, 'sub') as sub, connect(bus, 'pub') as pub:
+            sub.subscribe('a')
+            sub.subscribe('b.*')
+            request = sub.request_id()
+            sub.send(frame(SUBSCRIBE, name='c', arg=request))
+            error = expect_error(sub, 'too-many-subscriptions')
+            check_equal((error.arg, error.name), (request, 'c'), 'ERROR arg and name')
+            # Subscribing again to one held is no new subscription.
+            sub.subscribe('a')
+            check_equal(sub.stats()['subscriptions'], 2, 'subscriptions')
+            # The connection stays and is served; a freed place is taken.
+            pub.publish('a', [1])
+            check_event(sub.expect(EVENT), 'a', 'pub', [1])
+            sub.unsubscribe('a')
+            sub.subscribe('c')
+            pub.publish('c', [2])
+            check_event(sub.expect(EVENT), 'c', 'pub', [2])
+            # Per connection: another one has its own two.
+            with connect(bus, 'other') as other:
+                other.subscribe('a')
+                other.subscribe('c')
+
+
+def test_max_retained_bytes():
+    body = notification('r', ['x' * 100])
+    sender = 'pub'
+    event_size = HEADER.size + len('r') + len(sender) + len(body)
+    limit = event_size * 3 + event_size // 2          # room for 3.5 events
+    with Bus(['--max-retained-bytes', str(limit)]) as bus:
+        with connect(bus, sender) as pub:
+            for i in range(10):
+                pub.publish('r', None, push=0, body=body)   # backlog unbounded
+            stats_now = pub.stats()
+            check_equal(stats_now['retained'], {'r': 3}, 'retained')
+            check_equal(stats_now['retained_evicted'], 7, 'retained_evicted')
+            with connect(bus, 'late') as late:
+                replayed = late.subscribe('r')
+                check_equal([e.seq for e in replayed], [8, 9, 10], 'the newest three replayed')
+            # A push larger than the limit alone is kept, alone.
+            big = notification('r', ['y' * (limit + 10)])
+            pub.publish('r', None, push=0, body=big)
+            check_equal(pub.stats()['retained'], {'r': 1}, 'retained after a big push')
+            with connect(bus, 'late2') as late:
+                replayed = late.subscribe('r')
+                check_equal([e.seq for e in replayed], [11], 'the big push kept')
+            # Other names have their own budget.
+            pub.publish('s', None, push=0, body=notification('s', [1]))
+            check_equal(pub.stats()['retained'], {'r': 1, 's': 1}, 'retained per name')
+
+
+def test_handshake_timeout():
+    # One slot: a silent peer holds it until its timeout frees it.
+    with Bus(['--handshake-timeout', '1', '--max-connections', '1']) as bus:
+        silent = spawn_child(bus, 'silent')
+        wait_ready(silent)
+        with Connection(bus.path) as refused:
+            check_equal([f.json()['code'] for f in refused.expect_closed()],
+                        ['too-many-connections'], 'a second connection while the slot is held')
+        out, _ = silent.communicate(timeout=PATIENCE)
+        result = json.loads(out.decode().strip().splitlines()[-1])
+        data = bytes.fromhex(result['bytes'])
+        header = HEADER.unpack(data[:HEADER.size])
+        check_equal(header[1], ERROR, 'the frame the silent peer got')
+        check_equal(json.loads(data[HEADER.size:])['code'], 'handshake-timeout', 'code')
+        check(0.9 < result['seconds'] < 5, 'closed after %.2f s' % result['seconds'])
+        diag('a silent peer was closed after %.2f s (handshake-timeout 1 s)' % result['seconds'])
+        check('handshake-timeout' in broker_log(bus), 'logged: %r' % broker_log(bus))
+        # Its slot is free again; a peer that said HELLO is not timed out.
+        with wait_until(lambda: _try_hello(bus), 'the slot freed') as talker:
+            time.sleep(1.5)
+            stats_now = talker.stats()
+            check_equal(stats_now['handshake_timeouts'], 1, 'handshake_timeouts')
+            check_equal(stats_now['connections'], 1, 'connections')
+
+
+def test_handshake_timeout_half_hello():
+    # Part of a HELLO is no HELLO: the timeout closes it as well.
+    with Bus(['--handshake-timeout', '1']) as bus:
+        with Connection(bus.path) as slow:
+            hello = frame(HELLO, name='slow', body=b'{"protocol": 1}')
+            slow.send(hello[:HEADER.size + 2])
+            start = time.monotonic()
+            received = slow.expect_closed()
+            elapsed = time.monotonic() - start
+            check_equal([f.json()['code'] for f in received], ['handshake-timeout'], 'frames')
+            check(0.9 < elapsed < 5, 'closed after %.2f s' % elapsed)
+
+
+def _try_hello(bus):
+    """A connection that said HELLO, or None if it was refused."""
+    conn = Connection(bus.path)
+    try:
+        conn.hello('talker')
+        return conn
+    except (Closed, TestFailure, ConnectionResetError):
+        conn.close()
+        return None
+
+
+def test_handshake_timeout_default():
+    # The default is 10 s: a connection silent for 3 s is still open.
+    with Bus() as bus:
+        with Connection(bus.path) as silent:
+            time.sleep(3)
+            silent.hello('late-hello')
+            check_equal(silent.stats()['handshake_timeouts'], 0, 'handshake_timeouts')
+
+
+# Faults ---------------------------------------------------------------------
+
+def test_sigkill_subscriber_mid_frame():
+    n = 1000
+    with Bus() as bus:
+        with connect(bus, 'a') as a, connect(bus, 'b') as b, connect(bus, 'pub') as pub:
+            a.subscribe('stream')
+            b.subscribe('stream')
+            victim = spawn_child(bus, 'victim')
+            wait_ready(victim, 'subscribed')
+            # 1 MiB: more than a socket buffer; the broker is mid-frame
+            # writing to the victim when it dies.
+            pub.publish('stream', ['z' * (1 << 20)])
+            for conn in (a, b):
+                check_equal(conn.expect(EVENT).seq, 1, 'the big event')
+            wait_ready(victim)
+            victim.send_signal(signal.SIGKILL)
+            victim.wait(timeout=PATIENCE)
+            for i in range(n):
+                pub.publish('stream', [i], push=0 if i % 2 else None)
+            for conn in (a, b):
+                receive_stream(conn, n, 2, 'pub')
+            wait_until(lambda: pub.stats()['connections'] == 3, 'the victim gone')
+            stats_now = pub.stats()
+            check_equal(stats_now['dropped'], 0, 'dropped')
+            check_equal(stats_now['subscriptions'], 2, 'subscriptions')
+            check(bus.broker.poll() is None, 'the broker runs')
+            diag('victim SIGKILLed mid-frame; %d events reached both other subscribers' % n)
+
+
+def test_half_frame_publisher():
+    n = 500
+    with Bus() as bus:
+        with connect(bus, 'a') as a, connect(bus, 'pub') as pub:
+            a.subscribe('stream')
+            stalled = spawn_child(bus, 'half-publisher')
+            wait_ready(stalled)
+            for i in range(n):
+                pub.publish('stream', [i])
+            receive_stream(a, n, 1, 'pub')
+            check_equal(pub.stats()['connections'], 3, 'the stalled connection is kept')
+            # It closes: so does its connection, the half frame dropped.
+            stalled.stdin.close()
+            stalled.wait(timeout=PATIENCE)
+            wait_until(lambda: pub.stats()['connections'] == 2, 'its connection closed')
+            stats_now = pub.stats()
+            check_equal(stats_now['events_in'], n, 'events_in: the half frame is not one')
+            check_equal(stats_now['retained'], {}, 'retained')
+            pub.publish('stream', ['after'])
+            event = a.expect(EVENT)
+            check_equal((event.sender, event.json()['params']), ('pub', ['after']),
+                        'the next event, not the half one')
+            check('half-publisher closed: The connection ended in the middle of a frame'
+                  in broker_log(bus), 'logged: %r' % broker_log(bus))
+
+
+def cpu_seconds(pid):
+    with open('/proc/%d/stat' % pid) as stat_file:
+        fields = stat_file.read().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
+def test_out_of_file_descriptors():
+    # A broker that may open 32 files, without max-connections: past that,
+    # accept() fails; the broker neither spins nor fails, and accepts the
+    # waiting connections once others closed.
+    with Bus() as bus:
+        path = os.path.join(bus.tmp.name, 'few-fds.sock')
+        log = open(bus.log_path('broker-fds.log'), 'wb')
+        broker = subprocess.Popen(
+            [TOOL,
+             'broker', '--socket', path, '--max-connections', '0'],
+            stdout=subprocess.DEVNULL, stderr=log, env=bus.env,
+            preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (32, 32)))
+        log.close()
+        bus.processes.append(broker)
+        wait_until(lambda: os.path.exists(path), 'the broker on ' + path)
+        conns = []
+        try:
+            for _ in range(60):
+                conn = Connection(path)
+                conns.append(conn)
+            time.sleep(0.5)
+            before = cpu_seconds(broker.pid)
+            time.sleep(1)
+            spent = cpu_seconds(broker.pid) - before
+            diag('out of fds: the broker used %.2f s of CPU in 1 s' % spent)
+            check(spent < 0.3, 'the broker spins: %.2f s of CPU in 1 s' % spent)
+            with open(bus.log_path('broker-fds.log'), errors='replace') as f:
+                text = f.read()
+            check_equal(text.count('Cannot accept a connection'), 1, 'lines logged (%r)' % text)
+            for conn in conns[:40]:
+                conn.close()
+            del conns[:40]
+            for conn in conns:     # the ones left waiting are served
+                conn.hello()
+            check_equal(conns[0].stats()['connections'], 20, 'connections')
+            check(broker.poll() is None, 'the broker runs')
+        finally:
+            for conn in conns:
+                conn.close()
+
+
+def sanitized(pid):
+    with open('/proc/%d/maps' % pid) as maps:
+        return 'libasan' in maps.read()
+
+
+def fd_count(pid):
+    return len(os.listdir('/proc/%d/fd' % pid))
+
+
+def rss_kib(pid):
+    with open('/proc/%d/status' % pid) as status:
+        for line in status:
+            if line.startswith('VmRSS:'):
+                return int(line.split()[1])
+    raise TestFailure('no VmRSS')
+
+
+def churn(bus, n):
+    """n connections opened and closed in several ways."""
+    for i in range(n):
+        kind = i % 4
+        conn = Connection(bus.path)
+        try:
+            if kind == 0:
+                pass                                   # connect, close
+            elif kind == 1:
+                conn.hello()                           # handshake only
+            elif kind == 2:
+                conn.hello()
+                conn.subscribe('churn.*')
+                conn.publish('churn.%d' % (i % 8), [i], push=4)
+            else:
+                conn.hello()                           # half a frame
+                conn.send(frame(PUBLISH, name='churn.x', body=b'[1]')[:40])
+        finally:
+            conn.close()
+
+
+def test_thousand_connections():
+    rounds = 3
+    with Bus() as bus:
+        pid = bus.broker.pid
+        with connect(bus, 'watcher') as watcher:
+            churn(bus, 100)                            # warm-up
+            wait_connections(watcher, 1)
+            fds_before, rss_before = fd_count(pid), rss_kib(pid)
+            total_before = watcher.stats()['connections_total']
+            figures = []
+            for _ in range(rounds):
+                start = time.monotonic()
+                churn(bus, 1000)
+                elapsed = time.monotonic() - start
+                wait_connections(watcher, 1)
+                figures.append((elapsed, fd_count(pid), rss_kib(pid)))
+            stats_now = watcher.stats()
+        fds_after, rss_after = figures[-1][1:]
+        diag('broker before: %d fds, RSS %d KiB' % (fds_before, rss_before))
+        for number, (elapsed, fds, rss) in enumerate(figures, 1):
+            diag('after %d x 1000 connections (this round %.2f s): %d fds, RSS %d KiB'
+                 % (number, elapsed, fds, rss))
+        check_equal(stats_now['connections_total'] - total_before, rounds * 1000,
+                    'connections accepted')
+        check_equal(fds_after, fds_before, 'the broker\'s open fds')
+        if sanitized(pid):
+            # AddressSanitizer keeps freed memory in quarantine: RSS says
+            # nothing about leaks there (its own leak check does).
+            diag('the broker runs under AddressSanitizer: RSS not checked')
+        else:
+            check(rss_after - rss_before < 1024, 'RSS grew by %d KiB' % (rss_after - rss_before))
+        check_equal(stats_now['subscriptions'], 0, 'subscriptions left')
+        check_equal(stats_now['connections'], 1, 'connections left')
+
+
+# Security -------------------------------------------------------------------
+
+def test_socket_modes():
+    with Bus() as bus:
+        # A directory the broker creates is 0700, the socket 0600; also on
+        # the default bus ($XDG_RUNTIME_DIR/mreventloop/default.sock).
+        deep = os.path.join(bus.tmp.name, 'deep', 'er', 'bus.sock')
+        bus.start_broker(deep)
+        default = os.path.join(bus.tmp.name, 'mreventloop', 'default.sock')
+        log = open(bus.log_path('broker-default.log'), 'wb')
+        bus.spawn('broker', stdout=subprocess.DEVNULL, stderr=log)
+        log.close()
+        wait_until(lambda: os.path.exists(default), 'the default bus\'s socket')
+        for path in (bus.path, deep, default):
+            mode = os.stat(path).st_mode
+            check(stat.S_ISSOCK(mode), '%s is a socket' % path)
+            check_equal(stat.S_IMODE(mode), 0o600, 'mode of ' + path)
+        for path in (os.path.dirname(deep), os.path.dirname(os.path.dirname(deep)),
+                     os.path.dirname(default)):
+            check_equal(stat.S_IMODE(os.stat(path).st_mode), 0o700, 'mode of ' + path)
+
+
+def test_unsafe_directory_refused():
+    with Bus() as bus:
+        def start(name, mode, owner=None):
+            directory = os.path.join(bus.tmp.name, name)
+            os.mkdir(directory)
+            os.chmod(directory, mode)
+            if owner is not None:
+                os.chown(directory, owner, owner)
+            return bus.run('broker', '--socket', os.path.join(directory, 'bus.sock'),
+                           timeout=2) if mode != 0o1777 else None
+
+        status, _, err = start('open', 0o777)
+        check(status != 0 and 'writable by others' in err,
+              'a broker in a 0777 directory: status %d, %r' % (status, err))
+        status, _, err = start('group', 0o770)
+        check(status != 0 and 'writable by others' in err,
+              'a broker in a 0770 directory: status %d, %r' % (status, err))
+        # Sticky, as /tmp: others cannot replace the broker's files.
+        start('sticky', 0o1777)
+        bus.start_broker(os.path.join(bus.tmp.name, 'sticky', 'bus.sock'))
+        if os.getuid() == 0:
+            status, _, err = start('theirs', 0o700, owner=other_uid()[0])
+            check(status != 0 and 'belongs to uid' in err,
+                  'a broker in another uid\'s directory: status %d, %r' % (status, err))
+
+
+def other_uid():
+    """An unused uid and gid to run a child as: nobody's, 65534."""
+    return 65534, 65534
+
+
+# Run as another uid, self-contained (it need not read this directory):
+# connects, sends HELLO, prints the outcome as JSON.
+OTHER_UID_CHILD = r"""
+import json, os, socket, struct, sys
+HEADER = struct.Struct('>BBBBIQQHHI')
+result = {'uid': os.getuid()}
+try:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(10)
+    sock.connect(sys.argv[1])
+except OSError as error:
+    result['connect'] = error.__class__.__name__
+else:
+    result['connect'] = 'ok'
+    body = b'{"protocol": 1}'
+    try:
+        sock.sendall(HEADER.pack(1, 1, 0, 0, 0, 0, 0, 8, 0, len(body)) + b'intruder' + body)
+        data = b''
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        result['received'] = len(data)
+    except OSError as error:
+        result['received'] = 0
+        result['error'] = error.__class__.__name__
+print(json.dumps(result))
+"""
+
+
+def run_as_other(bus, path):
+    uid, gid = other_uid()
+
+    def demote():
+        os.setgroups([])
+        os.setgid(gid)
+        os.setuid(uid)
+
+    process = subprocess.Popen([PYTHON, '-c', OTHER_UID_CHILD, path], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, env=bus.env, cwd='/',
+                               preexec_fn=demote)
+    bus.processes.append(process)
+    out, err = process.communicate(timeout=PATIENCE)
+    check_equal(process.returncode, 0, 'the child\'s status (stderr %r)' % err)
+    return json.loads(out.decode().strip().splitlines()[-1])
+
+
+def test_other_uid_refused():
+    if os.getuid() != 0:
+        return 'skip', 'not root: cannot run a peer as another uid'
+    with Bus() as bus:
+        # The file system refuses it first: 0700 directory, 0600 socket.
+        os.chmod(bus.tmp.name, 0o711)
+        result = run_as_other(bus, bus.path)
+        check_equal(result['uid'], 65534, 'the child\'s uid')
+        check_equal(result['connect'], 'PermissionError', 'connecting through 0600')
+        # Loosened here only, to reach the broker's credential check.
+        os.chmod(bus.path, 0o666)
+        result = run_as_other(bus, bus.path)
+        check_equal(result['connect'], 'ok', 'connecting through 0666')
+        check_equal(result['received'], 0, 'bytes received: no WELCOME')
+        check('Refusing a connection from uid 65534' in broker_log(bus),
+              'logged: %r' % broker_log(bus))
+        stats_now = stats(bus)
+        check_equal(stats_now['refused_connections'], 1, 'refused_connections')
+        check_equal(stats_now['connections'], 0, 'connections')
+
+
+TESTS = [
+    ('max-connections: one over is sent ERROR too-many-connections and closed',
+     test_max_connections),
+    ('max-subscriptions: one over gets ERROR too-many-subscriptions; the connection stays',
+     test_max_subscriptions),
+    ('max-retained-bytes: the oldest retained events of the name go', test_max_retained_bytes),
+    ('handshake-timeout: a peer that sends nothing is closed, its slot freed',
+     test_handshake_timeout),
+    ('handshake-timeout: half a HELLO is no HELLO', test_handshake_timeout_half_hello),
+    ('handshake-timeout is 10 s by default', test_handshake_timeout_default),
+    ('a subscriber SIGKILLed mid-frame: the others lose nothing', test_sigkill_subscriber_mid_frame),
+    ('a publisher stalled half-way through a frame: the others go on; its half frame is dropped',
+     test_half_frame_publisher),
+    ('3 x 1000 connections opened and closed: no fd leak, RSS bounded', test_thousand_connections),
+    ('out of file descriptors, the broker neither spins nor fails', test_out_of_file_descriptors),
+    ('the socket is 0600 in a directory of 0700', test_socket_modes),
+    ('a peer of another uid is refused', test_other_uid_refused),
+    ('a broker refuses a directory others can write to, or another uid\'s',
+     test_unsafe_directory_refused),
+]
+
+if __name__ == '__main__':
+    if len(sys.argv) == 4 and sys.argv[1] == '--child':
+        child_main(sys.argv[2], sys.argv[3])
+        raise SystemExit(0)
+    if run_tests(TESTS):
+        raise SystemExit(1)
