@@ -19,9 +19,9 @@
  *  - mre_json_check() never crashes, and what it accepts json-glib parses;
  *  - mre_json_fast_decode_params(), on a body the broker accepted, agrees
  *    with json-glib + mre_value_codec_decode_array() whenever it answers;
- *  - mre_value_codec_decode() to the chosen type never crashes, and what
- *    it decodes and encodes again comes back, through mre_json_write() and
- *    json-glib, to the same value.
+ *  - mre_value_codec_decode() to the chosen type, on a body the broker
+ *    accepted, never crashes, and what it decodes and encodes again comes
+ *    back, through mre_json_write() and json-glib, to the same value.
  */
 
 #include "config.h"
@@ -123,8 +123,7 @@ check_fast_path (const guint8 *text,
 
 static void
 check_decode (JsonNode *root,
-              GType     type,
-              gboolean  checked)
+              GType     type)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) encoded = NULL;
@@ -151,17 +150,8 @@ check_decode (JsonNode *root,
       g_value_unset (&value);
       return;
     }
-  /* json-glib reads some text the broker refuses (a lone surrogate
-   * escape in "\ud83dx") as strings that are not UTF-8, which the
-   * writer refuses in turn; from a body the broker passed, all is UTF-8. */
   if (!mre_json_write (text, encoded, &error))
-    {
-      if (checked)
-        g_error ("%s decoded, but cannot be written: %s", g_type_name (type), error->message);
-      g_assert_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH);
-      g_value_unset (&value);
-      return;
-    }
+    g_error ("%s decoded, but cannot be written: %s", g_type_name (type), error->message);
   reparsed = parse ((const guint8 *) text->str, text->len);
   if (reparsed == NULL)
     g_error ("%s decoded, but json-glib cannot read it back from %s", g_type_name (type), text->str);
@@ -203,8 +193,11 @@ LLVMFuzzerTestOneInput (const guint8 *data,
   if (checked)
     check_fast_path (text, len, root, types, n_types);
 
-  if (root != NULL)
-    check_decode (root, decode_types[(data[0] & 0x1f) % n_decode_types], checked);
+  /* Only what reaches a peer: json-glib reads some text the broker refuses
+   * ("\udc00" in a member name) as strings that are not UTF-8, and then
+   * its GVariant decoder fails with a critical (docs/FUZZING.md). */
+  if (checked)
+    check_decode (root, decode_types[(data[0] & 0x1f) % n_decode_types]);
 
   return 0;
 }
