@@ -256,7 +256,9 @@ mre_json_fast_decode_params (const guint8 *body,
         return FALSE;
       key = p;
       key_end = mre_json_skip_value (p, end);
-      if (key_end == NULL || *key != '"')
+      /* An escaped key may name "params" for json-glib ("params\u0000"
+       * does, as it stops at a NUL): such keys go the general way. */
+      if (key_end == NULL || *key != '"' || memchr (key, '\\', key_end - key) != NULL)
         return FALSE;
       p = skip_space (key_end, end);
       if (p == end || *p++ != ':')

@@ -1144,6 +1144,9 @@ test_fast_path_agrees (void)
      * infinity, which the codec refuses. */
     { "{\"params\":[1e400]}", { G_TYPE_DOUBLE }, 1, FALSE },
     { "{\"params\":[-9.9e254743]}", { G_TYPE_DOUBLE }, 1, FALSE },
+    /* Issue 5 (fuzz/fuzz-json): json-glib reads the second key as "params"
+     * too, and takes its value; the fast path took the first. */
+    { "{\"params\":[1],\"params\\u0000\":[2]}", { G_TYPE_INT }, 1, FALSE },
     { "{\"params\":[1,2]}", { G_TYPE_INT }, 1, FALSE },                  /* count */
     { "{\"params\":[1]}", { G_TYPE_INT, G_TYPE_INT }, 2, FALSE },
     { "{\"params\":{\"a\":1}}", { G_TYPE_INT }, 1, FALSE },            /* named */
