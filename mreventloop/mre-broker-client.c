@@ -337,8 +337,10 @@ handle_hello (MreBrokerClient *client,
     {
       JsonNode *root;
 
+      /* json-glib takes blank text for a document without a root. */
       if (!json_parser_load_from_data (parser, (const char *) frame->body, frame->body_len, NULL) ||
-          !JSON_NODE_HOLDS_OBJECT (root = json_parser_get_root (parser)) ||
+          (root = json_parser_get_root (parser)) == NULL ||
+          !JSON_NODE_HOLDS_OBJECT (root) ||
           json_object_get_int_member_with_default (json_node_get_object (root), "protocol", 1) != 1)
         {
           client_drop (client, "its HELLO does not ask for protocol 1");

@@ -95,7 +95,7 @@ mre_frame_parse (const guint8  *data,
                  gsize         *frame_size,
                  GError       **error)
 {
-  const guint8 *p = data + MRE_FRAME_HEADER_SIZE;
+  const guint8 *p;
   gsize size;
 
   g_assert (frame != NULL);
@@ -164,6 +164,8 @@ mre_frame_parse (const guint8  *data,
   if (len < size)
     return MRE_FRAME_PARSE_NEED_MORE;
 
+  /* Only now: past the end of a shorter buffer (or NULL) is undefined. */
+  p = data + MRE_FRAME_HEADER_SIZE;
   frame->name = (const char *) p;
   frame->sender = (const char *) p + frame->name_len;
   frame->body = p + frame->name_len + frame->sender_len;

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,6 +147,7 @@ read_value (const guint8 *p,
 {
   char buf[32];
   gint64 i;
+  double d;
 
   switch (type)
     {
@@ -205,8 +207,12 @@ read_value (const guint8 *p,
         return FALSE;
       memcpy (buf, p, end - p);
       buf[end - p] = '\0';
+      d = g_ascii_strtod (buf, NULL);
+      /* Past the range of a double (1e400): the codec refuses it. */
+      if (!isfinite (d))
+        return FALSE;
       g_value_init (value, G_TYPE_DOUBLE);
-      g_value_set_double (value, g_ascii_strtod (buf, NULL));
+      g_value_set_double (value, d);
       return TRUE;
 
     default:
@@ -250,7 +256,9 @@ mre_json_fast_decode_params (const guint8 *body,
         return FALSE;
       key = p;
       key_end = mre_json_skip_value (p, end);
-      if (key_end == NULL || *key != '"')
+      /* An escaped key may name "params" for json-glib ("params\u0000"
+       * does, as it stops at a NUL): such keys go the general way. */
+      if (key_end == NULL || *key != '"' || memchr (key, '\\', key_end - key) != NULL)
         return FALSE;
       p = skip_space (key_end, end);
       if (p == end || *p++ != ':')

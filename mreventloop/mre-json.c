@@ -268,6 +268,26 @@ fail (Scanner    *s,
   return FALSE;
 }
 
+/* The value of the four hex digits at @p, or G_MAXUINT. */
+static guint
+scan_hex4 (const guint8 *p,
+           const guint8 *end)
+{
+  guint value = 0;
+
+  if (end - p < 4)
+    return G_MAXUINT;
+  for (int i = 0; i < 4; i++)
+    {
+      int digit = g_ascii_xdigit_value (p[i]);
+
+      if (digit < 0)
+        return G_MAXUINT;
+      value = value << 4 | digit;
+    }
+  return value;
+}
+
 static gboolean
 scan_string (Scanner *s)
 {
@@ -298,11 +318,27 @@ scan_string (Scanner *s)
             case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
               break;
             case 'u':
-              if (s->end - s->p < 5 ||
-                  !g_ascii_isxdigit (s->p[1]) || !g_ascii_isxdigit (s->p[2]) ||
-                  !g_ascii_isxdigit (s->p[3]) || !g_ascii_isxdigit (s->p[4]))
-                return fail (s, "a bad \\u escape");
-              s->p += 4;
+              {
+                guint unit = scan_hex4 (s->p + 1, s->end);
+
+                if (unit == G_MAXUINT)
+                  return fail (s, "a bad \\u escape");
+                s->p += 4;
+                /* RFC 8259 lets a lone surrogate through, but it is no
+                 * character: json-glib refuses it, or reads it as bytes
+                 * that are not UTF-8. Only pairs pass. */
+                if (unit >= 0xdc00 && unit < 0xe000)
+                  return fail (s, "a lone UTF-16 surrogate in a \\u escape");
+                if (unit >= 0xd800 && unit < 0xdc00)
+                  {
+                    guint low = s->end - s->p >= 3 && s->p[1] == '\\' && s->p[2] == 'u'
+                                ? scan_hex4 (s->p + 3, s->end) : G_MAXUINT;
+
+                    if (low < 0xdc00 || low >= 0xe000)
+                      return fail (s, "a lone UTF-16 surrogate in a \\u escape");
+                    s->p += 6;
+                  }
+              }
               break;
             default:
               return fail (s, "a bad escape in a string");

@@ -275,9 +275,10 @@ mre_value_codec_node_set_double (JsonNode *node,
 {
   char buf[G_ASCII_DTOSTR_BUF_SIZE];
 
+  /* (gint64) d only in range: past it, the conversion is undefined. */
   if (!mre_value_codec_double_text_is_broken (d))
     json_node_set_double (node, d);
-  else if (mre_value_codec_int_equals_double ((gint64) d, d))
+  else if (d >= -0x1p63 && d < 0x1p63 && mre_value_codec_int_equals_double ((gint64) d, d))
     json_node_set_int (node, (gint64) d);
   else
     json_node_set_string (node, g_ascii_dtostr (buf, sizeof buf, d));

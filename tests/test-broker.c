@@ -18,6 +18,7 @@
 #include <glib/gstdio.h>
 #include <math.h>
 
+#include "mre-frame-private.h"
 #include "test-util.h"
 
 typedef struct
@@ -765,6 +766,34 @@ test_user_loop_not_stopped (Fixture       *f,
   test_iterate_until (context, ran);
 }
 
+/* Issue 5 (found by fuzz/fuzz-handshake): a HELLO whose body is blank
+ * text, which json-glib parses to no root at all, made the broker emit a
+ * critical (fatal here) before it refused the connection. */
+static void
+test_hello_blank_body (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, 0, NULL);
+  g_autoptr(GSocketAddress) address = g_unix_socket_address_new (f->path);
+  g_autoptr(GError) error = NULL;
+  MreFrame hello = { .type = MRE_FRAME_HELLO, .body = (const guint8 *) " \n\t", .body_len = 3 };
+  g_autoptr(GBytes) bytes = mre_frame_to_bytes (&hello);
+  char buf[4096];
+  gssize n;
+
+  g_assert_true (g_socket_connect (socket, address, NULL, &error));
+  g_assert_no_error (error);
+  g_socket_set_timeout (socket, 10);
+  g_assert_cmpint (g_socket_send (socket, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                                  NULL, &error), ==, g_bytes_get_size (bytes));
+  g_assert_no_error (error);
+
+  /* The broker closes the connection without a WELCOME. */
+  n = g_socket_receive (socket, buf, sizeof buf, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (n, ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -786,6 +815,7 @@ main (int   argc,
   ADD ("keep-track-of", test_keep_track_of);
   ADD ("check", test_check);
   ADD ("user-loop-not-stopped", test_user_loop_not_stopped);
+  ADD ("hello/blank-body", test_hello_blank_body);
 #undef ADD
   g_test_add_func ("/broker/no-broker", test_no_broker);
   g_test_add_func ("/broker/limits-properties", test_limits_properties);

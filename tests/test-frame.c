@@ -297,6 +297,59 @@ test_utf8 (void)
   g_assert_false (mre_utf8_validate ("\0", 1));
 }
 
+/* Issue 5 (found by fuzz/fuzz-frame): a read of nothing yet, or of less
+ * than a header, computed a pointer past the buffer (past NULL when empty),
+ * which UBSan reports. */
+static void
+test_incremental_nothing_yet (void)
+{
+  static const guint8 short_read[] = { MRE_FRAME_VERSION, MRE_FRAME_HELLO, 0, 0 };
+  MreFrame parsed;
+  gsize frame_size = 1;
+
+  g_assert_cmpint (mre_frame_parse (NULL, 0, MRE_FRAME_DEFAULT_MAX, &parsed, &frame_size, NULL),
+                   ==, MRE_FRAME_PARSE_NEED_MORE);
+  g_assert_cmpuint (frame_size, ==, 0);
+  g_assert_cmpint (mre_frame_parse (short_read, sizeof short_read, MRE_FRAME_DEFAULT_MAX, &parsed,
+                                    &frame_size, NULL),
+                   ==, MRE_FRAME_PARSE_NEED_MORE);
+  g_assert_cmpuint (frame_size, ==, 0);
+}
+
+/* Issue 5 (found by fuzz/fuzz-json): the broker forwarded bodies with a
+ * lone UTF-16 surrogate escape, which json-glib refuses or reads as bytes
+ * that are not UTF-8: a peer could not read them, or read a string that
+ * is not UTF-8. Pairs pass. */
+static void
+test_json_check_surrogates (void)
+{
+  static const char * const good[] = {
+    "[\"\\ud83d\\ude00\"]", "{\"\\uD83D\\uDE00\":1}", "[\"\\ud7ff\\ue000\"]",
+  };
+  static const char * const bad[] = {
+    "[\"\\ud800\"]", "[\"\\udc00\"]", "[\"\\udfff\\ud800\"]", "[\"\\ud83dx\"]",
+    "{\"proto\\ud800col\": 3}", "[\"\\ud83d\\u0041\"]", "[\"\\ud83d\\n\"]", "[\"\\ud83d\\ud83d\"]",
+    "[\"\\ud83d\\", "[\"\\ud83d\\ude0\"]",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_test_message ("%s", good[i]);
+      g_assert_true (mre_json_check ((const guint8 *) good[i], strlen (good[i]), &error));
+      g_assert_no_error (error);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_test_message ("%s", bad[i]);
+      g_assert_false (mre_json_check ((const guint8 *) bad[i], strlen (bad[i]), &error));
+      g_assert_error (error, MRE_ERROR, MRE_ERROR_INVALID_FRAME);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -307,10 +360,12 @@ main (int   argc,
   g_test_add_func ("/frame/round-trip", test_round_trip);
   g_test_add_func ("/frame/empty", test_empty);
   g_test_add_func ("/frame/incremental", test_incremental);
+  g_test_add_func ("/frame/incremental/nothing-yet", test_incremental_nothing_yet);
   g_test_add_func ("/frame/fatal", test_fatal);
   g_test_add_func ("/frame/reject/too-large", test_reject_too_large);
   g_test_add_func ("/frame/reject/protocol", test_reject_protocol);
   g_test_add_func ("/frame/utf8", test_utf8);
+  g_test_add_func ("/frame/json-check/surrogates", test_json_check_surrogates);
 
   return g_test_run ();
 }

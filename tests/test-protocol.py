@@ -466,7 +466,8 @@ def test_invalid_json():
         sub.subscribe('thing')
         for body in (b'{"jsonrpc": "2.0", "method": "thing", "params": [',
                      b'not json at all',
-                     b'["\xff\xfe not utf-8"]'):
+                     b'["\xff\xfe not utf-8"]',
+                     b'["a lone surrogate \\ud800"]'):
             seq, _ = bad.publish('thing', None, body=body)
             error = bad.expect(ERROR)
             check_equal(error.json()['code'], 'invalid-json', 'code for %r' % body)

@@ -319,6 +319,9 @@ test_round_trip_double (void)
     { 1e-10, "\"1e-10\"" },
     { -1e100, "\"-1e+100\"" },
     { 1e20, "\"1e+20\"" },
+    /* Issue 5: past the range of gint64, converting to it was undefined
+     * (clang's UBSan, in the fuzzing build, reports it for -1e100, 1e20 and 1e19). */
+    { 1e19, "\"1e+19\"" },
     { 1e17, "100000000000000000" },
     { -9e18, "-9000000000000000000" },
   };
@@ -1137,6 +1140,13 @@ test_fast_path_agrees (void)
     { "{\"params\":[9007199254740993]}", { G_TYPE_DOUBLE }, 1, FALSE }, /* not exact */
     { "{\"params\":[1.5]}", { G_TYPE_INT }, 1, FALSE },
     { "{\"params\":[\"1e-10\"]}", { G_TYPE_DOUBLE }, 1, FALSE },
+    /* Issue 5 (found by fuzz/fuzz-json): the fast path took this for an
+     * infinity, which the codec refuses. */
+    { "{\"params\":[1e400]}", { G_TYPE_DOUBLE }, 1, FALSE },
+    { "{\"params\":[-9.9e254743]}", { G_TYPE_DOUBLE }, 1, FALSE },
+    /* Issue 5 (fuzz/fuzz-json): json-glib reads the second key as "params"
+     * too, and takes its value; the fast path took the first. */
+    { "{\"params\":[1],\"params\\u0000\":[2]}", { G_TYPE_INT }, 1, FALSE },
     { "{\"params\":[1,2]}", { G_TYPE_INT }, 1, FALSE },                  /* count */
     { "{\"params\":[1]}", { G_TYPE_INT, G_TYPE_INT }, 2, FALSE },
     { "{\"params\":{\"a\":1}}", { G_TYPE_INT }, 1, FALSE },            /* named */
