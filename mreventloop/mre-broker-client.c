@@ -204,14 +204,15 @@ mre_broker_client_send (MreBrokerClient *client,
                         gsize            len)
 {
   MreBroker *self = client->broker;
+  guint64 queued = mre_connection_get_queued_bytes (client->conn) + len;
 
-  if (mre_connection_get_queued_bytes (client->conn) + len > self->max_queued_bytes)
+  if (queued > self->max_queued_bytes)
     {
       guint64 unsent = mre_connection_count_unsent (client->conn);
       g_autofree char *reason =
         g_strdup_printf ("it does not read: %" G_GUINT64_FORMAT " frames, %" G_GUINT64_FORMAT
                          " bytes queued (max-queued-bytes); they are dropped",
-                         unsent + 1, mre_connection_get_queued_bytes (client->conn) + len);
+                         unsent + 1, queued);
 
       self->stats.dropped += unsent + 1;
       self->stats.slow_disconnects++;
@@ -219,9 +220,10 @@ mre_broker_client_send (MreBrokerClient *client,
       return FALSE;
     }
 
+  /* Queuing and writing both happen on the broker's context: @queued is
+   * exact. */
   mre_connection_queue_bytes (client->conn, data, len);
-  if (!client->pausing && !client->stalled &&
-      mre_connection_get_queued_bytes (client->conn) > pause_mark (self))
+  if (!client->pausing && !client->stalled && queued > pause_mark (self))
     client_pause (client);
   return TRUE;
 }

@@ -534,8 +534,12 @@ conn_dispatch (GSource     *source,
         return G_SOURCE_CONTINUE;
     }
 
-  /* Unset the ready time before taking the queue, so that a frame queued
-   * from now on sets it again. */
+  /* Write only when a frame was queued (the ready time is set) or the
+   * socket became writable again: a read alone has nothing to send. Unset
+   * the ready time before taking the queue, so that a frame queued from
+   * now on sets it again. */
+  if (g_source_get_ready_time (source) == -1 && !(revents & G_IO_OUT))
+    return G_SOURCE_CONTINUE;
   g_source_set_ready_time (source, -1);
   conn_write (conn);
 

@@ -23,6 +23,9 @@ gboolean mre_utf8_validate     (const char    *str,
 gboolean mre_json_write        (GString       *out,
                                 JsonNode      *node,
                                 GError       **error);
+gboolean mre_json_write_utf8   (GString       *out,
+                                const char    *str,
+                                GError       **error);
 void     mre_json_write_string (GString       *out,
                                 const char    *str,
                                 gsize          len);

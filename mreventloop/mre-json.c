@@ -109,10 +109,12 @@ write_node (GString   *out,
             JsonNode  *node,
             GError   **error);
 
-static gboolean
-write_string_checked (GString     *out,
-                      const char  *str,
-                      GError     **error)
+/* Appends @str as a JSON string, or fails with MRE_ERROR_TYPE_MISMATCH if it
+ * is not UTF-8. */
+gboolean
+mre_json_write_utf8 (GString     *out,
+                     const char  *str,
+                     GError     **error)
 {
   gsize len = strlen (str);
 
@@ -161,7 +163,7 @@ write_value (GString   *out,
           g_string_append (out, "null");
           return TRUE;
         }
-      return write_string_checked (out, json_node_get_string (node), error);
+      return mre_json_write_utf8 (out, json_node_get_string (node), error);
 
     default:
       g_set_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH,
@@ -215,7 +217,7 @@ write_node (GString   *out,
             if (!first)
               g_string_append_c (out, ',');
             first = FALSE;
-            if (!write_string_checked (out, member, error))
+            if (!mre_json_write_utf8 (out, member, error))
               return FALSE;
             g_string_append_c (out, ':');
             if (!write_node (out, value, error))

@@ -300,12 +300,14 @@ mre_peer_disconnected (MrePeer      *self,
     schedule_retry (self);
 }
 
+/* Sends a request frame (SUBSCRIBE, UNSUBSCRIBE, STATS) under a new request
+ * id, and keeps @request until the broker answers it. */
 void
-mre_peer_send_subscribe (MrePeer      *self,
-                MreFrameType  type,
-                const char   *pattern,
-                const char   *sender,
-                Request      *request)
+mre_peer_send_request (MrePeer      *self,
+                       MreFrameType  type,
+                       const char   *name,
+                       const char   *sender,
+                       Request      *request)
 {
   MreFrame frame = { 0 };
   guint32 id = ++self->next_request;
@@ -316,8 +318,8 @@ mre_peer_send_subscribe (MrePeer      *self,
   frame.type = type;
   frame.arg = id;
   frame.time = g_get_real_time ();
-  frame.name = pattern;
-  frame.name_len = strlen (pattern);
+  frame.name = name;
+  frame.name_len = name != NULL ? strlen (name) : 0;
   frame.sender = sender;
   frame.sender_len = sender != NULL ? strlen (sender) : 0;
 
@@ -370,7 +372,7 @@ mre_peer_connect (MrePeer *self)
       request->kind = REQUEST_RESUBSCRIBE;
       request->key = g_strdup (key);
       self->resubscribing++;
-      mre_peer_send_subscribe (self, MRE_FRAME_SUBSCRIBE, sub->pattern, sub->sender, request);
+      mre_peer_send_request (self, MRE_FRAME_SUBSCRIBE, sub->pattern, sub->sender, request);
     }
   while (self->pending.length > 0)
     {

@@ -97,9 +97,9 @@ void     mre_peer_notify_id         (MrePeer       *self);
 void     mre_peer_connect           (MrePeer       *self);
 void     mre_peer_disconnected      (MrePeer       *self,
                                      const GError  *error);
-void     mre_peer_send_subscribe    (MrePeer       *self,
+void     mre_peer_send_request      (MrePeer       *self,
                                      MreFrameType   type,
-                                     const char    *pattern,
+                                     const char    *name,
                                      const char    *sender,
                                      Request       *request);
 

@@ -51,25 +51,12 @@ write_arg (GString       *out,
   switch (G_VALUE_TYPE (value))
     {
     case G_TYPE_STRING:
-      {
-        const char *str = g_value_get_string (value);
-        gsize len;
-
-        if (str == NULL)
-          {
-            g_string_append (out, "null");
-            return TRUE;
-          }
-        len = strlen (str);
-        if (!mre_utf8_validate (str, len))
-          {
-            g_set_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH,
-                         "A string argument is not valid UTF-8 and cannot be carried as JSON");
-            return FALSE;
-          }
-        mre_json_write_string (out, str, len);
-        return TRUE;
-      }
+      if (g_value_get_string (value) == NULL)
+        {
+          g_string_append (out, "null");
+          return TRUE;
+        }
+      return mre_json_write_utf8 (out, g_value_get_string (value), error);
     case G_TYPE_INT:
       g_string_append_printf (out, "%d", g_value_get_int (value));
       return TRUE;

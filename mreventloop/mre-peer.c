@@ -501,7 +501,7 @@ subscribe_idle (gpointer data)
   else if (call->kind == REQUEST_UNSUBSCRIBE)
     g_hash_table_remove (self->subs, request->key);
 
-  mre_peer_send_subscribe (self, call->kind == REQUEST_SUBSCRIBE ? MRE_FRAME_SUBSCRIBE : MRE_FRAME_UNSUBSCRIBE,
+  mre_peer_send_request (self, call->kind == REQUEST_SUBSCRIBE ? MRE_FRAME_SUBSCRIBE : MRE_FRAME_UNSUBSCRIBE,
                   call->pattern, call->sender, request);
   return G_SOURCE_REMOVE;
 }
@@ -681,9 +681,7 @@ stats_idle (gpointer data)
 {
   GTask *task = data;
   MrePeer *self = g_task_get_source_object (task);
-  MreFrame frame = { 0 };
   Request *request;
-  guint32 id;
 
   if (self->conn == NULL)
     {
@@ -692,17 +690,10 @@ stats_idle (gpointer data)
       return G_SOURCE_REMOVE;
     }
 
-  id = ++self->next_request;
-  if (id == 0)
-    id = ++self->next_request;
   request = g_new0 (Request, 1);
   request->kind = REQUEST_STATS;
   request->task = task;
-  g_hash_table_insert (self->requests, GUINT_TO_POINTER (id), request);
-  frame.type = MRE_FRAME_STATS;
-  frame.arg = id;
-  frame.time = g_get_real_time ();
-  mre_connection_queue (self->conn, &frame);
+  mre_peer_send_request (self, MRE_FRAME_STATS, NULL, NULL, request);
 
   return G_SOURCE_REMOVE;
 }
