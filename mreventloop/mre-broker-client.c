@@ -36,6 +36,8 @@ static void client_reject (MreConnection  *conn,
 static void client_closed (MreConnection  *conn,
                            const GError   *error,
                            gpointer        user_data);
+static void client_read_done (MreConnection *conn,
+                              gpointer       user_data);
 static void client_written (MreConnection  *conn,
                             gpointer        user_data);
 
@@ -44,6 +46,7 @@ static const MreConnectionFuncs client_funcs = {
   .reject = client_reject,
   .closed = client_closed,
   .written = client_written,
+  .read_done = client_read_done,
 };
 
 static void
@@ -171,7 +174,10 @@ client_remove (MreBrokerClient *client)
   g_autofree char *id = g_strdup (client->id);
 
   mre_broker_client_detach (client);
+  mre_broker_session_detach (client);
   g_ptr_array_remove_fast (self->clients, client);  /* frees it */
+  /* The pushes it sent before closing are committed and routed. */
+  mre_broker_end_batch (self, NULL);
   mre_broker_client_gone (self, id);
 }
 
@@ -338,6 +344,7 @@ handle_hello (MreBrokerClient *client,
   if (frame->body_len > 0)
     {
       JsonNode *root;
+      JsonNode *session;
 
       /* json-glib takes blank text for a document without a root. */
       if (!json_parser_load_from_data (parser, (const char *) frame->body, frame->body_len, NULL) ||
@@ -348,6 +355,14 @@ handle_hello (MreBrokerClient *client,
           client_drop (client, "its HELLO does not ask for protocol 1");
           return FALSE;
         }
+      session = json_object_get_member (json_node_get_object (root), "session");
+      if (session != NULL &&
+          (json_node_get_value_type (session) != G_TYPE_STRING ||
+           !mre_broker_session_attach (client, json_node_get_string (session))))
+        {
+          client_drop (client, "its HELLO names a session that is not a string of 1 to 256 bytes");
+          return FALSE;
+        }
     }
 
   stop_handshake_timer (client);
@@ -356,8 +371,9 @@ handle_hello (MreBrokerClient *client,
   else
     client->id = g_strdup_printf ("peer-%u", ++self->next_peer);
 
-  welcome = g_strdup_printf ("{\"protocol\":1,\"max_frame_size\":%u,\"broker\":\"mreventloop %s\"}",
-                             self->max_frame_size, MRE_VERSION_S);
+  welcome = g_strdup_printf ("{\"protocol\":1,\"max_frame_size\":%u,\"broker\":\"mreventloop %s\","
+                             "\"store\":\"%s\"}",
+                             self->max_frame_size, MRE_VERSION_S, self->store_id);
   reply.type = MRE_FRAME_WELCOME;
   reply.time = g_get_real_time ();
   reply.name = client->id;
@@ -379,6 +395,22 @@ pattern_is_valid (const char *pattern,
   return len > 0 && (star == NULL || star == pattern + len - 1);
 }
 
+/* {name: position, …}: positions are integers, 0 or more. */
+static gboolean
+since_is_valid (JsonNode *since)
+{
+  JsonObjectIter iter;
+  JsonNode *position;
+
+  if (!JSON_NODE_HOLDS_OBJECT (since))
+    return FALSE;
+  json_object_iter_init (&iter, json_node_get_object (since));
+  while (json_object_iter_next (&iter, NULL, &position))
+    if (json_node_get_value_type (position) != G_TYPE_INT64 || json_node_get_int (position) < 0)
+      return FALSE;
+  return TRUE;
+}
+
 static void
 handle_subscribe (MreBrokerClient *client,
                   const MreFrame  *frame)
@@ -386,6 +418,8 @@ handle_subscribe (MreBrokerClient *client,
   MreBroker *self = client->broker;
   g_autofree char *pattern = g_strndup (frame->name, frame->name_len);
   g_autofree char *sender = frame->sender_len > 0 ? g_strndup (frame->sender, frame->sender_len) : NULL;
+  g_autoptr(JsonParser) parser = NULL;
+  JsonObject *since = NULL;
 
   if (!pattern_is_valid (frame->name, frame->name_len))
     {
@@ -405,11 +439,33 @@ handle_subscribe (MreBrokerClient *client,
       return;
     }
 
+  if (frame->type == MRE_FRAME_SUBSCRIBE && frame->body_len > 0)
+    {
+      JsonNode *root;
+      JsonNode *member = NULL;
+
+      parser = json_parser_new_immutable ();
+      if (!json_parser_load_from_data (parser, (const char *) frame->body, frame->body_len, NULL) ||
+          (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
+          ((member = json_object_get_member (json_node_get_object (root), "since")) != NULL &&
+           !since_is_valid (member)))
+        {
+          send_error (client, frame, "invalid-json",
+                      "The body of a SUBSCRIBE is {\"store\": id, \"since\": {name: position, …}}");
+          return;
+        }
+      /* Positions of another store do not compare with this one's. */
+      if (member != NULL &&
+          g_strcmp0 (json_object_get_string_member_with_default (json_node_get_object (root), "store", NULL),
+                     self->store_id) == 0)
+        since = json_node_get_object (member);
+    }
+
   if (frame->type == MRE_FRAME_SUBSCRIBE)
     {
       /* The retained events go out before the ACK, and nothing is routed in
        * between: this all runs in one dispatch of the broker's context. */
-      if (!mre_router_subscribe (self->router, client, pattern, sender))
+      if (!mre_router_subscribe (self->router, client, pattern, sender, frame->arg, since))
         return;  /* the client was disconnected while replaying */
     }
   else
@@ -438,6 +494,8 @@ handle_publish (MreBrokerClient *client,
 
   self->stats.events_in++;
   self->rate_events++;
+  if ((frame->flags & MRE_FRAME_FLAG_PUSH) && !mre_broker_push_is_new (client, frame))
+    return;
   mre_router_publish (self->router, frame, client->id);
 }
 
@@ -470,6 +528,14 @@ client_frame (MreConnection  *conn,
         }
       handle_hello (client, frame);
       return;
+    }
+
+  /* A batch of pushes ends before any other frame. */
+  if (frame->type != MRE_FRAME_PUBLISH || !(frame->flags & MRE_FRAME_FLAG_PUSH))
+    {
+      mre_broker_end_batch (client->broker, client);
+      if (mre_connection_is_closed (conn))
+        return;  /* @client was dropped, and is freed */
     }
 
   switch (frame->type)
@@ -516,6 +582,15 @@ client_reject (MreConnection  *conn,
     code = "invalid-name";
 
   send_error (client, frame, code, error->message);
+}
+
+static void
+client_read_done (MreConnection *conn,
+                  gpointer       user_data)
+{
+  MreBrokerClient *client = user_data;
+
+  mre_broker_end_batch (client->broker, client);
 }
 
 /* No HELLO within handshake-timeout: the connection's slot is freed. */

@@ -10,10 +10,22 @@
 #include "mre-broker.h"
 #include "mre-connection-private.h"
 #include "mre-event-loop.h"
+#include "mre-store-private.h"
 
 G_BEGIN_DECLS
 
 typedef struct _MreRouter MreRouter;
+
+/* A peer's session (docs/PROTOCOL.md, "Durable push"): the last sequence
+ * number of its pushes stored. mre-broker-durable.c. */
+typedef struct
+{
+  char    *key;
+  guint64  seq;
+  gint64   used;    /* real time of its last use, for forgetting the oldest */
+  guint    users;   /* connections that named it */
+  gboolean dirty;   /* seq changed since the last commit */
+} MreSession;
 
 /* One connection of the broker. Everything here runs on the broker's
  * context. */
@@ -24,6 +36,8 @@ typedef struct
   char          *id;     /* NULL until HELLO */
   GPtrArray     *subs;   /* the router's subscriptions of this client */
   guint64        stamp;  /* the router's stamp of the last event queued to it */
+  MreSession    *session;  /* NULL: its pushes are not acknowledged */
+  gboolean       ack_due;  /* pushes stored and not yet acknowledged */
 
   /* Flow control (mre-broker.c) */
   gboolean       pausing;      /* over the pause mark: the broker stops reading */
@@ -47,6 +61,7 @@ typedef struct
   guint64 refused_connections;   /* max-connections, peer credentials */
   guint64 handshake_timeouts;
   guint64 retained_evicted;      /* max-retained-bytes */
+  guint64 push_duplicates;       /* pushes sent again, already stored */
 } MreBrokerStats;
 
 /* The broker's state, shared with mre-broker-client.c and
@@ -64,6 +79,15 @@ struct _MreBroker
   guint          max_subscriptions;   /* per connection; 0: unlimited */
   guint64        max_retained_bytes;  /* per event name; 0: unlimited */
   guint          handshake_timeout;   /* seconds; 0: never */
+  char          *state_directory;
+
+  /* Durable push (mre-broker-durable.c) */
+  MreStore      *store;          /* NULL: in memory */
+  char          *store_id;
+  GHashTable    *sessions;       /* key -> MreSession */
+  GPtrArray     *dirty_sessions;
+  gboolean       batch_pending;  /* pushes not yet committed */
+  gboolean       flushing;
 
   MreEventLoop  *loop;
   gboolean       own_loop;
@@ -106,6 +130,20 @@ void       mre_broker_client_welcomed     (MreBroker       *self,
 void       mre_broker_client_gone         (MreBroker       *self,
                                            const char      *id);
 
+/* mre-broker-durable.c */
+void       mre_broker_durable_init        (MreBroker       *self);
+void       mre_broker_durable_finalize    (MreBroker       *self);
+gboolean   mre_broker_durable_start       (MreBroker       *self,
+                                           GError         **error);
+void       mre_broker_durable_stop        (MreBroker       *self);
+gboolean   mre_broker_session_attach      (MreBrokerClient *client,
+                                           const char      *key);
+void       mre_broker_session_detach      (MreBrokerClient *client);
+gboolean   mre_broker_push_is_new         (MreBrokerClient *client,
+                                           const MreFrame  *frame);
+void       mre_broker_end_batch           (MreBroker       *self,
+                                           MreBrokerClient *client);
+
 /* The routing table (mre-broker-router.c): subscriptions and retained
  * events. */
 MreRouter *mre_router_new                 (MreBroker       *broker);
@@ -113,7 +151,9 @@ void       mre_router_free                (MreRouter       *router);
 gboolean   mre_router_subscribe           (MreRouter       *router,
                                            MreBrokerClient *client,
                                            const char      *pattern,
-                                           const char      *sender);
+                                           const char      *sender,
+                                           guint32          request,
+                                           JsonObject      *since);
 void       mre_router_unsubscribe         (MreRouter       *router,
                                            MreBrokerClient *client,
                                            const char      *pattern,
@@ -123,6 +163,13 @@ void       mre_router_remove_client       (MreRouter       *router,
 void       mre_router_publish             (MreRouter       *router,
                                            const MreFrame  *publish,
                                            const char      *sender);
+void       mre_router_flush               (MreRouter       *router);
+void       mre_router_load_retained       (MreRouter       *router,
+                                           guint64          position,
+                                           const char      *name,
+                                           const char      *sender,
+                                           GBytes          *frame);
+void       mre_router_forget_retained     (MreRouter       *router);
 gboolean   mre_router_has_subscription    (MreRouter       *router,
                                            MreBrokerClient *client,
                                            const char      *pattern,

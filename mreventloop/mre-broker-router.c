@@ -31,9 +31,11 @@ typedef struct
   gboolean         is_prefix;
 } Sub;
 
+/* A retained push; @position is its place in the store, and its frame is
+ * the EVENT to replay: RETAINED set, seq the position. */
 typedef struct
 {
-  guint64  order;
+  guint64  position;
   GBytes  *frame;
   char    *sender;
 } Retained;
@@ -51,8 +53,9 @@ struct _MreRouter
   GHashTable *exact;      /* name -> GPtrArray of Sub */
   GPtrArray  *prefixed;   /* Sub */
   GHashTable *retained;   /* name -> Backlog */
+  GQueue      unrouted;   /* Retained: pushes stored, routed after the commit */
   guint64     stamp;
-  guint64     order;
+  guint64     position;   /* of the last push stored */
   guint       n_subs;
   GByteArray *scratch;
   GString    *name;
@@ -65,6 +68,19 @@ sub_free (Sub *sub)
   g_free (sub->pattern);
   g_free (sub->sender);
   g_free (sub);
+}
+
+static Retained *
+retained_new (guint64     position,
+              GBytes     *frame,
+              const char *sender)
+{
+  Retained *retained = g_new (Retained, 1);
+
+  retained->position = position;
+  retained->frame = frame;
+  retained->sender = g_strdup (sender);
+  return retained;
 }
 
 static void
@@ -106,6 +122,7 @@ mre_router_free (MreRouter *router)
   g_hash_table_unref (router->exact);
   g_ptr_array_unref (router->prefixed);
   g_hash_table_unref (router->retained);
+  g_queue_clear_full (&router->unrouted, (GDestroyNotify) retained_free);
   g_byte_array_unref (router->scratch);
   g_string_free (router->name, TRUE);
   g_ptr_array_unref (router->targets);
@@ -171,7 +188,7 @@ retained_compare (gconstpointer a,
   const Retained *ra = *(Retained * const *) a;
   const Retained *rb = *(Retained * const *) b;
 
-  return ra->order < rb->order ? -1 : ra->order > rb->order;
+  return ra->position < rb->position ? -1 : ra->position > rb->position;
 }
 
 static void
@@ -179,27 +196,37 @@ collect_retained (const Sub       *sub,
                   MreBrokerClient *client,
                   const char      *name,
                   Backlog         *backlog,
+                  JsonObject      *since,
                   GPtrArray       *replay)
 {
+  guint64 after = 0;
+
+  if (since != NULL && json_object_has_member (since, name))
+    after = json_object_get_int_member (since, name);
+
   for (GList *l = backlog->events.head; l != NULL; l = l->next)
     {
       Retained *retained = l->data;
 
-      if (sub_matches (sub, name, retained->sender) &&
+      if (retained->position > after &&
+          sub_matches (sub, name, retained->sender) &&
           !client_has_other_match (client, sub, name, retained->sender))
         g_ptr_array_add (replay, retained);
     }
 }
 
 /* Adds the subscription and queues the retained events it matches (those
- * another subscription of the client did not already match), oldest first.
- * Returns FALSE if the client was disconnected meanwhile (its queue
- * filled), and so is gone. */
+ * another subscription of the client did not already match, and those
+ * past the positions of @since, name -> position), oldest first, each
+ * with @request in arg. Returns FALSE if the client was disconnected
+ * meanwhile (its queue filled), and so is gone. */
 gboolean
 mre_router_subscribe (MreRouter       *router,
                       MreBrokerClient *client,
                       const char      *pattern,
-                      const char      *sender)
+                      const char      *sender,
+                      guint32          request,
+                      JsonObject      *since)
 {
   g_autoptr(GPtrArray) replay = NULL;
   gsize len = strlen (pattern);
@@ -243,7 +270,7 @@ mre_router_subscribe (MreRouter       *router,
 
       g_hash_table_iter_init (&iter, router->retained);
       while (g_hash_table_iter_next (&iter, &name, &backlog))
-        collect_retained (sub, client, name, backlog, replay);
+        collect_retained (sub, client, name, backlog, since, replay);
       g_ptr_array_sort (replay, retained_compare);
     }
   else
@@ -251,7 +278,7 @@ mre_router_subscribe (MreRouter       *router,
       Backlog *backlog = g_hash_table_lookup (router->retained, pattern);
 
       if (backlog != NULL)
-        collect_retained (sub, client, pattern, backlog, replay);
+        collect_retained (sub, client, pattern, backlog, since, replay);
     }
 
   for (guint i = 0; i < replay->len; i++)
@@ -260,7 +287,13 @@ mre_router_subscribe (MreRouter       *router,
       gsize size;
       const guint8 *data = g_bytes_get_data (retained->frame, &size);
 
-      if (!mre_broker_client_send (client, data, size))
+      g_byte_array_set_size (router->scratch, 0);
+      g_byte_array_append (router->scratch, data, size);
+      router->scratch->data[4] = request >> 24;
+      router->scratch->data[5] = request >> 16;
+      router->scratch->data[6] = request >> 8;
+      router->scratch->data[7] = request;
+      if (!mre_broker_client_send (client, router->scratch->data, size))
         return FALSE;
       mre_broker_count_out (router->broker, 1);
     }
@@ -331,15 +364,58 @@ add_targets (MreRouter  *router,
 }
 
 static void
-drop_oldest (Backlog *backlog)
+drop_oldest (MreRouter *router,
+             Backlog   *backlog)
 {
   Retained *oldest = g_queue_pop_head (&backlog->events);
 
+  if (router->broker->store != NULL)
+    mre_store_remove_retained (router->broker->store, oldest->position);
   backlog->bytes -= g_bytes_get_size (oldest->frame);
   retained_free (oldest);
 }
 
-static void
+static Backlog *
+backlog_lookup (MreRouter  *router,
+                const char *name)
+{
+  Backlog *backlog = g_hash_table_lookup (router->retained, name);
+
+  if (backlog == NULL)
+    {
+      backlog = g_new0 (Backlog, 1);
+      g_hash_table_insert (router->retained, g_strdup (name), backlog);
+    }
+  return backlog;
+}
+
+/* A retained event of the store, read back at start: oldest first. */
+void
+mre_router_load_retained (MreRouter  *router,
+                          guint64     position,
+                          const char *name,
+                          const char *sender,
+                          GBytes     *frame)
+{
+  Backlog *backlog = backlog_lookup (router, name);
+
+  g_queue_push_tail (&backlog->events, retained_new (position, g_bytes_ref (frame), sender));
+  backlog->bytes += g_bytes_get_size (frame);
+  router->position = MAX (router->position, position);
+}
+
+/* Forgets the retained events (they are in the store, which closes). */
+void
+mre_router_forget_retained (MreRouter *router)
+{
+  g_hash_table_remove_all (router->retained);
+  g_queue_clear_full (&router->unrouted, (GDestroyNotify) retained_free);
+  router->position = 0;
+}
+
+/* Retains the push @frame (an EVENT, seq its position), in the store too
+ * if the broker has one. */
+static Retained *
 retain (MreRouter      *router,
         const char     *name,
         const char     *sender,
@@ -347,27 +423,21 @@ retain (MreRouter      *router,
         gsize           size,
         guint           backlog_size)
 {
-  Backlog *backlog = g_hash_table_lookup (router->retained, name);
-  Retained *retained = g_new (Retained, 1);
+  Backlog *backlog = backlog_lookup (router, name);
   guint8 *copy = g_memdup2 (frame, size);
-
-  if (backlog == NULL)
-    {
-      backlog = g_new0 (Backlog, 1);
-      g_hash_table_insert (router->retained, g_strdup (name), backlog);
-    }
+  Retained *retained;
 
   copy[2] |= MRE_FRAME_FLAG_RETAINED;
-  retained->order = ++router->order;
-  retained->frame = g_bytes_new_take (copy, size);
-  retained->sender = g_strdup (sender);
+  retained = retained_new (router->position, g_bytes_new_take (copy, size), sender);
   g_queue_push_tail (&backlog->events, retained);
   backlog->bytes += size;
+  if (router->broker->store != NULL)
+    mre_store_add_retained (router->broker->store, retained->position, name, sender, copy, size);
 
   /* The backlog of the last push governs the name's buffer. */
   backlog->backlog = backlog_size;
   while (backlog->backlog > 0 && backlog->events.length > backlog->backlog)
-    drop_oldest (backlog);
+    drop_oldest (router, backlog);
 
   /* max-retained-bytes: the oldest go first; the newest push is always
    * kept (it is at most max-frame-size). */
@@ -375,39 +445,21 @@ retain (MreRouter      *router,
          backlog->bytes > router->broker->max_retained_bytes &&
          backlog->events.length > 1)
     {
-      drop_oldest (backlog);
+      drop_oldest (router, backlog);
       router->broker->stats.retained_evicted++;
     }
+  return retained;
 }
 
-/* Queues the EVENT for @publish to every client subscribed to it, and
- * retains it if it is a push. */
-void
-mre_router_publish (MreRouter      *router,
-                    const MreFrame *publish,
-                    const char     *sender)
+/* Queues the EVENT @data to every client subscribed to @name from @sender. */
+static void
+route (MreRouter    *router,
+       const char   *name,
+       const char   *sender,
+       const guint8 *data,
+       gsize         size)
 {
-  MreFrame event = *publish;
-  const char *name;
-  gsize size;
   guint64 delivered = 0;
-
-  g_string_overwrite_len (router->name, 0, publish->name, publish->name_len);
-  g_string_truncate (router->name, publish->name_len);
-  name = router->name->str;
-
-  event.type = MRE_FRAME_EVENT;
-  event.flags = publish->flags & MRE_FRAME_FLAG_PUSH;
-  event.arg = 0;
-  event.sender = sender;
-  event.sender_len = strlen (sender);
-  size = mre_frame_size (&event);
-  g_byte_array_set_size (router->scratch, size);
-  mre_frame_write_header (&event, router->scratch->data);
-  memcpy (router->scratch->data + MRE_FRAME_HEADER_SIZE, event.name, event.name_len);
-  memcpy (router->scratch->data + MRE_FRAME_HEADER_SIZE + event.name_len, sender, event.sender_len);
-  memcpy (router->scratch->data + MRE_FRAME_HEADER_SIZE + event.name_len + event.sender_len,
-          event.body, event.body_len);
 
   router->stamp++;
   g_ptr_array_set_size (router->targets, 0);
@@ -417,12 +469,79 @@ mre_router_publish (MreRouter      *router,
   /* A client disconnected here (its queue full) is freed, and appears once
    * only in targets: nothing after it refers to it. */
   for (guint i = 0; i < router->targets->len; i++)
-    delivered += mre_broker_client_send (g_ptr_array_index (router->targets, i),
-                                         router->scratch->data, size);
+    delivered += mre_broker_client_send (g_ptr_array_index (router->targets, i), data, size);
   mre_broker_count_out (router->broker, delivered);
+}
 
-  if (publish->flags & MRE_FRAME_FLAG_PUSH)
-    retain (router, name, sender, router->scratch->data, size, publish->arg);
+/* Queues the EVENT for @publish to every client subscribed to it, and
+ * retains it if it is a push. With a store, a push is routed by
+ * mre_router_flush(), once committed: no peer gets a push that a crash
+ * could take back. */
+void
+mre_router_publish (MreRouter      *router,
+                    const MreFrame *publish,
+                    const char     *sender)
+{
+  MreFrame event = *publish;
+  gboolean push = (publish->flags & MRE_FRAME_FLAG_PUSH) != 0;
+  const char *name;
+  gsize size;
+  guint8 *data;
+
+  g_string_overwrite_len (router->name, 0, publish->name, publish->name_len);
+  g_string_truncate (router->name, publish->name_len);
+  name = router->name->str;
+
+  event.type = MRE_FRAME_EVENT;
+  event.flags = publish->flags & MRE_FRAME_FLAG_PUSH;
+  event.arg = 0;
+  if (push)
+    event.seq = ++router->position;
+  event.sender = sender;
+  event.sender_len = strlen (sender);
+  size = mre_frame_size (&event);
+  g_byte_array_set_size (router->scratch, size);
+  data = router->scratch->data;
+  mre_frame_write_header (&event, data);
+  memcpy (data + MRE_FRAME_HEADER_SIZE, event.name, event.name_len);
+  memcpy (data + MRE_FRAME_HEADER_SIZE + event.name_len, sender, event.sender_len);
+  memcpy (data + MRE_FRAME_HEADER_SIZE + event.name_len + event.sender_len, event.body, event.body_len);
+
+  if (!push)
+    route (router, name, sender, data, size);
+  else
+    {
+      Retained *retained = retain (router, name, sender, data, size, publish->arg);
+
+      if (router->broker->store == NULL)
+        route (router, name, sender, data, size);
+      else
+        g_queue_push_tail (&router->unrouted,
+                           retained_new (retained->position, g_bytes_ref (retained->frame), sender));
+    }
+}
+
+/* Routes the pushes stored since the last call, as live events. */
+void
+mre_router_flush (MreRouter *router)
+{
+  Retained *retained;
+
+  while ((retained = g_queue_pop_head (&router->unrouted)) != NULL)
+    {
+      gsize size;
+      const guint8 *data = g_bytes_get_data (retained->frame, &size);
+      gsize name_len = (gsize) data[24] << 8 | data[25];
+
+      /* The retained copy, without RETAINED. */
+      g_byte_array_set_size (router->scratch, 0);
+      g_byte_array_append (router->scratch, data, size);
+      router->scratch->data[2] &= ~MRE_FRAME_FLAG_RETAINED;
+      g_string_overwrite_len (router->name, 0, (const char *) data + MRE_FRAME_HEADER_SIZE, name_len);
+      g_string_truncate (router->name, name_len);
+      route (router, router->name->str, retained->sender, router->scratch->data, size);
+      retained_free (retained);
+    }
 }
 
 guint

@@ -73,6 +73,7 @@ enum
   PROP_MAX_SUBSCRIPTIONS,
   PROP_MAX_RETAINED_BYTES,
   PROP_HANDSHAKE_TIMEOUT,
+  PROP_STATE_DIRECTORY,
   PROP_N_CONNECTIONS,
   N_PROPS
 };
@@ -280,6 +281,9 @@ start_on_context (gpointer data)
   StartCall *call = data;
   MreBroker *self = call->self;
 
+  if (!mre_broker_durable_start (self, &call->error))
+    return;
+
   for (guint i = 0; i < G_N_ELEMENTS (self->paths) && self->paths[i] != NULL; i++)
     {
       self->listeners[i] = mre_socket_listen (self->paths[i], &call->error);
@@ -326,6 +330,7 @@ stop_on_context (gpointer data)
       mre_broker_client_detach (g_ptr_array_index (self->clients, self->clients->len - 1));
       g_ptr_array_remove_index (self->clients, self->clients->len - 1);
     }
+  mre_broker_durable_stop (self);
   self->started = FALSE;
 }
 
@@ -452,6 +457,10 @@ stats_on_context (gpointer data)
   json_builder_add_int_value (builder, self->stats.handshake_timeouts);
   json_builder_set_member_name (builder, "retained_evicted");
   json_builder_add_int_value (builder, self->stats.retained_evicted);
+  json_builder_set_member_name (builder, "push_duplicates");
+  json_builder_add_int_value (builder, self->stats.push_duplicates);
+  json_builder_set_member_name (builder, "sessions");
+  json_builder_add_int_value (builder, g_hash_table_size (self->sessions));
   json_builder_set_member_name (builder, "retained");
   mre_router_add_retained_counts (self->router, builder);
   json_builder_end_object (builder);
@@ -467,7 +476,8 @@ stats_on_context (gpointer data)
  * `docs/PROTOCOL.md`): `connections`, `subscriptions`, `events_in`,
  * `events_out`, `events_per_second`, `dropped`, `slow_disconnects`,
  * `rejected`, `flow_control_pauses`, `refused_connections`,
- * `handshake_timeouts`, `retained_evicted` and `retained` (event name to
+ * `handshake_timeouts`, `retained_evicted`, `push_duplicates`, `sessions`
+ * and `retained` (event name to
  * the number of events retained).
  *
  * Called from a thread other than the broker's, it waits for the broker's
@@ -503,6 +513,7 @@ mre_broker_finalize (GObject *object)
     mre_broker_stop (self);
   g_ptr_array_unref (self->clients);
   mre_router_free (self->router);
+  mre_broker_durable_finalize (self);
   if (self->own_loop)
     {
       mre_event_loop_stop (self->loop);
@@ -557,6 +568,9 @@ mre_broker_get_property (GObject    *object,
     case PROP_HANDSHAKE_TIMEOUT:
       g_value_set_uint (value, self->handshake_timeout);
       break;
+    case PROP_STATE_DIRECTORY:
+      g_value_set_string (value, self->state_directory);
+      break;
     case PROP_N_CONNECTIONS:
       g_value_set_uint (value, mre_broker_get_n_connections (self));
       break;
@@ -604,6 +618,9 @@ mre_broker_set_property (GObject      *object,
       break;
     case PROP_HANDSHAKE_TIMEOUT:
       mre_broker_set_handshake_timeout (self, g_value_get_uint (value));
+      break;
+    case PROP_STATE_DIRECTORY:
+      mre_broker_set_state_directory (self, g_value_get_string (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -754,6 +771,22 @@ mre_broker_class_init (MreBrokerClass *klass)
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
+   * MreBroker:state-directory:
+   *
+   * The directory where the broker keeps its retained events and the
+   * sessions of the peers whose pushes it acknowledged, so that they
+   * survive a crash and a restart (`store.db`, an SQLite database; see
+   * "Durable push" in `docs/PROTOCOL.md`). Made, with mode 0700, if
+   * missing; one broker at a time uses it. %NULL (the default) keeps them
+   * in memory only. Set it before [method@Mre.Broker.start].
+   *
+   * Since: 0.1
+   */
+  properties[PROP_STATE_DIRECTORY] =
+    g_param_spec_string ("state-directory", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
    * MreBroker:n-connections:
    *
    * The number of open connections. Notified on the broker's loop.
@@ -818,6 +851,7 @@ mre_broker_init (MreBroker *self)
   self->handshake_timeout = DEFAULT_HANDSHAKE_TIMEOUT;
   self->clients = g_ptr_array_new_with_free_func ((GDestroyNotify) mre_broker_client_free);
   self->router = mre_router_new (self);
+  mre_broker_durable_init (self);
 }
 
 /**
@@ -1211,6 +1245,47 @@ mre_broker_set_handshake_timeout (MreBroker *self,
     return;
   self->handshake_timeout = seconds;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HANDSHAKE_TIMEOUT]);
+}
+
+/**
+ * mre_broker_get_state_directory:
+ * @self: a broker
+ *
+ * Gets the directory where the broker keeps its retained events.
+ *
+ * Returns: (nullable) (type filename): [property@Mre.Broker:state-directory]
+ *
+ * Since: 0.1
+ */
+const char *
+mre_broker_get_state_directory (MreBroker *self)
+{
+  g_return_val_if_fail (MRE_IS_BROKER (self), NULL);
+  return self->state_directory;
+}
+
+/**
+ * mre_broker_set_state_directory:
+ * @self: a broker, not started
+ * @directory: (nullable) (type filename): a directory, or %NULL to keep
+ *   retained events in memory only
+ *
+ * Sets [property@Mre.Broker:state-directory].
+ *
+ * Since: 0.1
+ */
+void
+mre_broker_set_state_directory (MreBroker  *self,
+                                const char *directory)
+{
+  g_return_if_fail (MRE_IS_BROKER (self));
+  g_return_if_fail (!self->started);
+
+  if (g_strcmp0 (self->state_directory, directory) == 0)
+    return;
+  g_free (self->state_directory);
+  self->state_directory = g_strdup (directory);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE_DIRECTORY]);
 }
 
 /**

@@ -78,6 +78,11 @@ MRE_AVAILABLE_IN_ALL
 void        mre_broker_set_handshake_timeout (MreBroker *self,
                                               guint      seconds);
 MRE_AVAILABLE_IN_ALL
+const char *mre_broker_get_state_directory (MreBroker   *self);
+MRE_AVAILABLE_IN_ALL
+void        mre_broker_set_state_directory (MreBroker   *self,
+                                            const char  *directory);
+MRE_AVAILABLE_IN_ALL
 guint       mre_broker_get_n_connections  (MreBroker    *self);
 MRE_AVAILABLE_IN_ALL
 JsonNode   *mre_broker_dup_stats          (MreBroker    *self);

@@ -46,6 +46,10 @@ typedef struct
   /* Optional: some bytes were written (after each batch of send()s). */
   void (*written) (MreConnection  *conn,
                    gpointer        user_data);
+  /* Optional: the frames of a read have all been handed out, and the
+   * connection is still open. */
+  void (*read_done) (MreConnection *conn,
+                     gpointer       user_data);
 } MreConnectionFuncs;
 
 MreConnection *mre_connection_new              (GSocket                  *socket,

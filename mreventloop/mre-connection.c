@@ -532,6 +532,10 @@ conn_dispatch (GSource     *source,
     {
       if (!conn_read (conn))
         return G_SOURCE_CONTINUE;
+      if (conn->funcs->read_done != NULL)
+        conn->funcs->read_done (conn, conn->user_data);
+      if (conn->closed)
+        return G_SOURCE_CONTINUE;
     }
 
   /* Write only when a frame was queued (the ready time is set) or the

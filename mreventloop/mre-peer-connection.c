@@ -90,6 +90,12 @@ handle_reply (MrePeer        *self,
   Request *request;
   Subscription *sub;
 
+  if (frame->type == MRE_FRAME_ACK && (frame->flags & MRE_FRAME_FLAG_PUSH))
+    {
+      mre_peer_push_acked (self, frame->seq);
+      return;
+    }
+
   if (!g_hash_table_steal_extended (self->requests, GUINT_TO_POINTER (frame->arg), NULL, (gpointer *) &request))
     return;
 
@@ -148,6 +154,8 @@ handle_event (MrePeer        *self,
 {
   g_autoptr(MreEvent) event = mre_event_new_from_frame (frame);
 
+  if (frame->flags & MRE_FRAME_FLAG_PUSH)
+    mre_peer_push_received (self, frame, mre_event_get_name (event), mre_event_get_sender (event));
   mre_peer_emit_event (self, event_detail (self, mre_event_get_name (event)), event);
 }
 
@@ -169,6 +177,7 @@ peer_frame (MreConnection  *conn,
       g_free (self->id);
       self->id = g_strndup (frame->name, frame->name_len);
       self->welcomed = TRUE;
+      mre_peer_store_welcomed (self, frame);
       mre_peer_notify_id (self);
       mre_peer_maybe_connected (self);
       break;
@@ -217,8 +226,13 @@ peer_drained (MreConnection *conn,
               gpointer       user_data)
 {
   g_autoptr(MrePeer) self = g_object_ref (user_data);
+  guint unacked;
 
-  mre_peer_complete_tasks (&self->flush_tasks, NULL);
+  g_mutex_lock (&self->lock);
+  unacked = self->unacked.length;
+  g_mutex_unlock (&self->lock);
+  if (unacked == 0)
+    mre_peer_complete_tasks (&self->flush_tasks, NULL);
 }
 
 static const MreConnectionFuncs peer_funcs = {
@@ -307,6 +321,7 @@ mre_peer_send_request (MrePeer      *self,
                        MreFrameType  type,
                        const char   *name,
                        const char   *sender,
+                       const char   *body,
                        Request      *request)
 {
   MreFrame frame = { 0 };
@@ -322,6 +337,8 @@ mre_peer_send_request (MrePeer      *self,
   frame.name_len = name != NULL ? strlen (name) : 0;
   frame.sender = sender;
   frame.sender_len = sender != NULL ? strlen (sender) : 0;
+  frame.body = (const guint8 *) body;
+  frame.body_len = body != NULL ? strlen (body) : 0;
 
   g_hash_table_insert (self->requests, GUINT_TO_POINTER (id), request);
   mre_connection_queue (self->conn, &frame);
@@ -350,7 +367,7 @@ mre_peer_connect (MrePeer *self)
 
   conn = mre_connection_new (socket, self->context, self->max_frame_size, &peer_funcs, self);
 
-  hello = g_strdup ("{\"protocol\":1}");
+  hello = g_strdup_printf ("{\"protocol\":1,\"session\":\"%s\"}", self->session);
   frame.type = MRE_FRAME_HELLO;
   frame.time = g_get_real_time ();
   frame.name = self->id;
@@ -368,19 +385,13 @@ mre_peer_connect (MrePeer *self)
     {
       Subscription *sub = value;
       Request *request = g_new0 (Request, 1);
+      g_autofree char *since = mre_peer_since_body (self, sub);
 
       request->kind = REQUEST_RESUBSCRIBE;
       request->key = g_strdup (key);
       self->resubscribing++;
-      mre_peer_send_request (self, MRE_FRAME_SUBSCRIBE, sub->pattern, sub->sender, request);
+      mre_peer_send_request (self, MRE_FRAME_SUBSCRIBE, sub->pattern, sub->sender, since, request);
     }
-  while (self->pending.length > 0)
-    {
-      g_autoptr(GBytes) bytes = g_queue_pop_head (&self->pending);
-      gsize len;
-      const guint8 *data = g_bytes_get_data (bytes, &len);
-
-      mre_connection_queue_bytes (conn, data, len);
-    }
+  mre_peer_resend (self, conn);
   g_mutex_unlock (&self->lock);
 }

@@ -36,13 +36,16 @@ struct _MrePeer
   /* Shared with publishing threads. */
   GMutex         lock;
   MreConnection *conn;             /* NULL while disconnected */
-  GQueue         pending;          /* GBytes: PUBLISH frames, seq unset */
+  GQueue         pending;          /* GBytes: yells published while disconnected */
+  GQueue         unacked;          /* GBytes: pushes the broker has not acknowledged */
   guint64        seq;
   int            state;            /* MrePeerState, atomic */
 
   /* On the context only. */
   gboolean       started;
   gboolean       welcomed;
+  char          *session;          /* named in HELLO: the broker acknowledges pushes */
+  char          *store_id;         /* of the broker's store: what positions refer to */
   GHashTable    *subs;             /* key -> Subscription */
   GHashTable    *requests;         /* request id -> Request */
   guint32        next_request;
@@ -60,6 +63,7 @@ typedef struct
   char *pattern;
   char *sender;
   gboolean acked;
+  GHashTable *since;  /* name -> guint64: position of the last push received */
 } Subscription;
 
 typedef enum
@@ -101,7 +105,22 @@ void     mre_peer_send_request      (MrePeer       *self,
                                      MreFrameType   type,
                                      const char    *name,
                                      const char    *sender,
+                                     const char    *body,
                                      Request       *request);
+
+/* mre-peer-durable.c */
+void     mre_peer_push_acked        (MrePeer        *self,
+                                     guint64         seq);
+void     mre_peer_resend            (MrePeer        *self,
+                                     MreConnection  *conn);
+void     mre_peer_store_welcomed    (MrePeer        *self,
+                                     const MreFrame *welcome);
+void     mre_peer_push_received     (MrePeer        *self,
+                                     const MreFrame *event,
+                                     const char     *name,
+                                     const char     *sender);
+char    *mre_peer_since_body        (MrePeer        *self,
+                                     Subscription   *sub);
 
 /* mre-peer-publish.c */
 gboolean mre_peer_queue_publish (MrePeer      *self,

@@ -144,24 +144,40 @@ mre_peer_queue_publish (MrePeer      *self,
     }
   else
     {
+      GBytes *push = NULL;
+      gboolean sent;
+
       frame.seq = ++self->seq;
       frame.time = g_get_real_time ();
 
-      /* A connection that just broke takes nothing: the event waits with
+      /* A push is kept until the broker acknowledges it (mre-peer-durable.c).
+       * A connection that just broke takes nothing: the event waits with
        * the others for the next one. */
-      if (self->conn == NULL || !mre_connection_queue (self->conn, &frame))
+      if (delivery == MRE_DELIVERY_PUSH)
         {
-          if (self->pending.length >= self->max_pending)
-            {
-              g_set_error (error, MRE_ERROR, MRE_ERROR_DISCONNECTED,
-                           "Not connected to the broker, and %u events already wait for it",
-                           self->pending.length);
-              self->seq--;
-              ok = FALSE;
-            }
-          else
-            g_queue_push_tail (&self->pending, mre_frame_to_bytes (&frame));
+          gsize len;
+          const guint8 *data;
+
+          push = mre_frame_to_bytes (&frame);
+          data = g_bytes_get_data (push, &len);
+          sent = self->conn != NULL && mre_connection_queue_bytes (self->conn, data, len);
         }
+      else
+        sent = self->conn != NULL && mre_connection_queue (self->conn, &frame);
+
+      if (!sent && self->pending.length + self->unacked.length >= self->max_pending)
+        {
+          g_set_error (error, MRE_ERROR, MRE_ERROR_DISCONNECTED,
+                       "Not connected to the broker, and %u events already wait for it",
+                       self->pending.length + self->unacked.length);
+          self->seq--;
+          g_clear_pointer (&push, g_bytes_unref);
+          ok = FALSE;
+        }
+      else if (push != NULL)
+        g_queue_push_tail (&self->unacked, push);
+      else if (!sent)
+        g_queue_push_tail (&self->pending, mre_frame_to_bytes (&frame));
     }
   g_mutex_unlock (&self->lock);
 

@@ -80,6 +80,7 @@ mre_peer_subscription_free (Subscription *sub)
 {
   g_free (sub->pattern);
   g_free (sub->sender);
+  g_clear_pointer (&sub->since, g_hash_table_unref);
   g_free (sub);
 }
 
@@ -404,16 +405,22 @@ flush_idle (gpointer data)
   GTask *task = data;
   MrePeer *self = g_task_get_source_object (task);
 
+  guint waiting;
+
+  g_mutex_lock (&self->lock);
+  waiting = self->pending.length + self->unacked.length;
+  g_mutex_unlock (&self->lock);
+
   if (self->conn == NULL)
     {
-      if (self->pending.length == 0)
+      if (waiting == 0)
         g_task_return_boolean (task, TRUE);
       else
         g_task_return_new_error (task, MRE_ERROR, MRE_ERROR_DISCONNECTED,
-                                 "%u events wait for the broker to come back", self->pending.length);
+                                 "%u events wait for the broker to come back", waiting);
       g_object_unref (task);
     }
-  else if (mre_connection_get_queued_bytes (self->conn) == 0)
+  else if (mre_connection_get_queued_bytes (self->conn) == 0 && waiting == 0)
     {
       g_task_return_boolean (task, TRUE);
       g_object_unref (task);
@@ -431,7 +438,9 @@ flush_idle (gpointer data)
  * @error: return location for a #GError
  *
  * Waits until every event published so far has been written to the
- * broker's socket.
+ * broker's socket, and every push acknowledged by the broker: stored,
+ * and so delivered to its subscribers even if this peer or the broker
+ * then dies (see "Durable push" in `docs/PROTOCOL.md`).
  *
  * Returns: %TRUE, or %FALSE with %MRE_ERROR_DISCONNECTED if the broker is
  *   not there to take them
@@ -502,7 +511,7 @@ subscribe_idle (gpointer data)
     g_hash_table_remove (self->subs, request->key);
 
   mre_peer_send_request (self, call->kind == REQUEST_SUBSCRIBE ? MRE_FRAME_SUBSCRIBE : MRE_FRAME_UNSUBSCRIBE,
-                  call->pattern, call->sender, request);
+                         call->pattern, call->sender, NULL, request);
   return G_SOURCE_REMOVE;
 }
 
@@ -693,7 +702,7 @@ stats_idle (gpointer data)
   request = g_new0 (Request, 1);
   request->kind = REQUEST_STATS;
   request->task = task;
-  mre_peer_send_request (self, MRE_FRAME_STATS, NULL, NULL, request);
+  mre_peer_send_request (self, MRE_FRAME_STATS, NULL, NULL, NULL, request);
 
   return G_SOURCE_REMOVE;
 }
@@ -791,11 +800,14 @@ mre_peer_finalize (GObject *object)
   g_clear_object (&self->loop);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_queue_clear_full (&self->pending, (GDestroyNotify) g_bytes_unref);
+  g_queue_clear_full (&self->unacked, (GDestroyNotify) g_bytes_unref);
   g_hash_table_unref (self->subs);
   g_hash_table_unref (self->requests);
   g_mutex_clear (&self->lock);
   g_free (self->path);
   g_free (self->id);
+  g_free (self->session);
+  g_free (self->store_id);
 
   G_OBJECT_CLASS (mre_peer_parent_class)->finalize (object);
 }
@@ -1028,6 +1040,7 @@ mre_peer_init (MrePeer *self)
   self->max_pending = MRE_PEER_DEFAULT_MAX_PENDING;
   self->max_queued_bytes = MRE_PEER_DEFAULT_MAX_QUEUED_BYTES;
   g_mutex_init (&self->lock);
+  self->session = g_uuid_string_random ();
   self->subs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                       (GDestroyNotify) mre_peer_subscription_free);
   self->requests = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) mre_peer_request_free);

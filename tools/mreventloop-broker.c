@@ -26,6 +26,7 @@ tool_cmd_broker (int    argc,
                  char **argv)
 {
   g_autofree char *socket_path = NULL;
+  g_autofree char *state_dir = NULL;
   gint idle_exit = 0;
   gint64 max_frame_size = 0;
   gint64 max_queued_bytes = 0;
@@ -36,6 +37,8 @@ tool_cmd_broker (int    argc,
   const GOptionEntry entries[] = {
     { "socket", 's', G_OPTION_FLAG_NONE, G_OPTION_ARG_FILENAME, &socket_path,
       "The socket to listen on (default: the default bus)", "PATH" },
+    { "state-dir", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_FILENAME, &state_dir,
+      "Keep retained events in DIR, across a crash and a restart (default: in memory)", "DIR" },
     { "idle-exit", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_INT, &idle_exit,
       "Exit once no peer has been connected for SECONDS (default: never)", "SECONDS" },
     { "max-frame-size", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_INT64, &max_frame_size,
@@ -116,6 +119,8 @@ tool_cmd_broker (int    argc,
     mre_broker_set_max_retained_bytes (broker, (guint64) max_retained_bytes);
   if (handshake_timeout >= 0)
     mre_broker_set_handshake_timeout (broker, (guint) handshake_timeout);
+  if (state_dir != NULL && state_dir[0] != '\0')
+    mre_broker_set_state_directory (broker, state_dir);
   if (idle_exit > 0)
     {
       mre_broker_set_idle_timeout (broker, (guint) idle_exit);
