@@ -25,7 +25,9 @@
  * ($MRE_BROKER_PROGRAM instead of the installed tool, for tests), detached
  * (GLib's spawn double-forks it, it calls setsid()) with its output to
  * /dev/null; it exits when no peer has been connected for $MRE_IDLE_EXIT
- * seconds (10 by default).
+ * seconds (10 by default). It keeps its retained events in
+ * $XDG_STATE_HOME/mreventloop, or in $MRE_STATE_DIR (none if empty); a
+ * broker started for a $MRE_BUS path only in $MRE_STATE_DIR.
  */
 
 #define STARTUP_TIMEOUT_US  (10 * G_USEC_PER_SEC)
@@ -36,15 +38,31 @@ detach (gpointer user_data)
   setsid ();
 }
 
+/* The default bus's state directory (docs/PROTOCOL.md, "Sockets"), or
+ * NULL. */
+static char *
+state_directory (void)
+{
+  const char *dir = g_getenv ("MRE_STATE_DIR");
+
+  if (dir != NULL)
+    return dir[0] != '\0' ? g_strdup (dir) : NULL;
+  if (g_getenv ("MRE_BUS") != NULL)
+    return NULL;
+  return g_build_filename (g_get_user_state_dir (), "mreventloop", NULL);
+}
+
 static gboolean
 spawn_broker (const char  *path,
               GError     **error)
 {
   const char *program = g_getenv ("MRE_BROKER_PROGRAM");
   const char *idle = g_getenv ("MRE_IDLE_EXIT");
+  g_autofree char *state = state_directory ();
   const char *argv[] = {
     program != NULL && program[0] != '\0' ? program : MRE_BINDIR "/mreventloop",
     "broker", "--socket", path, "--idle-exit", idle != NULL && idle[0] != '\0' ? idle : "10",
+    state != NULL ? "--state-dir" : NULL, state,
     NULL
   };
 

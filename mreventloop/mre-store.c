@@ -95,8 +95,8 @@ read_id (MreStore  *store,
       break;
     case SQLITE_DONE:
       {
-        g_autofree char *id = g_uuid_string_random ();
-        g_autofree char *sql = sqlite3_mprintf ("INSERT INTO meta (key, value) VALUES ('id', %Q)", id);
+        g_autofree char *id = g_uuid_string_random ();  /* hexadecimal digits and dashes */
+        g_autofree char *sql = g_strdup_printf ("INSERT INTO meta (key, value) VALUES ('id', '%s')", id);
 
         ok = exec (store, sql, error);
         if (ok)

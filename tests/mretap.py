@@ -65,9 +65,10 @@ class Bus:
     def __enter__(self):
         self.tmp = tempfile.TemporaryDirectory(prefix='mre-test-')
         self.path = os.path.join(self.tmp.name, 'bus.sock')
-        # Children never touch the user's default bus; a default broker
+        # Children never touch the user's default bus or its store; a default broker
         # they start is the tool under test, and goes soon after its peers.
         self.env = dict(os.environ, XDG_RUNTIME_DIR=self.tmp.name,
+                        XDG_STATE_HOME=os.path.join(self.tmp.name, 'state'),
                         MRE_BROKER_PROGRAM=TOOL, MRE_IDLE_EXIT='2')
         try:
             self.broker = self.start_broker(self.path, self.broker_args)

@@ -35,12 +35,14 @@ static char *opt_socket;
 static guint opt_idle_exit;
 static guint64 opt_max_queued_bytes;
 static char *opt_log;
+static char *opt_state_dir;
 
 static GOptionEntry child_entries[] = {
   { "socket", 0, 0, G_OPTION_ARG_FILENAME, &opt_socket, NULL, NULL },
   { "idle-exit", 0, 0, G_OPTION_ARG_INT, &opt_idle_exit, NULL, NULL },
   { "max-queued-bytes", 0, 0, G_OPTION_ARG_INT64, &opt_max_queued_bytes, NULL, NULL },
   { "log", 0, 0, G_OPTION_ARG_FILENAME, &opt_log, NULL, NULL },
+  { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_state_dir, NULL, NULL },
   { NULL }
 };
 
@@ -87,6 +89,7 @@ role_broker (void)
   mre_broker_set_idle_timeout (broker, opt_idle_exit);
   if (opt_max_queued_bytes > 0)
     mre_broker_set_max_queued_bytes (broker, opt_max_queued_bytes);
+  mre_broker_set_state_directory (broker, opt_state_dir);
   g_signal_connect_swapped (broker, "idle", G_CALLBACK (quit_loop), loop);
   g_unix_signal_add (SIGTERM, quit_on_signal, loop);
 
@@ -606,9 +609,10 @@ test_default_bus_starts_one_broker (Fixture       *f,
   GSubprocess *peers[10];
   gint64 deadline;
 
-  /* GLib's isolated runtime directory, for the children too. */
+  /* GLib's isolated runtime and state directories, for the children too. */
   g_assert_cmpint (g_mkdir_with_parents (g_get_user_runtime_dir (), 0700), ==, 0);
   g_setenv ("XDG_RUNTIME_DIR", g_get_user_runtime_dir (), TRUE);
+  g_setenv ("XDG_STATE_HOME", g_get_user_state_dir (), TRUE);
   g_setenv ("MRE_BROKER_PROGRAM", self_path, TRUE);
   g_setenv ("MRE_IDLE_EXIT", "1", TRUE);
   socket_path = mre_default_socket_path ();
@@ -631,6 +635,13 @@ test_default_bus_starts_one_broker (Fixture       *f,
 
     g_assert_cmpint (g_stat (dir, &st), ==, 0);
     g_assert_cmpint (st.st_mode & 0777, ==, 0700);
+  }
+
+  /* The default bus keeps its store in $XDG_STATE_HOME/mreventloop. */
+  {
+    g_autofree char *store = g_build_filename (g_get_user_state_dir (), "mreventloop", "store.db", NULL);
+
+    g_assert_true (g_file_test (store, G_FILE_TEST_IS_REGULAR));
   }
 
   /* The last peer left: the broker exits after its idle time, and its

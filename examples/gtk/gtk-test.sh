@@ -77,6 +77,7 @@ logged () {
 # on a TCP port.
 mkdir -m 700 "$tmp/run"
 export XDG_RUNTIME_DIR="$tmp/run"
+export XDG_STATE_HOME="$tmp/state"
 
 start_broadway () {
   command -v gtk4-broadwayd >/dev/null 2>&1 || return 1
