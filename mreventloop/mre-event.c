@@ -157,10 +157,13 @@ mre_event_get_sender (MreEvent *self)
  * mre_event_get_seq:
  * @self: an event
  *
- * Gets the publisher's sequence number of the event.
+ * Gets the sequence number of the event. For a yell, the publisher's: 1
+ * for its first event, one more for each event it published after. For a
+ * push, its position in the broker's store: one counter for every name,
+ * growing, kept across restarts of a broker with a
+ * [property@Mre.Broker:state-directory].
  *
- * Returns: the publisher's sequence number of the event: 1 for its first
- *   event, one more for each event it published after
+ * Returns: the sequence number of the event
  *
  * Since: 0.1
  */

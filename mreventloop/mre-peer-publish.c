@@ -203,9 +203,14 @@ mre_peer_queue_publish (MrePeer      *self,
  * reach every subscriber in order.
  *
  * While disconnected, up to [property@Mre.Peer:max-pending] events are kept
- * and sent once connected again. Events already written towards a broker
- * that then dies without reading them are lost: an event is delivered at
- * most once.
+ * and sent once connected again. A yell already written towards a broker
+ * that then dies without reading it is lost: a yell is delivered at most
+ * once. A push is kept until the broker acknowledges it, sent again after
+ * a reconnection, and stored by the broker once however often it is
+ * sent: with a broker that keeps its store in a
+ * [property@Mre.Broker:state-directory], each subscriber receives it
+ * exactly once, across crashes of the broker (see "Durable push" in
+ * `docs/PROTOCOL.md`).
  *
  * Returns: %TRUE if queued, or %FALSE with %MRE_ERROR_TYPE_MISMATCH (an
  *   argument that cannot cross), %MRE_ERROR_FRAME_TOO_LARGE,
@@ -348,7 +353,9 @@ mre_peer_yell (MrePeer     *self,
  *
  * Pushes an event: the subscribers receive it, and the broker retains it
  * for the peers that subscribe later. A backlog of 1 keeps the latest
- * value only.
+ * value only. The push is kept until the broker acknowledges it, and sent
+ * again after a reconnection; [method@Mre.Peer.flush] waits for the
+ * acknowledgements.
  *
  * Returns: %TRUE if queued, or %FALSE as [method@Mre.Peer.publishv]
  *
