@@ -41,6 +41,8 @@ def rpc(method, *params):
 
 
 hello = frame(HELLO, 'p-1', body='{"protocol": 1}')
+# Durable push (docs/PROTOCOL.md): a session, and SUBSCRIBE with positions.
+hello_session = frame(HELLO, 'p-2', body='{"protocol": 1, "session": "7f3e6a52-1c1b-4c55"}')
 
 frames = {
     'hello': hello,
@@ -77,6 +79,12 @@ frames = {
     'too-large': frame(PUBLISH, 'x', lengths=(1, 0, 100000)) + b'x' * 64,
     'past-hard-max': frame(PUBLISH, lengths=(0, 0, 0xffffffff)),
     'truncated': hello[:40],
+    'hello-session': hello_session,
+    'hello-session-not-string': frame(HELLO, body='{"protocol": 1, "session": 5}'),
+    'subscribe-since': frame(SUBSCRIBE, 'produced', arg=8,
+                             body='{"store": "s", "since": {"produced": 3, "other": 0}}'),
+    'subscribe-since-bad': frame(SUBSCRIBE, 'p.*', arg=9, body='{"since": {"p.a": -1}}'),
+    'ack-push': frame(ACK, flags=PUSH, seq=5),
 }
 
 conversations = {
@@ -100,6 +108,11 @@ conversations = {
     'hello-not-json': frames['hello-not-json'],
     'hello-twice': hello + hello,
     'half-frame': hello + frames['yell'][:20],
+    'session-pushes-again': hello_session + frames['push'] + frames['push'] + frames['yell'] +
+        frames['push-unbounded'] + frames['push-unbounded'] + frames['subscribe-since'] + frames['push'],
+    'session-subscribe-since': hello_session + frames['push-unbounded'] + frames['subscribe-since-bad'] +
+        frame(SUBSCRIBE, 'state', arg=10, body='{"store": "s", "since": {"state": 1}}') + frames['stats'],
+    'session-not-string': frames['hello-session-not-string'] + frames['push'],
 }
 
 # JSON: a 4-byte header (see fuzz-json.c): byte 0, bits 0-4 the type to
