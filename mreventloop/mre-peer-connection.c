@@ -107,7 +107,7 @@ handle_reply (MrePeer        *self,
     case REQUEST_SUBSCRIBE:
       sub = g_hash_table_lookup (self->subs, request->key);
       if (sub != NULL)
-        sub->acked = TRUE;
+        sub->acked = sub->live = TRUE;
       if (request->task != NULL)
         g_task_return_boolean (request->task, TRUE);
       break;
@@ -299,6 +299,9 @@ mre_peer_disconnected (MrePeer      *self,
         g_task_return_error (request->task, g_error_copy (lost));
     }
   g_hash_table_remove_all (self->requests);
+  g_hash_table_iter_init (&iter, self->subs);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    ((Subscription *) value)->live = FALSE;
   mre_peer_complete_tasks (&self->flush_tasks, lost);
 
   mre_peer_set_state (self, MRE_PEER_STATE_DISCONNECTED, lost);

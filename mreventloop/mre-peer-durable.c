@@ -156,7 +156,7 @@ mre_peer_push_received (MrePeer        *self,
         {
           Subscription *sub = value;
 
-          if (sub->acked && sub_matches (sub, name, sender))
+          if (sub->live && sub_matches (sub, name, sender))
             sub_received (sub, name, event->seq);
         }
     }

@@ -63,6 +63,7 @@ typedef struct
   char *pattern;
   char *sender;
   gboolean acked;
+  gboolean live;      /* acknowledged on this connection: its live pushes count */
   GHashTable *since;  /* name -> guint64: position of the last push received */
 } Subscription;
 
