@@ -987,8 +987,9 @@ mre_peer_class_init (MrePeerClass *klass)
   /**
    * MrePeer:max-pending:
    *
-   * How many events published while disconnected are kept, to be sent once
-   * connected again; one more fails with %MRE_ERROR_DISCONNECTED.
+   * How many events are kept while disconnected, to be sent once connected
+   * again: those published meanwhile, and the pushes the broker had not
+   * acknowledged yet. One more fails with %MRE_ERROR_DISCONNECTED.
    *
    * Since: 0.1
    */
