@@ -55,8 +55,9 @@ class Bus:
     killed and reaped, and the directory removed, however the test ended.
     """
 
-    def __init__(self, broker_args=()):
+    def __init__(self, broker_args=(), state_dir=False):
         self.broker_args = list(broker_args)
+        self.state_dir = state_dir
         self.tmp = None
         self.path = None
         self.processes = []
@@ -70,6 +71,12 @@ class Bus:
         self.env = dict(os.environ, XDG_RUNTIME_DIR=self.tmp.name,
                         XDG_STATE_HOME=os.path.join(self.tmp.name, 'state'),
                         MRE_BROKER_PROGRAM=TOOL, MRE_IDLE_EXIT='2')
+        if self.state_dir:
+            # The broker's store (see PROTOCOL.md, "Durable push"),
+            # kept across restart_broker().
+            self.state_dir = os.path.join(self.tmp.name, 'state')
+            os.mkdir(self.state_dir, 0o700)
+            self.broker_args += ['--state-dir', self.state_dir]
         try:
             self.broker = self.start_broker(self.path, self.broker_args)
         except BaseException as error:
@@ -127,6 +134,15 @@ class Bus:
             out, err = process.communicate()
             raise TestFailure('mreventloop %s did not finish: %r' % (' '.join(args), err))
         return process.returncode, out.decode(), err.decode()
+
+    def restart_broker(self, down=0.0):
+        """SIGKILLs the broker, waits DOWN seconds, and starts another on
+        the same socket with the same arguments (and state directory)."""
+        self.broker.kill()
+        self.broker.wait(timeout=PATIENCE)
+        time.sleep(down)
+        self.broker = self.start_broker(self.path, self.broker_args)
+        return self.broker
 
     def start_broker(self, path, args=()):
         """Starts `mreventloop broker --socket PATH` and waits until it
