@@ -20,6 +20,7 @@ import importlib.util
 import resource
 import json
 import os
+import random
 import signal
 import socket
 import stat
@@ -346,6 +347,101 @@ def test_half_frame_publisher():
                   in broker_log(bus), 'logged: %r' % broker_log(bus))
 
 
+# The stream of tests/fault-stream.c, built by meson (tests/meson.build).
+FAULT_STREAM = os.environ.get('MRE_FAULT_STREAM')
+
+
+def spawn_stream(bus, role, n, *args):
+    """fault-stream ROLE SOCKET N ARGS...: (process, path of its stdout)."""
+    out_path = bus.log_path(role + '.out')
+    with open(out_path, 'wb') as out, open(bus.log_path(role + '.log'), 'wb') as err:
+        process = subprocess.Popen([FAULT_STREAM, role, bus.path, str(n)] + list(args),
+                                   stdin=subprocess.PIPE, stdout=out, stderr=err,
+                                   env=bus.env)
+    bus.processes.append(process)
+    return process, out_path
+
+
+def stream_progress(path):
+    """How many values of i the publisher has handed to its peer."""
+    progress = [line for line in lines(path) if line.startswith('progress ')]
+    return int(progress[-1].split()[1]) if progress else 0
+
+
+def stream_result(process, path, what, timeout):
+    """What the fault-stream process printed last, once it has exited."""
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise TestFailure('the %s did not finish within %d s' % (what, timeout))
+    check_equal(process.returncode, 0, 'the %s\'s exit status' % what)
+    results = [line for line in lines(path) if line.startswith('{')]
+    check(results, 'the %s printed no result' % what)
+    return json.loads(results[-1])
+
+
+def test_broker_sigkill_stream(n=100000, kills=20, store=True, seed=None):
+    """SIGKILLs the broker at random points of a stream of n pushes and n
+    yells, and restarts it on the same socket (and state directory); then
+    checks each push arrived exactly once and each yell at most once.
+
+    MRE_FAULT_SEED=S replays the kill points of a run; store=False runs
+    the brokers without a state directory (which loses pushes: the check
+    of the check)."""
+    if FAULT_STREAM is None:
+        return 'skip', 'MRE_FAULT_STREAM is not set (run by meson)'
+    if seed is None:
+        seed = int(os.environ.get('MRE_FAULT_SEED') or random.randrange(1 << 32))
+    diag('seed %d (MRE_FAULT_SEED=%d replays the kill points)' % (seed, seed))
+    rng = random.Random(seed)
+    # Kill points as positions in the stream, so that every kill hits a
+    # running stream and they spread over all of it; each with a time the
+    # broker stays away (none at all, or up to 0.3 s: the peers' backoff).
+    positions = sorted(rng.sample(range(n // 50, n * 95 // 100), kills))
+    downs = [rng.choice((0.0, rng.uniform(0, 0.3))) for _ in range(kills)]
+    start = time.monotonic()
+    with Bus(state_dir=store) as bus:
+        sub, sub_out = spawn_stream(bus, 'subscribe', n)
+        wait_until(lambda: 'ready' in lines(sub_out) or sub.poll() is not None,
+                   'the subscriber ready')
+        check(sub.poll() is None, 'the subscriber exited with %s' % sub.returncode)
+        pub, pub_out = spawn_stream(bus, 'publish', n)
+        kill_progress = []
+        for number, (position, down) in enumerate(zip(positions, downs), 1):
+            wait_until(lambda: stream_progress(pub_out) >= position or pub.poll() is not None,
+                       'the publisher at %d' % position, patience=30)
+            progress = stream_progress(pub_out)
+            check(pub.poll() is None and progress < n,
+                  'the stream ended before kill %d (at %d): it runs too fast for the kills'
+                  % (number, position))
+            bus.restart_broker(down)
+            kill_progress.append(progress)
+        diag('%d kills at publisher positions %s' % (len(kill_progress), kill_progress))
+        published = stream_result(pub, pub_out, 'publisher', 60)
+        # The subscriber reports once it has every push, or after 10 s
+        # without a new one.
+        sub.stdin.close()
+        received = stream_result(sub, sub_out, 'subscriber', 30)
+        elapsed = time.monotonic() - start
+        diag('publisher: %s' % json.dumps(published))
+        diag('subscriber: %s' % json.dumps(received))
+        diag('%d broker kills in %.1f s; pushes: %d of %d delivered, %d missing, %d duplicates; '
+             'yells: %d of %d sent delivered, %d lost (allowed: at most once), %d duplicates'
+             % (kills, elapsed, received['pushes'], n, received['push_missing'],
+                received['push_duplicates'], received['yells'], published['yells_sent'],
+                published['yells_sent'] - received['yells'], received['yell_duplicates']))
+        check_equal(published['pushes'], n, 'pushes taken by the publisher\'s peer')
+        check_equal(received['invalid'], 0, 'events that were no stream value')
+        # Pushes: exactly once. Yells: at most once, none that was refused.
+        check_equal((received['push_missing'], received['push_duplicates']), (0, 0),
+                    'pushes (missing, duplicates); the first missing: %s'
+                    % received['first_missing_pushes'])
+        check_equal(received['yell_duplicates'], 0, 'yell duplicates')
+        check(received['yells'] <= published['yells_sent'],
+              'more yells delivered (%d) than sent (%d)'
+              % (received['yells'], published['yells_sent']))
+
+
 def cpu_seconds(pid):
     with open('/proc/%d/stat' % pid) as stat_file:
         fields = stat_file.read().rsplit(')', 1)[1].split()
@@ -601,6 +697,8 @@ TESTS = [
     ('a subscriber SIGKILLed mid-frame: the others lose nothing', test_sigkill_subscriber_mid_frame),
     ('a publisher stalled half-way through a frame: the others go on; its half frame is dropped',
      test_half_frame_publisher),
+    ('the broker SIGKILLed 20 times in a stream of 100,000 pushes and yells: '
+     'each push delivered once, each yell at most once', test_broker_sigkill_stream),
     ('3 x 1000 connections opened and closed: no fd leak, RSS bounded', test_thousand_connections),
     ('out of file descriptors, the broker neither spins nor fails', test_out_of_file_descriptors),
     ('the socket is 0600 in a directory of 0700', test_socket_modes),
