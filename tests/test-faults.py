@@ -368,6 +368,11 @@ def stream_progress(path):
     return int(progress[-1].split()[1]) if progress else 0
 
 
+def stream_connects(path):
+    """How many times a fault-stream peer has been connected."""
+    return lines(path).count('connected')
+
+
 def stream_result(process, path, what, timeout):
     """What the fault-stream process printed last, once it has exited."""
     try:
@@ -395,10 +400,19 @@ def test_broker_sigkill_stream(n=100000, kills=20, store=True, seed=None):
     diag('seed %d (MRE_FAULT_SEED=%d replays the kill points)' % (seed, seed))
     rng = random.Random(seed)
     # Kill points as positions in the stream, so that every kill hits a
-    # running stream and they spread over all of it; each with a time the
-    # broker stays away (none at all, or up to 0.3 s: the peers' backoff).
-    positions = sorted(rng.sample(range(n // 50, n * 95 // 100), kills))
+    # running stream: one at random in each of `kills` equal stretches of
+    # 2%..85% of it, so that they spread over all of it and the last
+    # leaves time to spare. Each with a time the broker stays away (none
+    # at all, or up to 0.3 s: the peers' backoff). Each broker is killed
+    # only once the publisher has reached it (a broker no peer saw is no
+    # fault); half of them also wait for the subscriber, the others may
+    # find it anywhere: connecting, taking its replay, or live. (Without
+    # that, the subscriber, slower to reconnect for its replay, would have
+    # its attempts killed again and again, and wait 2 s between them.)
+    first, stretch = n // 50, (n * 85 // 100 - n // 50) // kills
+    positions = [first + k * stretch + rng.randrange(stretch) for k in range(kills)]
     downs = [rng.choice((0.0, rng.uniform(0, 0.3))) for _ in range(kills)]
+    settles = [rng.random() < 0.5 for _ in range(kills)]
     start = time.monotonic()
     with Bus(state_dir=store) as bus:
         sub, sub_out = spawn_stream(bus, 'subscribe', n)
@@ -407,21 +421,41 @@ def test_broker_sigkill_stream(n=100000, kills=20, store=True, seed=None):
         check(sub.poll() is None, 'the subscriber exited with %s' % sub.returncode)
         pub, pub_out = spawn_stream(bus, 'publish', n)
         kill_progress = []
-        for number, (position, down) in enumerate(zip(positions, downs), 1):
-            wait_until(lambda: stream_progress(pub_out) >= position or pub.poll() is not None,
-                       'the publisher at %d' % position, patience=30)
+        # Times each peer had been connected when the last broker was
+        # killed: one more is a connection to the broker of now.
+        pub_connects = sub_connects = 0
+
+        def ready_to_kill(position, settle):
+            return ((stream_progress(pub_out) >= position and
+                     stream_connects(pub_out) > pub_connects and
+                     (not settle or stream_connects(sub_out) > sub_connects)) or
+                    pub.poll() is not None)
+
+        for number, (position, down, settle) in enumerate(zip(positions, downs, settles), 1):
+            wait_until(lambda: ready_to_kill(position, settle),
+                       'the publisher at %d, %s connected to broker %d'
+                       % (position, 'both peers' if settle else 'the publisher', number),
+                       patience=30)
             progress = stream_progress(pub_out)
             check(pub.poll() is None and progress < n,
                   'the stream ended before kill %d (at %d): it runs too fast for the kills'
                   % (number, position))
+            pub_connects, sub_connects = stream_connects(pub_out), stream_connects(sub_out)
+            killed = time.monotonic()
             bus.restart_broker(down)
             kill_progress.append(progress)
+            with open(bus.log_path('kills.log'), 'a') as log:
+                log.write('%.3f kill %d at %d (for %d%s), broker back at %.3f\n'
+                          % (killed, number, progress, position,
+                             ', both connected' if settle else '', time.monotonic()))
         diag('%d kills at publisher positions %s' % (len(kill_progress), kill_progress))
         published = stream_result(pub, pub_out, 'publisher', 60)
         # The subscriber reports once it has every push, or after 10 s
         # without a new one.
         sub.stdin.close()
         received = stream_result(sub, sub_out, 'subscriber', 30)
+        diag('the subscriber was connected %d times, the publisher %d times (to %d brokers)'
+             % (stream_connects(sub_out), stream_connects(pub_out), kills + 1))
         elapsed = time.monotonic() - start
         diag('publisher: %s' % json.dumps(published))
         diag('subscriber: %s' % json.dumps(received))
