@@ -18,12 +18,14 @@
  *     push that is refused (disconnected with max-pending events waiting,
  *     or busy) is tried again until it is taken; a yell that is refused is
  *     counted as not sent. Prints "progress I" every 250 values, then
- *     flushes (again while disconnected) and prints one JSON line.
+ *     flushes (again while disconnected), prints one JSON line, and exits
+ *     once its stdin is closed (at once with </dev/null).
  *
  *   fault-stream subscribe SOCKET N [--stall S]
  *
  *     Subscribes to "stream.*", prints "ready", and counts how often each
- *     i arrived by push and by yell. Once its stdin is closed (at once with
+ *     i arrived by push and by yell; prints "progress I" every 250
+ *     distinct pushes received. Once its stdin is closed (at once with
  *     </dev/null) it waits until it has every push, then half a second for
  *     late duplicates, or S seconds (default 10) without a new push, and
  *     prints one JSON line.
@@ -124,6 +126,7 @@ role_publish (const char *path,
   g_autoptr(GError) error = NULL;
   PublishCounts counts = { 0 };
   gint64 start, paced_since, refused_since;
+  char buffer[256];
 
   /* The peer runs on a loop thread of its own; publishing is thread-safe. */
   g_signal_connect (peer, "state-changed", G_CALLBACK (log_state), NULL);
@@ -208,6 +211,15 @@ role_publish (const char *path,
           counts.flush_retries, seconds_since (start));
   fflush (stdout);
 
+  /* Stays connected (and reconnects) until told to go, so that the test
+   * may go on killing brokers until the subscriber has it all. */
+  for (;;)
+    {
+      gssize len = read (STDIN_FILENO, buffer, sizeof buffer);
+
+      if (len == 0 || (len < 0 && errno != EINTR))
+        break;
+    }
   mre_peer_close (peer);
 
   return EXIT_SUCCESS;
@@ -285,6 +297,11 @@ on_event (MrePeer  *peer,
           counter->push_highest = MAX (counter->push_highest, (gint64) i);
         }
       count (counter->pushes, &counter->push_distinct, &counter->push_duplicates, i);
+      if (counter->pushes[i] == 1 && counter->push_distinct % PROGRESS_EVERY == 0)
+        {
+          printf ("progress %u\n", counter->push_distinct);
+          fflush (stdout);
+        }
       if (counter->push_distinct == counter->n && counter->complete_at == 0)
         counter->complete_at = g_get_monotonic_time ();
     }

@@ -74,7 +74,7 @@ class Bus:
         if self.state_dir:
             # The broker's store (see PROTOCOL.md, "Durable push"),
             # kept across restart_broker().
-            self.state_dir = os.path.join(self.tmp.name, 'state')
+            self.state_dir = os.path.join(self.tmp.name, 'broker-state')
             os.mkdir(self.state_dir, 0o700)
             self.broker_args += ['--state-dir', self.state_dir]
         try:
