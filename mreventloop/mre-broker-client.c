@@ -530,8 +530,8 @@ client_frame (MreConnection  *conn,
       return;
     }
 
-  /* A batch of pushes ends before any other frame. */
-  if (frame->type != MRE_FRAME_PUBLISH || !(frame->flags & MRE_FRAME_FLAG_PUSH))
+  /* A batch of events ends before any other frame. */
+  if (frame->type != MRE_FRAME_PUBLISH)
     {
       mre_broker_end_batch (client->broker, client);
       if (mre_connection_is_closed (conn))

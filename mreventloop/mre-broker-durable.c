@@ -16,9 +16,10 @@
  * ACKs that tell a peer its pushes are stored.
  *
  * A batch is what one read of one connection brought: its pushes are
- * written in one transaction, then acknowledged, then routed. A frame
- * other than a push ends the batch before it is handled, so the order of a
- * connection's frames is kept.
+ * written in one transaction, then acknowledged, then routed with the
+ * yells among them in their order. A frame other than PUBLISH ends the
+ * batch before it is handled, so the order of a connection's frames is
+ * kept.
  */
 
 /* Sessions remembered; past that, the ones unused longest are forgotten. */

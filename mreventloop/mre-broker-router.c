@@ -53,7 +53,8 @@ struct _MreRouter
   GHashTable *exact;      /* name -> GPtrArray of Sub */
   GPtrArray  *prefixed;   /* Sub */
   GHashTable *retained;   /* name -> Backlog */
-  GQueue      unrouted;   /* Retained: pushes stored, routed after the commit */
+  GQueue      unrouted;   /* Retained: pushes stored, and the yells after them,
+                           * routed after the commit */
   guint64     stamp;
   guint64     position;   /* of the last push stored */
   guint       n_subs;
@@ -476,7 +477,7 @@ route (MreRouter    *router,
 /* Queues the EVENT for @publish to every client subscribed to it, and
  * retains it if it is a push. With a store, a push is routed by
  * mre_router_flush(), once committed: no peer gets a push that a crash
- * could take back. */
+ * could take back; a yell that follows it waits as well, in its place. */
 void
 mre_router_publish (MreRouter      *router,
                     const MreFrame *publish,
@@ -507,8 +508,10 @@ mre_router_publish (MreRouter      *router,
   memcpy (data + MRE_FRAME_HEADER_SIZE + event.name_len, sender, event.sender_len);
   memcpy (data + MRE_FRAME_HEADER_SIZE + event.name_len + event.sender_len, event.body, event.body_len);
 
-  if (!push)
+  if (!push && router->unrouted.length == 0)
     route (router, name, sender, data, size);
+  else if (!push)
+    g_queue_push_tail (&router->unrouted, retained_new (0, g_bytes_new (data, size), sender));
   else
     {
       Retained *retained = retain (router, name, sender, data, size, publish->arg);
@@ -521,7 +524,8 @@ mre_router_publish (MreRouter      *router,
     }
 }
 
-/* Routes the pushes stored since the last call, as live events. */
+/* Routes the pushes stored since the last call, and the yells behind
+ * them, as live events. */
 void
 mre_router_flush (MreRouter *router)
 {
@@ -533,7 +537,7 @@ mre_router_flush (MreRouter *router)
       const guint8 *data = g_bytes_get_data (retained->frame, &size);
       gsize name_len = (gsize) data[24] << 8 | data[25];
 
-      /* The retained copy, without RETAINED. */
+      /* A push's retained copy, without RETAINED. */
       g_byte_array_set_size (router->scratch, 0);
       g_byte_array_append (router->scratch, data, size);
       router->scratch->data[2] &= ~MRE_FRAME_FLAG_RETAINED;
