@@ -22,6 +22,13 @@ static const BenchImpl mre_impls[] = {
   BENCH_IMPL_MRE_NO_DECODE,
 };
 
+/* compared with BENCH_IMPL_MRE, the same with yells, not with the
+ * alternatives: neither has an acknowledged, stored push */
+static const BenchImpl push_impls[] = {
+  BENCH_IMPL_MRE_PUSH,
+  BENCH_IMPL_MRE_PUSH_STORED,
+};
+
 static const BenchImpl alternatives[] = {
   BENCH_IMPL_ZMQ_DEFAULT_HWM,
   BENCH_IMPL_ZMQ_UNLIMITED_HWM,
@@ -127,6 +134,9 @@ bench_report_json (BenchResults results)
         print_json_value (bc, i, -1, "lost", r->lost, "events");
         print_json_value (bc, i, -1, "out-of-order", r->disorder, "events");
         print_json_value (bc, i, -1, "publish-rate", r->publish_rate, "ev/s");
+        print_json_value (bc, i, -1, "end-to-end", r->end_to_end, "ev/s");
+        if (bench_impl_is_push (i))
+          print_json_value (bc, i, -1, "acked", r->publish_rate, "ev/s");
         if (bc == BENCH_CASE_FAN_OUT)
           for (guint s = 0; s < r->n_subscribers; s++)
             {
@@ -160,6 +170,32 @@ bench_report_json (BenchResults results)
                                 r->throughput / alt->throughput);
             }
         }
+
+  for (guint bc = 0; bc < BENCH_N_CASES; bc++)
+    for (guint p = 0; p < G_N_ELEMENTS (push_impls); p++)
+      {
+        const BenchResult *r = &results[bc][push_impls[p]];
+        const BenchResult *yell = &results[bc][BENCH_IMPL_MRE];
+
+        if (!r->ran || !yell->ran)
+          continue;
+        if (bc == BENCH_CASE_LATENCY)
+          {
+            print_json_ratio (bc, push_impls[p], BENCH_IMPL_MRE, "p50", r->p50 / yell->p50);
+            print_json_ratio (bc, push_impls[p], BENCH_IMPL_MRE, "p99", r->p99 / yell->p99);
+            continue;
+          }
+        if (yell->throughput > 0)
+          print_json_ratio (bc, push_impls[p], BENCH_IMPL_MRE, "throughput",
+                            r->throughput / yell->throughput);
+        if (yell->end_to_end > 0)
+          print_json_ratio (bc, push_impls[p], BENCH_IMPL_MRE, "end-to-end",
+                            r->end_to_end / yell->end_to_end);
+        /* the yells' flush waits for the socket, not for acknowledgements */
+        if (yell->publish_rate > 0)
+          print_json_ratio (bc, push_impls[p], BENCH_IMPL_MRE, "acked",
+                            r->publish_rate / yell->publish_rate);
+      }
 }
 
 /* ------------------------------------------------------------------------ */
@@ -277,6 +313,68 @@ print_throughput_row (BenchCase          bench_case,
     }
 }
 
+static char *
+format_ratio (double value,
+              double base)
+{
+  if (value <= 0 || base <= 0)
+    return g_strdup ("-");
+  return g_strdup_printf ("%.2fx", value / base);
+}
+
+/* Durable push against the same events yelled */
+static void
+print_push_table (BenchResults results)
+{
+  const BenchResult *yell = &results[BENCH_CASE_THROUGHPUT][BENCH_IMPL_MRE];
+  const BenchResult *yell_latency = &results[BENCH_CASE_LATENCY][BENCH_IMPL_MRE];
+  gboolean any = FALSE;
+
+  for (guint p = 0; p < G_N_ELEMENTS (push_impls); p++)
+    any |= results[BENCH_CASE_THROUGHPUT][push_impls[p]].ran ||
+           results[BENCH_CASE_LATENCY][push_impls[p]].ran;
+  if (!any)
+    return;
+
+  printf ("\ndurable push (backlog %d) against yells, one publisher -> broker -> one subscriber;\n"
+          "  subscriber: first event received to last; end-to-end: publisher's first event to\n"
+          "  the last one received; acked: publisher's first event to the return of its flush\n"
+          "  (pushes: every one acknowledged; yells: written to the socket); ratio: / mreventloop\n"
+          "  (ZeroMQ and D-Bus have no acknowledged, stored push to compare with)\n",
+          BENCH_PUSH_BACKLOG);
+  printf ("%-24s %12s %12s %12s %8s %8s %8s %8s %8s\n", "impl", "subscriber", "end-to-end",
+          "acked", "ratio", "ratio", "ratio", "p50 us", "p99 us");
+  printf ("%-24s %12s %12s %12s %8s %8s %8s %8s %8s\n", "------------------------",
+          "------------", "------------", "------------", "--------", "--------", "--------",
+          "--------", "--------");
+
+  for (guint i = 0; i <= G_N_ELEMENTS (push_impls); i++)
+    {
+      BenchImpl impl = i == 0 ? BENCH_IMPL_MRE : push_impls[i - 1];
+      const BenchResult *r = &results[BENCH_CASE_THROUGHPUT][impl];
+      const BenchResult *l = &results[BENCH_CASE_LATENCY][impl];
+      g_autofree char *rate = format_rate (r->ran ? r->throughput : 0);
+      g_autofree char *e2e = format_rate (r->ran ? r->end_to_end : 0);
+      g_autofree char *acked = format_rate (r->ran ? r->publish_rate : 0);
+      g_autofree char *ratio = format_ratio (r->ran ? r->throughput : 0,
+                                             yell->ran ? yell->throughput : 0);
+      g_autofree char *e2e_ratio = format_ratio (r->ran ? r->end_to_end : 0,
+                                                 yell->ran ? yell->end_to_end : 0);
+      g_autofree char *acked_ratio = format_ratio (r->ran ? r->publish_rate : 0,
+                                                   yell->ran ? yell->publish_rate : 0);
+      g_autofree char *p50 = l->ran ? g_strdup_printf ("%.1f", l->p50) : g_strdup ("-");
+      g_autofree char *p99 = l->ran ? g_strdup_printf ("%.1f", l->p99) : g_strdup ("-");
+
+      if (!r->ran && !l->ran)
+        continue;
+      printf ("%-24s %12s %12s %12s %8s %8s %8s %8s %8s\n", bench_impl_names[impl], rate, e2e,
+              acked, ratio, e2e_ratio, acked_ratio, p50, p99);
+      if (impl != BENCH_IMPL_MRE && l->ran && yell_latency->ran)
+        printf ("%-24s %12s %12s %12s %8s %8s %8s %7.2fx %7.2fx\n", "", "", "", "", "", "", "",
+                l->p50 / yell_latency->p50, l->p99 / yell_latency->p99);
+    }
+}
+
 void
 bench_report_table (BenchResults           results,
                     const BenchReportInfo *info)
@@ -382,6 +480,8 @@ bench_report_table (BenchResults           results,
   if (n_ratios == 0)
     printf ("(none: mreventloop or its alternatives did not run)\n");
   printf ("a throughput ratio compares what arrived per second: read it with the loss\n");
+
+  print_push_table (results);
 }
 
 gboolean
