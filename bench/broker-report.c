@@ -263,7 +263,7 @@ format_order (guint64 disorder,
   return g_strdup_printf ("%" G_GUINT64_FORMAT " back", MAX (disorder, header_disorder));
 }
 
-#define ROW "%-11s %-22s %12s %10s %10s %10s %7s %7s %7s %12s\n"
+#define ROW "%-11s %-23s %12s %10s %10s %10s %7s %7s %7s %12s\n"
 
 static void
 print_throughput_row (BenchCase          bench_case,
@@ -415,7 +415,7 @@ bench_report_table (BenchResults           results,
 
   printf (ROW, "case", "impl", "throughput", "sent", "received", "lost", "loss", "order",
           "end", "publisher");
-  printf (ROW, "-----------", "----------------------", "------------", "----------",
+  printf (ROW, "-----------", "-----------------------", "------------", "----------",
           "----------", "----------", "-------", "-------", "-------", "------------");
   for (guint bc = BENCH_CASE_THROUGHPUT; bc <= BENCH_CASE_FAN_OUT; bc++)
     for (guint i = 0; i < BENCH_N_IMPLS; i++)
@@ -425,39 +425,39 @@ bench_report_table (BenchResults           results,
         if (r->ran)
           print_throughput_row (bc, i, r);
         else if (r->skipped != NULL || r->failure != NULL)
-          printf ("%-11s %-22s %s: %s\n", bench_case_names[bc], bench_impl_names[i],
+          printf ("%-11s %-23s %s: %s\n", bench_case_names[bc], bench_impl_names[i],
                   r->skipped != NULL ? "skipped" : "FAILED",
                   r->skipped != NULL ? r->skipped : r->failure);
         if (r->ran && r->failure != NULL)
-          printf ("%-11s %-22s but: %s\n", "", "", r->failure);
+          printf ("%-11s %-23s but: %s\n", "", "", r->failure);
         if (r->ran && r->busy_retries > 0)
-          printf ("%-11s %-22s the publisher flushed and retried %" G_GUINT64_FORMAT
+          printf ("%-11s %-23s the publisher flushed and retried %" G_GUINT64_FORMAT
                   " times on MRE_ERROR_BUSY\n", "", "", r->busy_retries);
       }
 
-  printf ("\n%-11s %-22s %10s %10s %10s %10s %10s %8s %6s\n",
+  printf ("\n%-11s %-23s %10s %10s %10s %10s %10s %8s %6s\n",
           "case", "impl", "p50 us", "p99 us", "min us", "mean us", "max us", "samples", "lost");
-  printf ("%-11s %-22s %10s %10s %10s %10s %10s %8s %6s\n",
-          "-----------", "----------------------", "----------", "----------", "----------",
+  printf ("%-11s %-23s %10s %10s %10s %10s %10s %8s %6s\n",
+          "-----------", "-----------------------", "----------", "----------", "----------",
           "----------", "----------", "--------", "------");
   for (guint i = 0; i < BENCH_N_IMPLS; i++)
     {
       const BenchResult *r = &results[BENCH_CASE_LATENCY][i];
 
       if (r->ran)
-        printf ("%-11s %-22s %10.1f %10.1f %10.1f %10.1f %10.1f %8u %6u\n",
+        printf ("%-11s %-23s %10.1f %10.1f %10.1f %10.1f %10.1f %8u %6u\n",
                 bench_case_names[BENCH_CASE_LATENCY], bench_impl_names[i],
                 r->p50, r->p99, r->min, r->mean, r->max, r->samples, r->lost_samples);
       else if (r->skipped != NULL || r->failure != NULL)
-        printf ("%-11s %-22s %s: %s\n", bench_case_names[BENCH_CASE_LATENCY],
+        printf ("%-11s %-23s %s: %s\n", bench_case_names[BENCH_CASE_LATENCY],
                 bench_impl_names[i], r->skipped != NULL ? "skipped" : "FAILED",
                 r->skipped != NULL ? r->skipped : r->failure);
     }
 
   printf ("\nratios: mreventloop / alternative (throughput: > 1 is faster; latency: < 1 is faster)\n");
-  printf ("%-11s %-22s %-22s %10s %8s %8s\n", "case", "impl", "vs", "throughput", "p50", "p99");
-  printf ("%-11s %-22s %-22s %10s %8s %8s\n", "-----------", "----------------------",
-          "----------------------", "----------", "--------", "--------");
+  printf ("%-11s %-23s %-23s %10s %8s %8s\n", "case", "impl", "vs", "throughput", "p50", "p99");
+  printf ("%-11s %-23s %-23s %10s %8s %8s\n", "-----------", "-----------------------",
+          "-----------------------", "----------", "--------", "--------");
   for (guint bc = 0; bc < BENCH_N_CASES; bc++)
     for (guint m = 0; m < G_N_ELEMENTS (mre_impls); m++)
       for (guint a = 0; a < G_N_ELEMENTS (alternatives); a++)
@@ -469,11 +469,11 @@ bench_report_table (BenchResults           results,
             continue;
           n_ratios++;
           if (bc == BENCH_CASE_LATENCY)
-            printf ("%-11s %-22s %-22s %10s %7.2fx %7.2fx\n", bench_case_names[bc],
+            printf ("%-11s %-23s %-23s %10s %7.2fx %7.2fx\n", bench_case_names[bc],
                     bench_impl_names[mre_impls[m]], bench_impl_names[alternatives[a]], "-",
                     r->p50 / alt->p50, r->p99 / alt->p99);
           else if (alt->throughput > 0)
-            printf ("%-11s %-22s %-22s %9.2fx %8s %8s\n", bench_case_names[bc],
+            printf ("%-11s %-23s %-23s %9.2fx %8s %8s\n", bench_case_names[bc],
                     bench_impl_names[mre_impls[m]], bench_impl_names[alternatives[a]],
                     r->throughput / alt->throughput, "-", "-");
         }
