@@ -88,6 +88,7 @@ static gint opt_samples;
 static gint opt_warmup;
 static char *opt_case;
 static char *opt_impl;
+static char **opt_impls;   /* --impl split at commas */
 /* hidden: the child processes */
 static char *opt_role;
 static char *opt_endpoint;
@@ -536,7 +537,8 @@ run_one (BenchCase bench_case,
   BenchResult *r = &results[bench_case][impl];
 
   if ((opt_case != NULL && g_strcmp0 (opt_case, bench_case_names[bench_case]) != 0) ||
-      (opt_impl != NULL && g_strcmp0 (opt_impl, bench_impl_names[impl]) != 0))
+      (opt_impls != NULL && !g_strv_contains ((const char * const *) opt_impls,
+                                              bench_impl_names[impl])))
     return;
 
   /* the round trips decode their payload in both: nothing to add */
@@ -660,8 +662,8 @@ static const GOptionEntry entries[] = {
   { "case", 0, 0, G_OPTION_ARG_STRING, &opt_case,
     "Run only this case (throughput, fan-out, latency)", "CASE" },
   { "impl", 0, 0, G_OPTION_ARG_STRING, &opt_impl,
-    "Run only this implementation (mreventloop, mreventloop-no-decode, mreventloop-push, "
-    "mreventloop-push-stored, zmq-default-hwm, zmq-unlimited-hwm, dbus)",
+    "Run only these implementations, separated by commas (mreventloop, mreventloop-no-decode, "
+    "mreventloop-push, mreventloop-push-stored, zmq-default-hwm, zmq-unlimited-hwm, dbus)",
     "IMPL" },
   { "role", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &opt_role, NULL, NULL },
   { "endpoint", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &opt_endpoint, NULL, NULL },
@@ -714,10 +716,15 @@ main (int    argc,
       g_printerr ("unknown --case %s\n", opt_case);
       return EXIT_FAILURE;
     }
-  if (opt_impl != NULL && !g_strv_contains (bench_impl_names, opt_impl))
+  if (opt_impl != NULL)
     {
-      g_printerr ("unknown --impl %s\n", opt_impl);
-      return EXIT_FAILURE;
+      opt_impls = g_strsplit (opt_impl, ",", -1);
+      for (guint i = 0; opt_impls[i] != NULL; i++)
+        if (!g_strv_contains (bench_impl_names, opt_impls[i]))
+          {
+            g_printerr ("unknown --impl %s\n", opt_impls[i]);
+            return EXIT_FAILURE;
+          }
     }
 
   self_exe = g_file_read_link ("/proc/self/exe", &error);
@@ -756,6 +763,7 @@ main (int    argc,
 
   faults = bench_report_faults (results);
   g_free (self_exe);
+  g_strfreev (opt_impls);
 
   return faults ? EXIT_FAILURE : EXIT_SUCCESS;
 }
