@@ -21,6 +21,8 @@ typedef enum
 {
   BENCH_IMPL_MRE,
   BENCH_IMPL_MRE_NO_DECODE,
+  BENCH_IMPL_MRE_PUSH,
+  BENCH_IMPL_MRE_PUSH_STORED,
   BENCH_IMPL_ZMQ_DEFAULT_HWM,
   BENCH_IMPL_ZMQ_UNLIMITED_HWM,
   BENCH_IMPL_DBUS,
@@ -32,8 +34,22 @@ extern const char * const bench_impl_names[BENCH_N_IMPLS + 1];
 static inline gboolean
 bench_impl_is_mre (BenchImpl impl)
 {
-  return impl == BENCH_IMPL_MRE || impl == BENCH_IMPL_MRE_NO_DECODE;
+  return impl == BENCH_IMPL_MRE || impl == BENCH_IMPL_MRE_NO_DECODE ||
+         impl == BENCH_IMPL_MRE_PUSH || impl == BENCH_IMPL_MRE_PUSH_STORED;
 }
+
+/* mreventloop with durable push: the measured events (DATA, PING, PONG) are
+ * pushes, acknowledged by the broker; the others stay yells */
+static inline gboolean
+bench_impl_is_push (BenchImpl impl)
+{
+  return impl == BENCH_IMPL_MRE_PUSH || impl == BENCH_IMPL_MRE_PUSH_STORED;
+}
+
+/* The backlog of each push: bounded, so that the broker retains (and, with
+ * a state directory, keeps on disk) the last 16 events of a name, not the
+ * whole burst. */
+#define BENCH_PUSH_BACKLOG 16
 
 /* What the processes of one run say to each other, through the transport
  * under test. Only DATA, PING and PONG are measured. */
@@ -178,13 +194,17 @@ char      *bench_dbus_write_config (const char  *dir,
 extern const char bench_dbus_limits[];
 
 #ifdef HAVE_MRE_BROKER
+/* @push: DATA, PING and PONG are pushes (BENCH_PUSH_BACKLOG), not yells */
 BenchPeer *bench_mre_peer_new   (const char  *path,
                                  const char  *id,
                                  gboolean     own_thread,
                                  gboolean     decode_data,
+                                 gboolean     push,
                                  GError     **error);
-/* The broker process: prints "ready" on stdout, then routes until killed. */
-int        bench_mre_broker_run (const char  *path);
+/* The broker process: prints "ready" on stdout, then routes until killed.
+ * @state_dir: (nullable): where it keeps its store; NULL: in memory */
+int        bench_mre_broker_run (const char  *path,
+                                 const char  *state_dir);
 #endif
 
 /* The roles of the child processes (bench/broker-roles.c); each prints one

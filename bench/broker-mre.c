@@ -18,6 +18,14 @@
  * peer's write queue is full) the publisher flushes and publishes the same
  * event again: nothing is skipped, and the retries are counted.
  *
+ * mreventloop-push and mreventloop-push-stored publish the measured events
+ * (DATA, PING, PONG) as pushes with a backlog of BENCH_PUSH_BACKLOG instead:
+ * the peer keeps a copy of each until the broker acknowledges it, and
+ * mre_peer_flush() returns once every push is acknowledged. The broker of
+ * mreventloop-push-stored is given a state directory, and commits each
+ * read's pushes to SQLite before it acknowledges and routes them. The
+ * handshake and the end marker stay yells, as the other impls send them.
+ *
  * Where the peer runs: a receiving process (subscriber, ping, pong) binds
  * its peer to an MreEventLoop on the main context, which bench_peer_pump()
  * iterates: the socket is read and the handlers run on the one thread, with
@@ -64,6 +72,7 @@ struct _MreBenchPeer
   GQueue        inbox;
   GValue        arg;
   gboolean      decode_data;
+  gboolean      push;
   char          no_decode_payload[BENCH_PAYLOAD_LEN + 1];
   gboolean      have_seq;
   guint64       last_seq;
@@ -167,6 +176,8 @@ mre_bench_peer_publish (BenchPeer   *peer,
                         GError     **error)
 {
   MreBenchPeer *self = (MreBenchPeer *) peer;
+  gboolean push = self->push && (topic == BENCH_TOPIC_DATA || topic == BENCH_TOPIC_PING ||
+                                 topic == BENCH_TOPIC_PONG);
 
   g_value_set_static_string (&self->arg, payload);
 
@@ -174,7 +185,9 @@ mre_bench_peer_publish (BenchPeer   *peer,
     {
       g_autoptr(GError) local_error = NULL;
 
-      if (mre_peer_publishv (self->peer, bench_topic_names[topic], MRE_DELIVERY_YELL, 0,
+      if (mre_peer_publishv (self->peer, bench_topic_names[topic],
+                             push ? MRE_DELIVERY_PUSH : MRE_DELIVERY_YELL,
+                             push ? BENCH_PUSH_BACKLOG : 0,
                              &self->arg, 1, &local_error))
         return TRUE;
 
@@ -263,12 +276,14 @@ bench_mre_peer_new (const char  *path,
                     const char  *id,
                     gboolean     own_thread,
                     gboolean     decode_data,
+                    gboolean     push,
                     GError     **error)
 {
   MreBenchPeer *self = g_new0 (MreBenchPeer, 1);
 
   self->parent.klass = &mre_bench_peer_class;
   self->decode_data = decode_data;
+  self->push = push;
   bench_payload_init (self->no_decode_payload);
   g_value_init (&self->arg, G_TYPE_STRING);
   g_mutex_init (&self->lock);
@@ -297,11 +312,15 @@ bench_mre_peer_new (const char  *path,
 }
 
 int
-bench_mre_broker_run (const char *path)
+bench_mre_broker_run (const char *path,
+                      const char *state_dir)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(MreBroker) broker = mre_broker_new (path);
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+
+  if (state_dir != NULL)
+    mre_broker_set_state_directory (broker, state_dir);
 
   if (!mre_broker_start (broker, &error))
     {

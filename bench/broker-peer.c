@@ -15,6 +15,8 @@
 const char * const bench_impl_names[BENCH_N_IMPLS + 1] = {
   "mreventloop",
   "mreventloop-no-decode",
+  "mreventloop-push",
+  "mreventloop-push-stored",
   "zmq-default-hwm",
   "zmq-unlimited-hwm",
   "dbus",
@@ -118,9 +120,13 @@ bench_peer_open (BenchImpl    impl,
       return bench_dbus_peer_new (endpoint, error);
 #ifdef HAVE_MRE_BROKER
     case BENCH_IMPL_MRE:
-      return bench_mre_peer_new (endpoint, id, bursts, TRUE, error);
+      return bench_mre_peer_new (endpoint, id, bursts, TRUE, FALSE, error);
     case BENCH_IMPL_MRE_NO_DECODE:
-      return bench_mre_peer_new (endpoint, id, bursts, FALSE, error);
+      return bench_mre_peer_new (endpoint, id, bursts, FALSE, FALSE, error);
+    case BENCH_IMPL_MRE_PUSH:
+    case BENCH_IMPL_MRE_PUSH_STORED:
+      /* the two differ only in the broker (bench/broker.c) */
+      return bench_mre_peer_new (endpoint, id, bursts, TRUE, TRUE, error);
 #endif
     default:
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,

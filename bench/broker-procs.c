@@ -265,12 +265,15 @@ remove_dir (const char *dir)
   g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
   const char *name;
 
-  /* one level: sockets and a configuration file */
+  /* sockets, a configuration file, a broker's state directory */
   while (handle != NULL && (name = g_dir_read_name (handle)) != NULL)
     {
       g_autofree char *path = g_build_filename (dir, name, NULL);
 
-      g_unlink (path);
+      if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+        remove_dir (path);
+      else
+        g_unlink (path);
     }
   g_rmdir (dir);
 }

@@ -22,6 +22,13 @@ static const BenchImpl mre_impls[] = {
   BENCH_IMPL_MRE_NO_DECODE,
 };
 
+/* compared with BENCH_IMPL_MRE, the same with yells, not with the
+ * alternatives: neither has an acknowledged, stored push */
+static const BenchImpl push_impls[] = {
+  BENCH_IMPL_MRE_PUSH,
+  BENCH_IMPL_MRE_PUSH_STORED,
+};
+
 static const BenchImpl alternatives[] = {
   BENCH_IMPL_ZMQ_DEFAULT_HWM,
   BENCH_IMPL_ZMQ_UNLIMITED_HWM,
@@ -127,6 +134,9 @@ bench_report_json (BenchResults results)
         print_json_value (bc, i, -1, "lost", r->lost, "events");
         print_json_value (bc, i, -1, "out-of-order", r->disorder, "events");
         print_json_value (bc, i, -1, "publish-rate", r->publish_rate, "ev/s");
+        print_json_value (bc, i, -1, "end-to-end", r->end_to_end, "ev/s");
+        if (bench_impl_is_push (i))
+          print_json_value (bc, i, -1, "acked", r->publish_rate, "ev/s");
         if (bc == BENCH_CASE_FAN_OUT)
           for (guint s = 0; s < r->n_subscribers; s++)
             {
@@ -160,6 +170,32 @@ bench_report_json (BenchResults results)
                                 r->throughput / alt->throughput);
             }
         }
+
+  for (guint bc = 0; bc < BENCH_N_CASES; bc++)
+    for (guint p = 0; p < G_N_ELEMENTS (push_impls); p++)
+      {
+        const BenchResult *r = &results[bc][push_impls[p]];
+        const BenchResult *yell = &results[bc][BENCH_IMPL_MRE];
+
+        if (!r->ran || !yell->ran)
+          continue;
+        if (bc == BENCH_CASE_LATENCY)
+          {
+            print_json_ratio (bc, push_impls[p], BENCH_IMPL_MRE, "p50", r->p50 / yell->p50);
+            print_json_ratio (bc, push_impls[p], BENCH_IMPL_MRE, "p99", r->p99 / yell->p99);
+            continue;
+          }
+        if (yell->throughput > 0)
+          print_json_ratio (bc, push_impls[p], BENCH_IMPL_MRE, "throughput",
+                            r->throughput / yell->throughput);
+        if (yell->end_to_end > 0)
+          print_json_ratio (bc, push_impls[p], BENCH_IMPL_MRE, "end-to-end",
+                            r->end_to_end / yell->end_to_end);
+        /* the yells' flush waits for the socket, not for acknowledgements */
+        if (yell->publish_rate > 0)
+          print_json_ratio (bc, push_impls[p], BENCH_IMPL_MRE, "acked",
+                            r->publish_rate / yell->publish_rate);
+      }
 }
 
 /* ------------------------------------------------------------------------ */
@@ -227,7 +263,7 @@ format_order (guint64 disorder,
   return g_strdup_printf ("%" G_GUINT64_FORMAT " back", MAX (disorder, header_disorder));
 }
 
-#define ROW "%-11s %-22s %12s %10s %10s %10s %7s %7s %7s %12s\n"
+#define ROW "%-11s %-23s %12s %10s %10s %10s %7s %7s %7s %12s\n"
 
 static void
 print_throughput_row (BenchCase          bench_case,
@@ -277,6 +313,68 @@ print_throughput_row (BenchCase          bench_case,
     }
 }
 
+static char *
+format_ratio (double value,
+              double base)
+{
+  if (value <= 0 || base <= 0)
+    return g_strdup ("-");
+  return g_strdup_printf ("%.2fx", value / base);
+}
+
+/* Durable push against the same events yelled */
+static void
+print_push_table (BenchResults results)
+{
+  const BenchResult *yell = &results[BENCH_CASE_THROUGHPUT][BENCH_IMPL_MRE];
+  const BenchResult *yell_latency = &results[BENCH_CASE_LATENCY][BENCH_IMPL_MRE];
+  gboolean any = FALSE;
+
+  for (guint p = 0; p < G_N_ELEMENTS (push_impls); p++)
+    any |= results[BENCH_CASE_THROUGHPUT][push_impls[p]].ran ||
+           results[BENCH_CASE_LATENCY][push_impls[p]].ran;
+  if (!any)
+    return;
+
+  printf ("\ndurable push (backlog %d) against yells, one publisher -> broker -> one subscriber;\n"
+          "  subscriber: first event received to last; end-to-end: publisher's first event to\n"
+          "  the last one received; acked: publisher's first event to the return of its flush\n"
+          "  (pushes: every one acknowledged; yells: written to the socket); ratio: / mreventloop\n"
+          "  (ZeroMQ and D-Bus have no acknowledged, stored push to compare with)\n",
+          BENCH_PUSH_BACKLOG);
+  printf ("%-24s %12s %12s %12s %8s %8s %8s %8s %8s\n", "impl", "subscriber", "end-to-end",
+          "acked", "ratio", "ratio", "ratio", "p50 us", "p99 us");
+  printf ("%-24s %12s %12s %12s %8s %8s %8s %8s %8s\n", "------------------------",
+          "------------", "------------", "------------", "--------", "--------", "--------",
+          "--------", "--------");
+
+  for (guint i = 0; i <= G_N_ELEMENTS (push_impls); i++)
+    {
+      BenchImpl impl = i == 0 ? BENCH_IMPL_MRE : push_impls[i - 1];
+      const BenchResult *r = &results[BENCH_CASE_THROUGHPUT][impl];
+      const BenchResult *l = &results[BENCH_CASE_LATENCY][impl];
+      g_autofree char *rate = format_rate (r->ran ? r->throughput : 0);
+      g_autofree char *e2e = format_rate (r->ran ? r->end_to_end : 0);
+      g_autofree char *acked = format_rate (r->ran ? r->publish_rate : 0);
+      g_autofree char *ratio = format_ratio (r->ran ? r->throughput : 0,
+                                             yell->ran ? yell->throughput : 0);
+      g_autofree char *e2e_ratio = format_ratio (r->ran ? r->end_to_end : 0,
+                                                 yell->ran ? yell->end_to_end : 0);
+      g_autofree char *acked_ratio = format_ratio (r->ran ? r->publish_rate : 0,
+                                                   yell->ran ? yell->publish_rate : 0);
+      g_autofree char *p50 = l->ran ? g_strdup_printf ("%.1f", l->p50) : g_strdup ("-");
+      g_autofree char *p99 = l->ran ? g_strdup_printf ("%.1f", l->p99) : g_strdup ("-");
+
+      if (!r->ran && !l->ran)
+        continue;
+      printf ("%-24s %12s %12s %12s %8s %8s %8s %8s %8s\n", bench_impl_names[impl], rate, e2e,
+              acked, ratio, e2e_ratio, acked_ratio, p50, p99);
+      if (impl != BENCH_IMPL_MRE && l->ran && yell_latency->ran)
+        printf ("%-24s %12s %12s %12s %8s %8s %8s %7.2fx %7.2fx\n", "", "", "", "", "", "", "",
+                l->p50 / yell_latency->p50, l->p99 / yell_latency->p99);
+    }
+}
+
 void
 bench_report_table (BenchResults           results,
                     const BenchReportInfo *info)
@@ -317,7 +415,7 @@ bench_report_table (BenchResults           results,
 
   printf (ROW, "case", "impl", "throughput", "sent", "received", "lost", "loss", "order",
           "end", "publisher");
-  printf (ROW, "-----------", "----------------------", "------------", "----------",
+  printf (ROW, "-----------", "-----------------------", "------------", "----------",
           "----------", "----------", "-------", "-------", "-------", "------------");
   for (guint bc = BENCH_CASE_THROUGHPUT; bc <= BENCH_CASE_FAN_OUT; bc++)
     for (guint i = 0; i < BENCH_N_IMPLS; i++)
@@ -327,39 +425,39 @@ bench_report_table (BenchResults           results,
         if (r->ran)
           print_throughput_row (bc, i, r);
         else if (r->skipped != NULL || r->failure != NULL)
-          printf ("%-11s %-22s %s: %s\n", bench_case_names[bc], bench_impl_names[i],
+          printf ("%-11s %-23s %s: %s\n", bench_case_names[bc], bench_impl_names[i],
                   r->skipped != NULL ? "skipped" : "FAILED",
                   r->skipped != NULL ? r->skipped : r->failure);
         if (r->ran && r->failure != NULL)
-          printf ("%-11s %-22s but: %s\n", "", "", r->failure);
+          printf ("%-11s %-23s but: %s\n", "", "", r->failure);
         if (r->ran && r->busy_retries > 0)
-          printf ("%-11s %-22s the publisher flushed and retried %" G_GUINT64_FORMAT
+          printf ("%-11s %-23s the publisher flushed and retried %" G_GUINT64_FORMAT
                   " times on MRE_ERROR_BUSY\n", "", "", r->busy_retries);
       }
 
-  printf ("\n%-11s %-22s %10s %10s %10s %10s %10s %8s %6s\n",
+  printf ("\n%-11s %-23s %10s %10s %10s %10s %10s %8s %6s\n",
           "case", "impl", "p50 us", "p99 us", "min us", "mean us", "max us", "samples", "lost");
-  printf ("%-11s %-22s %10s %10s %10s %10s %10s %8s %6s\n",
-          "-----------", "----------------------", "----------", "----------", "----------",
+  printf ("%-11s %-23s %10s %10s %10s %10s %10s %8s %6s\n",
+          "-----------", "-----------------------", "----------", "----------", "----------",
           "----------", "----------", "--------", "------");
   for (guint i = 0; i < BENCH_N_IMPLS; i++)
     {
       const BenchResult *r = &results[BENCH_CASE_LATENCY][i];
 
       if (r->ran)
-        printf ("%-11s %-22s %10.1f %10.1f %10.1f %10.1f %10.1f %8u %6u\n",
+        printf ("%-11s %-23s %10.1f %10.1f %10.1f %10.1f %10.1f %8u %6u\n",
                 bench_case_names[BENCH_CASE_LATENCY], bench_impl_names[i],
                 r->p50, r->p99, r->min, r->mean, r->max, r->samples, r->lost_samples);
       else if (r->skipped != NULL || r->failure != NULL)
-        printf ("%-11s %-22s %s: %s\n", bench_case_names[BENCH_CASE_LATENCY],
+        printf ("%-11s %-23s %s: %s\n", bench_case_names[BENCH_CASE_LATENCY],
                 bench_impl_names[i], r->skipped != NULL ? "skipped" : "FAILED",
                 r->skipped != NULL ? r->skipped : r->failure);
     }
 
   printf ("\nratios: mreventloop / alternative (throughput: > 1 is faster; latency: < 1 is faster)\n");
-  printf ("%-11s %-22s %-22s %10s %8s %8s\n", "case", "impl", "vs", "throughput", "p50", "p99");
-  printf ("%-11s %-22s %-22s %10s %8s %8s\n", "-----------", "----------------------",
-          "----------------------", "----------", "--------", "--------");
+  printf ("%-11s %-23s %-23s %10s %8s %8s\n", "case", "impl", "vs", "throughput", "p50", "p99");
+  printf ("%-11s %-23s %-23s %10s %8s %8s\n", "-----------", "-----------------------",
+          "-----------------------", "----------", "--------", "--------");
   for (guint bc = 0; bc < BENCH_N_CASES; bc++)
     for (guint m = 0; m < G_N_ELEMENTS (mre_impls); m++)
       for (guint a = 0; a < G_N_ELEMENTS (alternatives); a++)
@@ -371,17 +469,19 @@ bench_report_table (BenchResults           results,
             continue;
           n_ratios++;
           if (bc == BENCH_CASE_LATENCY)
-            printf ("%-11s %-22s %-22s %10s %7.2fx %7.2fx\n", bench_case_names[bc],
+            printf ("%-11s %-23s %-23s %10s %7.2fx %7.2fx\n", bench_case_names[bc],
                     bench_impl_names[mre_impls[m]], bench_impl_names[alternatives[a]], "-",
                     r->p50 / alt->p50, r->p99 / alt->p99);
           else if (alt->throughput > 0)
-            printf ("%-11s %-22s %-22s %9.2fx %8s %8s\n", bench_case_names[bc],
+            printf ("%-11s %-23s %-23s %9.2fx %8s %8s\n", bench_case_names[bc],
                     bench_impl_names[mre_impls[m]], bench_impl_names[alternatives[a]],
                     r->throughput / alt->throughput, "-", "-");
         }
   if (n_ratios == 0)
     printf ("(none: mreventloop or its alternatives did not run)\n");
   printf ("a throughput ratio compares what arrived per second: read it with the loss\n");
+
+  print_push_table (results);
 }
 
 gboolean

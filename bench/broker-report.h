@@ -46,7 +46,10 @@ typedef struct
   /* throughput and fan-out */
   guint          n_subscribers;
   guint64        sent;
-  double         publish_rate;  /* ev/s the publisher handed over */
+  double         publish_rate;  /* ev/s the publisher handed over (pushes: and
+                                 * had acknowledged), up to its flush */
+  gint64         pub_start_ns;  /* the publisher's first event */
+  double         end_to_end;    /* received / (last DATA - pub_start_ns) */
   guint64        busy_retries;
   BenchSubResult subs[BENCH_MAX_SUBSCRIBERS];
   guint64        received;      /* all subscribers */

@@ -19,6 +19,16 @@
  *                       sequence number (mre_event_get_seq()), without
  *                       decoding the argument: the transport alone.
  *                       Throughput and fan-out only.
+ *   mreventloop-push    as mreventloop, but the measured events are durable
+ *                       pushes (backlog BENCH_PUSH_BACKLOG), acknowledged by
+ *                       a broker that keeps its store in memory; the
+ *                       publisher's flush waits for the acknowledgements.
+ *                       Throughput and latency only.
+ *   mreventloop-push-stored  the same with the broker given a state
+ *                       directory in the run's temporary directory: each
+ *                       read's pushes are committed to SQLite (WAL,
+ *                       synchronous=NORMAL) before they are acknowledged
+ *                       and routed
  *   zmq-default-hwm     a zmq_proxy() process between an XSUB and an XPUB
  *                       socket over ipc://, PUB and SUB peers, ZeroMQ's
  *                       default high-water marks (bench/broker-zmq.c)
@@ -30,7 +40,13 @@
  *   throughput   one publisher process -> broker -> one subscriber process:
  *                N events of one 64-byte string (1,000,000; --quick
  *                100,000), events/s measured at the subscriber from the
- *                first event received to the last, and what was lost
+ *                first event received to the last, and what was lost;
+ *                also from the publisher's first event to the last one
+ *                received ("end-to-end"), and to the return of the
+ *                publisher's flush ("acked": for pushes, every one
+ *                acknowledged). The push impls are compared with
+ *                mreventloop (yells); ZeroMQ and D-Bus have nothing like
+ *                an acknowledged, stored push.
  *   fan-out      the same with 4 subscriber processes: aggregate events/s
  *                (all received / first to last over all subscribers) and
  *                each subscriber's count
@@ -72,9 +88,11 @@ static gint opt_samples;
 static gint opt_warmup;
 static char *opt_case;
 static char *opt_impl;
+static char **opt_impls;   /* --impl split at commas */
 /* hidden: the child processes */
 static char *opt_role;
 static char *opt_endpoint;
+static char *opt_state_dir;
 static gint opt_index;
 
 static void die (const char *format, ...) G_GNUC_PRINTF (1, 2) G_GNUC_NORETURN;
@@ -122,6 +140,8 @@ impl_unavailable (BenchImpl impl)
     {
     case BENCH_IMPL_MRE:
     case BENCH_IMPL_MRE_NO_DECODE:
+    case BENCH_IMPL_MRE_PUSH:
+    case BENCH_IMPL_MRE_PUSH_STORED:
 #ifdef HAVE_MRE_BROKER
       return NULL;
 #else
@@ -180,6 +200,7 @@ broker_start (BenchImpl    impl,
 {
   g_autofree char *impl_arg = g_strdup_printf ("--impl=%s", bench_impl_names[impl]);
   g_autofree char *endpoint_arg = NULL;
+  g_autofree char *state_dir_arg = NULL;
 
   memset (broker, 0, sizeof *broker);
 
@@ -213,11 +234,14 @@ broker_start (BenchImpl    impl,
   else
     broker->endpoint = g_strdup (dir);
   endpoint_arg = g_strdup_printf ("--endpoint=%s", broker->endpoint);
+  /* removed with the run's directory */
+  if (impl == BENCH_IMPL_MRE_PUSH_STORED)
+    state_dir_arg = g_strdup_printf ("--state-dir=%s/state", dir);
 
   {
     const char *argv[] = {
       self_exe, bench_impl_is_mre (impl) ? "--role=broker" : "--role=proxy",
-      impl_arg, endpoint_arg, NULL
+      impl_arg, endpoint_arg, state_dir_arg, NULL
     };
 
     broker->child = bench_child_spawn (bench_impl_is_mre (impl) ? "broker" : "zmq proxy",
@@ -346,8 +370,9 @@ collect_throughput (BenchResult  *r,
     }
   r->sent = member_int (pub_result, "sent");
   r->busy_retries = member_int (pub_result, "busy_retries");
+  r->pub_start_ns = member_int (pub_result, "start_ns");
   r->publish_rate = r->sent * 1e9 /
-                    MAX (1, member_int (pub_result, "end_ns") - member_int (pub_result, "start_ns"));
+                    MAX (1, member_int (pub_result, "end_ns") - r->pub_start_ns);
 
   r->n_subscribers = n_subs;
   for (guint i = 0; i < n_subs; i++)
@@ -384,6 +409,9 @@ collect_throughput (BenchResult  *r,
   r->lost = r->sent * n_subs > r->received ? r->sent * n_subs - r->received : 0;
   if (r->received > 1 && last > first)
     r->throughput = r->received * 1e9 / (last - first);
+  /* CLOCK_MONOTONIC is one clock for every process of the machine */
+  if (r->received > 0 && last > r->pub_start_ns)
+    r->end_to_end = r->received * 1e9 / (last - r->pub_start_ns);
   r->ran = TRUE;
 }
 
@@ -509,11 +537,17 @@ run_one (BenchCase bench_case,
   BenchResult *r = &results[bench_case][impl];
 
   if ((opt_case != NULL && g_strcmp0 (opt_case, bench_case_names[bench_case]) != 0) ||
-      (opt_impl != NULL && g_strcmp0 (opt_impl, bench_impl_names[impl]) != 0))
+      (opt_impls != NULL && !g_strv_contains ((const char * const *) opt_impls,
+                                              bench_impl_names[impl])))
     return;
 
   /* the round trips decode their payload in both: nothing to add */
   if (bench_case == BENCH_CASE_LATENCY && impl == BENCH_IMPL_MRE_NO_DECODE)
+    return;
+  /* what a push costs is measured between one publisher and one
+   * subscriber; four more runs of a million events would only lengthen
+   * the run */
+  if (bench_case == BENCH_CASE_FAN_OUT && bench_impl_is_push (impl))
     return;
 
   r->skipped = impl_unavailable (impl);
@@ -597,7 +631,7 @@ run_role (void)
 #endif
 #ifdef HAVE_MRE_BROKER
   if (strcmp (opt_role, "broker") == 0)
-    return bench_mre_broker_run (opt_endpoint);
+    return bench_mre_broker_run (opt_endpoint, opt_state_dir);
 #endif
   if (strcmp (opt_role, "pub") == 0)
     return bench_role_pub (&options);
@@ -628,12 +662,13 @@ static const GOptionEntry entries[] = {
   { "case", 0, 0, G_OPTION_ARG_STRING, &opt_case,
     "Run only this case (throughput, fan-out, latency)", "CASE" },
   { "impl", 0, 0, G_OPTION_ARG_STRING, &opt_impl,
-    "Run only this implementation (mreventloop, mreventloop-no-decode, zmq-default-hwm, "
-    "zmq-unlimited-hwm, dbus)",
+    "Run only these implementations, separated by commas (mreventloop, mreventloop-no-decode, "
+    "mreventloop-push, mreventloop-push-stored, zmq-default-hwm, zmq-unlimited-hwm, dbus)",
     "IMPL" },
   { "role", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &opt_role, NULL, NULL },
   { "endpoint", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &opt_endpoint, NULL, NULL },
   { "index", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &opt_index, NULL, NULL },
+  { "state-dir", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &opt_state_dir, NULL, NULL },
   { NULL }
 };
 
@@ -650,7 +685,8 @@ main (int    argc,
   option_context = g_option_context_new ("- mreventloop broker benchmark");
   g_option_context_set_summary (option_context,
     "Throughput, fan-out and round-trip latency of events between processes through\n"
-    "MreBroker, side by side with a ZeroMQ XSUB/XPUB proxy and D-Bus signals.");
+    "MreBroker, side by side with a ZeroMQ XSUB/XPUB proxy and D-Bus signals, and\n"
+    "what durable push (acknowledged, optionally stored) costs over a yell.");
   g_option_context_add_main_entries (option_context, entries, NULL);
   if (!g_option_context_parse (option_context, &argc, &argv, &error))
     {
@@ -680,10 +716,15 @@ main (int    argc,
       g_printerr ("unknown --case %s\n", opt_case);
       return EXIT_FAILURE;
     }
-  if (opt_impl != NULL && !g_strv_contains (bench_impl_names, opt_impl))
+  if (opt_impl != NULL)
     {
-      g_printerr ("unknown --impl %s\n", opt_impl);
-      return EXIT_FAILURE;
+      opt_impls = g_strsplit (opt_impl, ",", -1);
+      for (guint i = 0; opt_impls[i] != NULL; i++)
+        if (!g_strv_contains (bench_impl_names, opt_impls[i]))
+          {
+            g_printerr ("unknown --impl %s\n", opt_impls[i]);
+            return EXIT_FAILURE;
+          }
     }
 
   self_exe = g_file_read_link ("/proc/self/exe", &error);
@@ -722,6 +763,7 @@ main (int    argc,
 
   faults = bench_report_faults (results);
   g_free (self_exe);
+  g_strfreev (opt_impls);
 
   return faults ? EXIT_FAILURE : EXIT_SUCCESS;
 }
