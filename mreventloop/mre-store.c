@@ -20,7 +20,14 @@
 
 /* The broker's store: SQLite, WAL, synchronous=NORMAL. A commit is in the
  * WAL file once it returns: it survives the broker's crash (not a power
- * failure, which synchronous=FULL would take). */
+ * failure, which synchronous=FULL would take).
+ *
+ * Checkpoints (copying the WAL into the database, with an fdatasync() of
+ * each) run on a thread of the store's, on a connection of its own, once
+ * the WAL has CHECKPOINT_PAGES pages: the broker's loop never waits for the
+ * disk. They are passive: they never block a commit. */
+
+#define CHECKPOINT_PAGES 1000
 
 #define SCHEMA_VERSION "1"
 
@@ -54,7 +61,63 @@ struct _MreStore
   gboolean      in_transaction;
   gboolean      failed;        /* a write of this transaction failed */
   gboolean      failure_logged;
+
+  GThread      *checkpointer;
+  GMutex        checkpoint_lock;
+  GCond         checkpoint_cond;
+  gboolean      checkpoint_asked;  /* and not begun yet */
+  gboolean      quit;
 };
+
+static gpointer
+checkpoint_thread (gpointer data)
+{
+  MreStore *store = data;
+  sqlite3 *db = NULL;
+
+  /* A connection knows the database is in WAL mode once it has read it. */
+  if (sqlite3_open_v2 (store->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+      sqlite3_exec (db, "SELECT count(*) FROM meta", NULL, NULL, NULL) != SQLITE_OK)
+    g_message ("Cannot open the store %s to checkpoint it: %s", store->path, sqlite3_errmsg (db));
+
+  g_mutex_lock (&store->checkpoint_lock);
+  while (!store->quit)
+    {
+      if (!store->checkpoint_asked)
+        {
+          g_cond_wait (&store->checkpoint_cond, &store->checkpoint_lock);
+          continue;
+        }
+      store->checkpoint_asked = FALSE;
+      g_mutex_unlock (&store->checkpoint_lock);
+      if (db != NULL)
+        sqlite3_wal_checkpoint_v2 (db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+      g_mutex_lock (&store->checkpoint_lock);
+    }
+  g_mutex_unlock (&store->checkpoint_lock);
+
+  sqlite3_close (db);
+  return NULL;
+}
+
+/* After each commit: @pages in the WAL. */
+static int
+wal_hook (gpointer     data,
+          sqlite3     *db,
+          const char  *name,
+          int          pages)
+{
+  MreStore *store = data;
+
+  if (pages >= CHECKPOINT_PAGES)
+    {
+      g_mutex_lock (&store->checkpoint_lock);
+      store->checkpoint_asked = TRUE;
+      g_cond_signal (&store->checkpoint_cond);
+      g_mutex_unlock (&store->checkpoint_lock);
+    }
+  return SQLITE_OK;
+}
 
 static gboolean
 set_sqlite_error (MreStore    *store,
@@ -158,6 +221,8 @@ mre_store_open (const char  *dir,
   MreStore *store = g_new0 (MreStore, 1);
 
   store->lock_fd = -1;
+  g_mutex_init (&store->checkpoint_lock);
+  g_cond_init (&store->checkpoint_cond);
   store->path = g_build_filename (dir, "store.db", NULL);
 
   if (g_mkdir_with_parents (dir, 0700) < 0)
@@ -178,7 +243,8 @@ mre_store_open (const char  *dir,
       goto fail;
     }
   /* A file that is not a database fails at the first statement. */
-  if (!exec (store, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", error) ||
+  if (!exec (store, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0;",
+             error) ||
       !exec (store,
              "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
              "CREATE TABLE IF NOT EXISTS retained (position INTEGER PRIMARY KEY, name TEXT NOT NULL,"
@@ -189,6 +255,9 @@ mre_store_open (const char  *dir,
              error) ||
       !read_id (store, error))
     goto fail;
+
+  store->checkpointer = g_thread_new ("mre-store-checkpoint", checkpoint_thread, store);
+  sqlite3_wal_hook (store->db, wal_hook, store);
 
   for (guint i = 0; i < N_STMTS; i++)
     {
@@ -212,11 +281,21 @@ mre_store_close (MreStore *store)
 {
   if (store->in_transaction)
     mre_store_commit (store);
+  if (store->checkpointer != NULL)
+    {
+      g_mutex_lock (&store->checkpoint_lock);
+      store->quit = TRUE;
+      g_cond_signal (&store->checkpoint_cond);
+      g_mutex_unlock (&store->checkpoint_lock);
+      g_thread_join (store->checkpointer);
+    }
   for (guint i = 0; i < N_STMTS; i++)
     sqlite3_finalize (store->stmts[i]);
   sqlite3_close (store->db);
   if (store->lock_fd >= 0)
     close (store->lock_fd);
+  g_mutex_clear (&store->checkpoint_lock);
+  g_cond_clear (&store->checkpoint_cond);
   g_free (store->path);
   g_free (store->id);
   g_free (store);
