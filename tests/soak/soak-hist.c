@@ -138,6 +138,25 @@ soak_say (const char *format,
   fflush (stdout);
 }
 
+/* A figure of the parent: a TAP diagnostic on stdout, and the same line
+ * on stderr, which meson shows with --verbose and --print-errorlogs
+ * (its TAP parser keeps the diagnostics for the log file). */
+void
+soak_diag (const char *format,
+           ...)
+{
+  g_autofree char *text = NULL;
+  va_list args;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_strchomp (text);
+  printf ("# %s\n", text);
+  fflush (stdout);
+  fprintf (stderr, "%s\n", text);
+}
+
 char *
 soak_event_name (guint index)
 {

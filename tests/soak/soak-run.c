@@ -191,7 +191,7 @@ publish (SoakRun *run)
         return fail (run, "the broker is gone after %u s", i);
       if (i % 10 == 0 || i == (guint) o->warmup)
         {
-          printf ("# %3u s: broker RSS %" G_GUINT64_FORMAT " KiB%s\n", i, run->rss[i],
+          soak_diag ("%3u s: broker RSS %" G_GUINT64_FORMAT " KiB%s\n", i, run->rss[i],
                   i == (guint) o->warmup ? " (end of the warm-up)" : "");
           fflush (stdout);
         }
@@ -390,7 +390,7 @@ soak_run (const SoakOptions *options)
   g_thread_unref (g_thread_new ("soak-watchdog", watchdog,
                                 GINT_TO_POINTER (options->seconds + 2 * options->drain + 120)));
   printf ("1..5\n");
-  printf ("# %d publishers and %d subscribers (in %d and %d processes) over %d event names, "
+  soak_diag ("%d publishers and %d subscribers (in %d and %d processes) over %d event names, "
           "%d s (%d s of warm-up), %s\n",
           options->publishers, options->subscribers, options->pub_procs, options->sub_procs,
           options->names, options->seconds, options->warmup,

@@ -60,6 +60,8 @@ char    *soak_read_line        (GDataInputStream *in);
 void     soak_say              (const char       *format,
                                 ...) G_GNUC_PRINTF (1, 2);
 char    *soak_event_name       (guint             index);
+void     soak_diag             (const char       *format,
+                                ...) G_GNUC_PRINTF (1, 2);
 
 /* The parent's side of a child process (soak-child.c). */
 typedef struct
