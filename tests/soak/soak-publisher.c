@@ -137,8 +137,8 @@ publish_thread (gpointer data)
           gint64 next = start_time + (gint64) (sent * G_USEC_PER_SEC / (guint64) opt_rate);
 
           now = g_get_monotonic_time ();
-          if (next > now)
-            g_usleep ((gulong) MIN (next - now, end - now));
+          if (next > now && end > now)
+            g_usleep ((gulong) (MIN (next, end) - now));
         }
     }
   return NULL;

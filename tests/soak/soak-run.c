@@ -121,7 +121,8 @@ start_children (SoakRun    *run,
       add_printf (builder, "--payload=%d", o->payload);
       if (g_str_equal (role, "publisher"))
         {
-          add_printf (builder, "--rate=%d", o->rate / o->publishers);
+          /* Per peer; at least 1, since 0 is unpaced. */
+          add_printf (builder, "--rate=%d", o->rate > 0 ? MAX (1, o->rate / o->publishers) : 0);
           add_printf (builder, "--seconds=%d", o->seconds);
           add_printf (builder, "--yell-every=%d", o->yell_every);
           add_printf (builder, "--backlog=%d", o->backlog);
