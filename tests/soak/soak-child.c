@@ -143,3 +143,29 @@ soak_proc_cpu_usec (GPid pid)
   return (g_ascii_strtoull (fields[11], NULL, 10) + g_ascii_strtoull (fields[12], NULL, 10)) *
          G_USEC_PER_SEC / (guint64) ticks;
 }
+
+/* CPU time all CPUs spent out of idle since boot, in µs (/proc/stat). */
+guint64
+soak_system_busy_usec (void)
+{
+  g_autofree char *stat = NULL;
+  g_auto(GStrv) fields = NULL;
+  long ticks = sysconf (_SC_CLK_TCK);
+  guint64 busy = 0;
+
+  if (!g_file_get_contents ("/proc/stat", &stat, NULL, NULL) || ticks <= 0)
+    return 0;
+  /* "cpu  user nice system idle iowait irq softirq steal ...": all but
+   * idle and iowait. */
+  *strchr (stat, '\n') = '\0';
+  fields = g_strsplit_set (stat, " ", -1);
+  for (guint i = 1, n = 0; fields[i] != NULL && n < 8; i++)
+    {
+      if (fields[i][0] == '\0')
+        continue;
+      if (n != 3 && n != 4)
+        busy += g_ascii_strtoull (fields[i], NULL, 10);
+      n++;
+    }
+  return busy * G_USEC_PER_SEC / (guint64) ticks;
+}

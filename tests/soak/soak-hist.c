@@ -5,7 +5,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-/* The latency histogram of soak.h, and the line helpers of the children. */
+/* The latency histogram of soak.h, and the helpers that print and read
+ * the lines of the parent and the children. */
 
 #include <stdio.h>
 #include <stdlib.h>

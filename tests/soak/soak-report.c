@@ -12,6 +12,16 @@
 
 #include "soak-run.h"
 
+/* When the subscribers fall behind, the broker queues what they have not
+ * read (up to 8 MiB each before it pauses the publishers) and keeps
+ * those buffers: at 135,000 deliveries/s, some 23 MB/s, a lag of a third
+ * of a second already fills the RSS bound. On a machine of its own the
+ * test does not lag so; if it lagged while other processes took at least
+ * STARVED_CPUS in some second, the RSS check is skipped, not failed:
+ * nothing can be told of a leak then. Lagging on an idle machine fails. */
+#define LAGGED_USEC   (250 * 1000)
+#define STARVED_CPUS  0.5
+
 static gint64
 stats_member (JsonNode   *stats,
               const char *name)
@@ -107,6 +117,8 @@ soak_report (SoakRun *run)
       soak_diag ("the RSS bound catches a leak of %.1f bytes per event in, %.2f per delivery\n",
               o->rss_bound * 1024.0 / MAX (in, 1.0), o->rss_bound * 1024.0 / MAX (out, 1.0));
     }
+  soak_diag ("other processes took %.2f CPUs on average, %.2f in the busiest second",
+             run->foreign_mean, run->foreign_peak);
   soak_diag ("broker CPU: %.1f s in %d s (%.0f%% of one CPU)\n",
           (double) run->cpu_usec / G_USEC_PER_SEC, o->seconds,
           100.0 * (double) run->cpu_usec / ((double) o->seconds * G_USEC_PER_SEC));
@@ -135,7 +147,17 @@ soak_report (SoakRun *run)
    * delivery) after the warm-up exceeds it: the figures above say how
    * much for the run made. */
   rss_ok = finished && rss_warm > 0 && rss_max <= rss_warm + (guint64) o->rss_bound;
-  ok &= tap (3, rss_ok, "the broker's RSS is flat after the warm-up");
+  if (!rss_ok && finished && rss_warm > 0 && run->foreign_peak >= STARVED_CPUS &&
+      run->steady->max > LAGGED_USEC)
+    {
+      /* Not this test's failure, nor a pass: see LAGGED_USEC. */
+      printf ("ok 3 - the broker's RSS is flat after the warm-up # SKIP other processes took "
+              "up to %.1f CPUs and the subscribers fell up to %" G_GUINT64_FORMAT " ms behind: "
+              "the broker's queues held the backlog, which its RSS cannot tell from a leak\n",
+              run->foreign_peak, run->steady->max / 1000);
+    }
+  else
+    ok &= tap (3, rss_ok, "the broker's RSS is flat after the warm-up");
 
   yell_ok = finished && t->yells_dups == 0 && t->yells + t->yells_lost == expected_yells;
   ok &= tap (4, yell_ok, "no yell duplicated or out of order (lost ones are reported)");

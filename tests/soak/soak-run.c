@@ -161,8 +161,23 @@ send_all (SoakRun    *run,
   return TRUE;
 }
 
+/* The CPU time of this test's processes: this one, the broker, the
+ * children. */
+static guint64
+own_cpu_usec (SoakRun *run)
+{
+  GPtrArray *groups[] = { run->pubs, run->subs };
+  guint64 usec = soak_proc_cpu_usec (getpid ()) + soak_proc_cpu_usec (run->broker->pid);
+
+  for (guint g = 0; g < G_N_ELEMENTS (groups); g++)
+    for (guint j = 0; j < groups[g]->len; j++)
+      usec += soak_proc_cpu_usec (((SoakChild *) g_ptr_array_index (groups[g], j))->pid);
+  return usec;
+}
+
 /* Starts the publishers and samples the broker every second until they
- * have published for the time asked. */
+ * have published for the time asked; and the CPU that other processes
+ * took meanwhile, which the verdict on the RSS needs (soak-report.c). */
 static gboolean
 publish (SoakRun *run)
 {
@@ -171,12 +186,14 @@ publish (SoakRun *run)
   gint64 start = g_get_monotonic_time ();
   g_autofree char *warm = g_strdup_printf ("warm %" G_GINT64_FORMAT,
                                            go + (gint64) o->warmup * G_USEC_PER_SEC);
-  guint64 cpu_start;
+  guint64 cpu_start, own, busy, own_start, busy_start;
 
   run->n_rss = (guint) o->seconds + 1;
   run->rss = g_new0 (guint64, run->n_rss);
   run->rss[0] = soak_proc_rss_kib (run->broker->pid);
   cpu_start = soak_proc_cpu_usec (run->broker->pid);
+  own = own_start = own_cpu_usec (run);
+  busy = busy_start = soak_system_busy_usec ();
 
   if (!send_all (run, run->subs, warm) || !send_all (run, run->pubs, "go"))
     return FALSE;
@@ -190,6 +207,16 @@ publish (SoakRun *run)
       run->rss[i] = soak_proc_rss_kib (run->broker->pid);
       if (run->rss[i] == 0)
         return fail (run, "the broker is gone after %u s", i);
+      {
+        guint64 own_now = own_cpu_usec (run);
+        guint64 busy_now = soak_system_busy_usec ();
+        double foreign = ((double) busy_now - (double) busy - ((double) own_now - (double) own)) /
+                         G_USEC_PER_SEC;
+
+        run->foreign_peak = MAX (run->foreign_peak, foreign);
+        own = own_now;
+        busy = busy_now;
+      }
       if (i % 10 == 0 || i == (guint) o->warmup)
         {
           soak_diag ("%3u s: broker RSS %" G_GUINT64_FORMAT " KiB%s\n", i, run->rss[i],
@@ -198,6 +225,9 @@ publish (SoakRun *run)
         }
     }
   run->cpu_usec = soak_proc_cpu_usec (run->broker->pid) - cpu_start;
+  run->foreign_mean = MAX (0.0, ((double) busy - (double) busy_start -
+                                 ((double) own - (double) own_start)) /
+                                ((double) (run->n_rss - 1) * G_USEC_PER_SEC));
   return TRUE;
 }
 

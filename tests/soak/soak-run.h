@@ -45,6 +45,8 @@ typedef struct
   guint       n_rss;
   guint64     rss_final;      /* after the subscribers received everything */
   guint64     cpu_usec;       /* of the broker while publishing */
+  double      foreign_mean;   /* CPUs taken by processes not of this test, */
+  double      foreign_peak;   /* on average and in the busiest second */
   gint64      publish_usec;   /* how long publishing took, flushes included */
 
   SoakTotals  totals;

@@ -34,7 +34,7 @@
 #define SOAK_NAME_PREFIX "soak."
 
 /* A latency histogram in µs: exact below 128, then 64 buckets per power
- * of two (at most 1.6% wide), up to 2^40 µs. Each subscriber peer fills
+ * of two (at most 1.6% wide), up to 2^41 µs. Each subscriber peer fills
  * its own; the parent merges them. */
 #define SOAK_HIST_BUCKETS 2368
 
@@ -83,6 +83,7 @@ gboolean   soak_child_wait_ok    (SoakChild           *child);
 void       soak_child_free       (SoakChild           *child);
 guint64    soak_proc_rss_kib     (GPid                 pid);
 guint64    soak_proc_cpu_usec    (GPid                 pid);
+guint64    soak_system_busy_usec (void);
 
 /* The parent (soak-run.c), with the options of soak.c. */
 typedef struct
