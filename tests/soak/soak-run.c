@@ -218,11 +218,8 @@ publish (SoakRun *run)
         busy = busy_now;
       }
       if (i % 10 == 0 || i == (guint) o->warmup)
-        {
-          soak_diag ("%3u s: broker RSS %" G_GUINT64_FORMAT " KiB%s\n", i, run->rss[i],
-                  i == (guint) o->warmup ? " (end of the warm-up)" : "");
-          fflush (stdout);
-        }
+        soak_diag ("%3u s: broker RSS %" G_GUINT64_FORMAT " KiB%s", i, run->rss[i],
+                   i == (guint) o->warmup ? " (end of the warm-up)" : "");
     }
   run->cpu_usec = soak_proc_cpu_usec (run->broker->pid) - cpu_start;
   run->foreign_mean = MAX (0.0, ((double) busy - (double) busy_start -
