@@ -18,8 +18,12 @@
  * the context get their turn. */
 #define READ_CHUNK        (64 * 1024)
 #define READ_BUDGET       (1024 * 1024)
-/* A write buffer that grew past this is given back once written. */
+/* A write buffer that grew past this is given back once written; one that
+ * grew past IDLE_BUFFER, once the connection has had nothing to write for
+ * IDLE_RELEASE_MS. */
 #define KEEP_BUFFER       (16 * 1024 * 1024)
+#define IDLE_BUFFER       (256 * 1024)
+#define IDLE_RELEASE_MS   1000
 
 typedef struct
 {
@@ -55,6 +59,8 @@ struct _MreConnection
   GByteArray               *wbuf;
   gsize                     woff;
   guint64                   wbuf_frames;
+  gboolean                  grown;        /* a buffer passed IDLE_BUFFER since the last release */
+  GSource                  *release_source;
   gboolean                  want_out;     /* G_IO_OUT is polled */
   gboolean                  paused;       /* G_IO_IN is not */
   guint64                   bytes_written;
@@ -143,6 +149,11 @@ mre_connection_close (MreConnection *conn)
 
   conn->closed = TRUE;
   mark_dead (conn);
+  if (conn->release_source != NULL)
+    {
+      g_source_destroy (conn->release_source);
+      g_clear_pointer (&conn->release_source, g_source_unref);
+    }
   g_source_destroy (conn->source);
   g_socket_close (conn->socket, NULL);
 }
@@ -334,6 +345,27 @@ report_written (MreConnection *conn,
     conn->funcs->written (conn, conn->user_data);
 }
 
+/* A burst's buffers are not kept for the next one: once the connection has
+ * had nothing to write for a while, they are given back. */
+static gboolean
+release_buffers (gpointer data)
+{
+  MreConnection *conn = data;
+
+  g_mutex_lock (&conn->lock);
+  if (conn->out->len == 0 && !conn->writing && conn->wbuf->len == 0)
+    {
+      g_byte_array_unref (conn->out);
+      conn->out = g_byte_array_new ();
+      g_byte_array_unref (conn->wbuf);
+      conn->wbuf = g_byte_array_new ();
+      conn->grown = FALSE;
+    }
+  g_mutex_unlock (&conn->lock);
+  g_clear_pointer (&conn->release_source, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
 /* Sends what is queued until done or the socket is full. Returns FALSE if
  * the connection failed (and was closed). */
 static gboolean
@@ -351,6 +383,7 @@ conn_write (MreConnection *conn)
 
           g_mutex_lock (&conn->lock);
           conn->writing = conn->out->len > 0;
+          conn->grown |= conn->wbuf->len > IDLE_BUFFER;
           if (conn->wbuf->len > KEEP_BUFFER)
             {
               g_byte_array_unref (conn->wbuf);
@@ -367,6 +400,13 @@ conn_write (MreConnection *conn)
 
           if (conn->wbuf->len == 0)
             {
+              if (conn->grown && conn->release_source == NULL)
+                {
+                  conn->release_source = g_timeout_source_new (IDLE_RELEASE_MS);
+                  g_source_set_callback (conn->release_source, release_buffers, conn, NULL);
+                  g_source_set_static_name (conn->release_source, "MreConnection buffers");
+                  g_source_attach (conn->release_source, conn->context);
+                }
               want_out (conn, FALSE);
               report_written (conn, before);
               if (conn->funcs->drained != NULL && !conn->closed)

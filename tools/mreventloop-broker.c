@@ -10,6 +10,9 @@
 
 #include <stdlib.h>
 #include <sys/resource.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "mreventloop-tool.h"
 
@@ -92,6 +95,15 @@ tool_cmd_broker (int    argc,
 
   if (socket_path == NULL)
     socket_path = mre_default_socket_path ();
+
+#ifdef __GLIBC__
+  /* The write buffers of a burst (up to 16 MiB per connection) are given
+   * back when their connection is idle: mapped, they go back to the
+   * system. glibc's own threshold rises past them once one is freed, and
+   * the heap keeps them (tests/soak: 486 MiB kept after a burst through 54
+   * subscribers, 9 MiB with this). */
+  mallopt (M_MMAP_THRESHOLD, 256 * 1024);
+#endif
 
   /* A file descriptor per connection: as many as the hard limit allows,
    * as dbus-daemon does. */
