@@ -308,6 +308,7 @@ send_error (MreBrokerClient *client,
   frame.body_len = body->len;
 
   client->broker->stats.rejected++;
+  mre_broker_push_refused (client, refused);
   send_frame (client, &frame);
 }
 

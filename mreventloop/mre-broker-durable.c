@@ -230,6 +230,29 @@ mre_broker_push_is_new (MreBrokerClient *client,
   return TRUE;
 }
 
+/* A push of @client refused with an ERROR: sending it again would not
+ * help, so it is acknowledged as well, and a copy of it is not stored
+ * either. */
+void
+mre_broker_push_refused (MreBrokerClient *client,
+                         const MreFrame  *frame)
+{
+  MreSession *session = client->session;
+
+  if (frame->type != MRE_FRAME_PUBLISH || !(frame->flags & MRE_FRAME_FLAG_PUSH) || session == NULL)
+    return;
+  client->ack_due = TRUE;
+  if (frame->seq > session->seq)
+    {
+      session->seq = frame->seq;
+      if (client->broker->store != NULL && !session->dirty)
+        {
+          session->dirty = TRUE;
+          g_ptr_array_add (client->broker->dirty_sessions, session);
+        }
+    }
+}
+
 static void
 send_push_ack (MreBrokerClient *client)
 {

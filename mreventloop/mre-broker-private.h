@@ -141,6 +141,8 @@ gboolean   mre_broker_session_attach      (MreBrokerClient *client,
 void       mre_broker_session_detach      (MreBrokerClient *client);
 gboolean   mre_broker_push_is_new         (MreBrokerClient *client,
                                            const MreFrame  *frame);
+void       mre_broker_push_refused        (MreBrokerClient *client,
+                                           const MreFrame  *frame);
 void       mre_broker_end_batch           (MreBroker       *self,
                                            MreBrokerClient *client);
 

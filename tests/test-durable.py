@@ -91,6 +91,22 @@ def test_push_acknowledged():
             check_equal(expect_stats_next(plain)['retained'], {'temp': 4}, 'retained')
 
 
+def test_refused_push_acknowledged():
+    """A push the broker refuses is acknowledged after its ERROR: the peer
+    would only send it again in vain."""
+    with Bus(['--max-frame-size', '4096']) as bus:
+        conn, _ = connect_session(bus, 'pub')
+        with conn:
+            conn.send(frame(proto.PUBLISH, name='big', body=notification('big', ['x' * 5000]),
+                            flags=PUSH, seq=1))
+            check_equal(conn.expect(ERROR).json()['code'], 'frame-too-large', 'ERROR code')
+            expect_push_ack(conn, 1)
+            conn.send(frame(proto.PUBLISH, name='bad', body=b'{"params": [1,', flags=PUSH, seq=2))
+            check_equal(conn.expect(ERROR).json()['code'], 'invalid-json', 'ERROR code')
+            expect_push_ack(conn, 2)
+            check_equal(expect_stats_next(conn)['retained'], {}, 'nothing retained')
+
+
 def test_push_sent_again_is_stored_once():
     with Bus() as bus, connect(bus, 'sub') as sub:
         sub.subscribe('temp')
@@ -236,6 +252,7 @@ def test_state_dir_survives_sigkill():
 TESTS = [
     ('pushes of a session are acknowledged; yells and session-less pushes are not',
      test_push_acknowledged),
+    ('a push refused with an ERROR is acknowledged too', test_refused_push_acknowledged),
     ('a push sent again by its session is acknowledged, and stored and routed once',
      test_push_sent_again_is_stored_once),
     ('a push EVENT carries its position in the store; a yell its publisher\'s seq', test_positions),
