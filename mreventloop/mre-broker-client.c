@@ -163,6 +163,7 @@ mre_broker_client_detach (MreBrokerClient *client)
     client_unpause (client);
   stop_handshake_timer (client);
   mre_router_remove_client (client->broker->router, client);
+  mre_broker_session_detach (client);
   mre_connection_close (client->conn);
 }
 
@@ -174,7 +175,6 @@ client_remove (MreBrokerClient *client)
   g_autofree char *id = g_strdup (client->id);
 
   mre_broker_client_detach (client);
-  mre_broker_session_detach (client);
   g_ptr_array_remove_fast (self->clients, client);  /* frees it */
   /* The pushes it sent before closing are committed and routed. */
   mre_broker_end_batch (self, NULL);

@@ -201,6 +201,20 @@ mre_broker_session_detach (MreBrokerClient *client)
   client->session = NULL;
 }
 
+/* @session's pushes up to @seq are done with: written at the next commit. */
+static void
+session_advance (MreBroker  *self,
+                 MreSession *session,
+                 guint64     seq)
+{
+  session->seq = seq;
+  if (self->store != NULL && !session->dirty)
+    {
+      session->dirty = TRUE;
+      g_ptr_array_add (self->dirty_sessions, session);
+    }
+}
+
 /* A push of @client: returns FALSE for one its session has sent before,
  * which was stored then, and is only acknowledged again. */
 gboolean
@@ -221,12 +235,7 @@ mre_broker_push_is_new (MreBrokerClient *client,
       return FALSE;
     }
 
-  session->seq = frame->seq;
-  if (self->store != NULL && !session->dirty)
-    {
-      session->dirty = TRUE;
-      g_ptr_array_add (self->dirty_sessions, session);
-    }
+  session_advance (self, session, frame->seq);
   return TRUE;
 }
 
@@ -243,14 +252,7 @@ mre_broker_push_refused (MreBrokerClient *client,
     return;
   client->ack_due = TRUE;
   if (frame->seq > session->seq)
-    {
-      session->seq = frame->seq;
-      if (client->broker->store != NULL && !session->dirty)
-        {
-          session->dirty = TRUE;
-          g_ptr_array_add (client->broker->dirty_sessions, session);
-        }
-    }
+    session_advance (client->broker, session, frame->seq);
 }
 
 static void
