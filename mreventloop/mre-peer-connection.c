@@ -226,13 +226,8 @@ peer_drained (MreConnection *conn,
               gpointer       user_data)
 {
   g_autoptr(MrePeer) self = g_object_ref (user_data);
-  guint unacked;
 
-  g_mutex_lock (&self->lock);
-  unacked = self->unacked.length;
-  g_mutex_unlock (&self->lock);
-  if (unacked == 0)
-    mre_peer_complete_tasks (&self->flush_tasks, NULL);
+  mre_peer_check_flushed (self);
 }
 
 static const MreConnectionFuncs peer_funcs = {

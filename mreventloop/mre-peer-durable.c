@@ -28,22 +28,41 @@ frame_seq (GBytes *frame)
   return GUINT64_FROM_BE (*(const guint64 *) (gconstpointer) (data + 8));
 }
 
+/* Events that wait for the broker: the yells published while
+ * disconnected and the pushes not acknowledged. */
+guint
+mre_peer_count_waiting (MrePeer *self)
+{
+  guint waiting;
+
+  g_mutex_lock (&self->lock);
+  waiting = self->pending.length + self->unacked.length;
+  g_mutex_unlock (&self->lock);
+  return waiting;
+}
+
+/* Ends the flushes once everything is written and acknowledged. On the
+ * context. */
+void
+mre_peer_check_flushed (MrePeer *self)
+{
+  if (self->conn != NULL && mre_connection_get_queued_bytes (self->conn) == 0 &&
+      mre_peer_count_waiting (self) == 0)
+    mre_peer_complete_tasks (&self->flush_tasks, NULL);
+}
+
 /* The pushes acknowledged are forgotten; flushes waiting for them end.
  * On the context. */
 void
 mre_peer_push_acked (MrePeer *self,
                      guint64  seq)
 {
-  gboolean all;
-
   g_mutex_lock (&self->lock);
   while (self->unacked.length > 0 && frame_seq (g_queue_peek_head (&self->unacked)) <= seq)
     g_bytes_unref (g_queue_pop_head (&self->unacked));
-  all = self->unacked.length == 0;
   g_mutex_unlock (&self->lock);
 
-  if (all && self->conn != NULL && mre_connection_get_queued_bytes (self->conn) == 0)
-    mre_peer_complete_tasks (&self->flush_tasks, NULL);
+  mre_peer_check_flushed (self);
 }
 
 /* Queues on @conn, oldest first, the pushes not acknowledged and the

@@ -110,6 +110,8 @@ void     mre_peer_send_request      (MrePeer       *self,
                                      Request       *request);
 
 /* mre-peer-durable.c */
+guint    mre_peer_count_waiting     (MrePeer        *self);
+void     mre_peer_check_flushed     (MrePeer        *self);
 void     mre_peer_push_acked        (MrePeer        *self,
                                      guint64         seq);
 void     mre_peer_resend            (MrePeer        *self,

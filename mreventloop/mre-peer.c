@@ -404,12 +404,7 @@ flush_idle (gpointer data)
 {
   GTask *task = data;
   MrePeer *self = g_task_get_source_object (task);
-
-  guint waiting;
-
-  g_mutex_lock (&self->lock);
-  waiting = self->pending.length + self->unacked.length;
-  g_mutex_unlock (&self->lock);
+  guint waiting = mre_peer_count_waiting (self);
 
   if (self->conn == NULL)
     {
