@@ -4,11 +4,11 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * `mreventloop emit NAME [JSON-ARGS] [--push N]`: publishes one event, a
- * yell, or a push retained with a backlog of N, and exits once the broker
- * has it. JSON-ARGS is the JSON text itself, `-` (standard input) or
- * `@FILE`; it is checked before anything connects, and published as it
- * is.
+ * `mreventloop emit NAME [JSON-ARGS|-|@FILE] [--push N]`: publishes one
+ * event, a yell, or a push retained with a backlog of N, and exits once
+ * the broker has it. The arguments are the JSON text itself, standard
+ * input (`-`) or a file (`@FILE`); they are checked before anything
+ * connects, and published as they are.
  */
 
 #include <errno.h>
