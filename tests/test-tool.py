@@ -208,6 +208,27 @@ def test_emit_too_large_from_file():
         check_equal((status, json.loads(out)), (0, ['after']), 'wait after the refusal')
 
 
+def test_emit_nesting_depth():
+    with Bus() as bus:
+        # As deep as a broker takes (512 levels with the body's object).
+        path = os.path.join(bus.tmp.name, 'deep.json')
+        with open(path, 'w') as f:
+            f.write('[' * 511 + ']' * 511)
+        emit(bus, '--push', '1', 'deep', '@' + path)
+        status, out, err = bus.run('wait', '--socket', bus.path, '--timeout', str(PATIENCE),
+                                   'deep')
+        check_equal((status, out), (0, '[' * 511 + ']' * 511 + '\n'), 'wait status and output')
+        # Deeper: refused before connecting, however deep.
+        for depth in (512, 100000):
+            with open(path, 'w') as f:
+                f.write('[' * depth + ']' * depth)
+            status, out, err = bus.run('emit', '--socket', bus.path, 'deeper', '@' + path)
+            check_equal(status, 1, 'emit %d levels: status (stderr %r)' % (depth, err))
+            check('nested too deep' in err and 'column 512' in err,
+                  'the message for %d levels: %r' % (depth, err))
+        check_equal(broker_stats(bus)['events_in'], 1, 'only the first was published')
+
+
 def test_wait_name():
     with Bus() as bus:
         emit(bus, '--push', '1', 'level.b', '[2]')
@@ -598,6 +619,8 @@ TESTS = [
      test_emit_too_large_from_file),
     ('wait exits 124 on timeout', test_wait_timeout),
     ('wait takes the latest retained event, the oldest with --oldest', test_wait_takes_retained),
+    ('emit refuses arguments nested deeper than a broker takes, before connecting',
+     test_emit_nesting_depth),
     ('wait --name prints the name before the arguments', test_wait_name),
     ('wait reports malformed events on stderr and waits for a good one (issue 10)',
      test_wait_skips_malformed_events),

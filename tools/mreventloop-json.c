@@ -8,14 +8,17 @@
  * strict JSON (RFC 8259), one array or object and nothing after it, read
  * in one pass without building a tree, so that a typo is reported with
  * its line and column and never starts a broker, whatever the size of the
- * text or the depth of its nesting. Numbers of any size and strings
- * holding any character (U+0000 too) pass: the text is then published as
- * it is, never re-serialised.
+ * text. Numbers of any size and strings holding any character (U+0000
+ * too) pass: the text is then published as it is, never re-serialised.
  */
 
 #include <string.h>
 
 #include "mreventloop-tool.h"
+
+/* A broker refuses a body nested deeper than 512 levels (the library's
+ * MRE_JSON_MAX_DEPTH), and the body's object is the first of them. */
+#define TOOL_JSON_MAX_DEPTH 511
 
 typedef struct
 {
@@ -287,6 +290,17 @@ check_text (Checker     *c,
         {
         case '[':
         case '{':
+          if (c->stack->len >= TOOL_JSON_MAX_DEPTH)
+            {
+              gsize line, column;
+
+              position_of (c->text, c->pos, &line, &column);
+              g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                           "%s are nested too deep for a broker: line %" G_GSIZE_FORMAT
+                           ", column %" G_GSIZE_FORMAT ": level %d, where %d is the most",
+                           origin, line, column, TOOL_JSON_MAX_DEPTH + 1, TOOL_JSON_MAX_DEPTH);
+              return FALSE;
+            }
           open = c->text[c->pos++];
           skip_space (c);
           if (peek (c) == (open == '[' ? ']' : '}'))
