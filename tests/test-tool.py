@@ -13,9 +13,13 @@
 
 import json
 import os
+import pty
 import re
 import signal
+import socket
+import struct
 import subprocess
+import threading
 import time
 
 from mretap import (Bus, PATIENCE, TOOL, TestFailure, check, check_equal, lines,
@@ -42,6 +46,18 @@ def emit(bus, *args):
     check_equal(out, '', 'what emit printed')
 
 
+def run_with_stdin(bus, stdin, *args):
+    """Runs `mreventloop ARGS…` with STDIN (bytes, fed through a pipe, or
+    a file descriptor) as its standard input: (status, stdout, stderr)."""
+    if isinstance(stdin, bytes):
+        result = subprocess.run([TOOL] + list(args), input=stdin, capture_output=True,
+                                env=bus.env, timeout=PATIENCE)
+    else:
+        result = subprocess.run([TOOL] + list(args), stdin=stdin, capture_output=True,
+                                env=bus.env, timeout=PATIENCE)
+    return result.returncode, result.stdout.decode(), result.stderr.decode()
+
+
 def parse_monitor_line(line):
     match = MONITOR_LINE.match(line)
     check(match is not None, 'monitor line %r is not NAME SENDER TIME JSON' % line)
@@ -65,11 +81,297 @@ def test_emit_wait_roundtrip():
 
 
 def test_emit_default_args():
+    # A user typing `emit ping` at a terminal means no arguments.
+    try:
+        master, terminal = pty.openpty()
+    except OSError as error:
+        return ('skip', 'no pseudo-terminal here: %s' % error)
+    try:
+        with Bus() as bus:
+            status, out, err = run_with_stdin(bus, terminal, 'emit', '--socket', bus.path,
+                                              '--push', '1', 'ping')
+            check_equal((status, err), (0, ''), 'emit status and stderr, stdin a terminal')
+            status, out, err = bus.run('wait', '--socket', bus.path, '--timeout', str(PATIENCE),
+                                       'ping')
+            check_equal(status, 0, 'wait status (stderr %r)' % err)
+            check_equal(json.loads(out), [], 'no arguments: []')
+    finally:
+        os.close(master)
+        os.close(terminal)
+
+
+def test_emit_no_args_stdin_not_terminal():
+    # `emit x < file` (issue 10, item 2) published [] and said nothing.
     with Bus() as bus:
-        emit(bus, '--push', '1', 'ping')
-        status, out, err = bus.run('wait', '--socket', bus.path, '--timeout', str(PATIENCE), 'ping')
+        for stdin, what in ((b'["from the pipe"]', 'a pipe'), (subprocess.DEVNULL, '/dev/null')):
+            status, out, err = run_with_stdin(bus, stdin, 'emit', '--socket', bus.path,
+                                              '--push', '1', 'piped')
+            check_equal(status, 2, 'emit status, no JSON-ARGS and stdin %s (stderr %r)'
+                        % (what, err))
+            check(err.startswith('mreventloop: ') and 'standard input' in err and '“-”' in err,
+                  'the message says how to read stdin: %r' % err)
+            check_equal(out, '', 'stdout')
+        stats = broker_stats(bus)
+        check_equal((stats['events_in'], stats['retained']), (0, {}), 'nothing was published')
+
+
+def test_emit_args_from_stdin_and_file():
+    with Bus() as bus:
+        # One argument larger than a command line may be (128 KiB).
+        big = 'x' * (256 * 1024)
+        text = json.dumps(['from stdin', big, {'n': [1, 2]}]).encode()
+        status, out, err = run_with_stdin(bus, text, 'emit', '--socket', bus.path,
+                                          '--push', '1', 'stdin.args', '-')
+        check_equal((status, err), (0, ''), 'emit - status and stderr')
+        path = os.path.join(bus.tmp.name, 'args.json')
+        with open(path, 'w') as f:
+            f.write('{\n  "named": "from a file",\n  "big": "%s"\n}\n' % big)
+        emit(bus, '--push', '1', 'file.args', '@' + path)
+        status, out, err = bus.run('wait', '--socket', bus.path, '--timeout', str(PATIENCE),
+                                   'stdin.args')
         check_equal(status, 0, 'wait status (stderr %r)' % err)
-        check_equal(json.loads(out), [], 'no arguments: []')
+        check_equal(json.loads(out), ['from stdin', big, {'n': [1, 2]}], 'the arguments from stdin')
+        status, out, err = bus.run('wait', '--socket', bus.path, '--timeout', str(PATIENCE),
+                                   'file.args')
+        check_equal(status, 0, 'wait status (stderr %r)' % err)
+        check_equal(json.loads(out), {'named': 'from a file', 'big': big},
+                    'the arguments from the file')
+
+
+def test_emit_refuses_trailing_data():
+    with Bus() as bus:
+        for params, where in (('[1] [2]', 'line 1, column 5'), ('[1] x', 'line 1, column 5'),
+                              ('{"a": 1}\n{"b": 2}', 'line 2, column 1'),
+                              ("{'a': 1}", 'line 1, column 2'), ('[1,]', 'line 1, column 4'),
+                              ('', 'line 1, column 1')):
+            status, out, err = bus.run('emit', '--socket', bus.path, 'x', params)
+            check_equal(status, 1, 'emit %r status (stderr %r)' % (params, err))
+            check(err.startswith('mreventloop: ') and where in err,
+                  'the message for %r says where (%s): %r' % (params, where, err))
+        check_equal(broker_stats(bus)['events_in'], 0, 'nothing was published')
+
+
+def test_emit_checks_json_before_connecting():
+    with Bus() as bus:
+        # The default bus: a typo must not start a broker.
+        try:
+            status, out, err = bus.run('emit', 'x', '["unterminated]')
+            check(not os.path.exists(os.path.join(bus.tmp.name, 'mreventloop')),
+                  'no default bus was started: %r' % os.listdir(bus.tmp.name))
+            check_equal(status, 1, 'emit status (stderr %r)' % err)
+            check('line 1, column 16' in err, 'the message says where: %r' % err)
+        finally:
+            kill_processes_of(bus.tmp.name)
+        # A socket nobody listens on: the JSON is the error, not the socket.
+        missing = os.path.join(bus.tmp.name, 'nobody.sock')
+        status, out, err = bus.run('emit', '--socket', missing, 'x', '[1] [2]')
+        check_equal(status, 1, 'emit status (stderr %r)' % err)
+        check('not JSON' in err and 'line 1, column 5' in err, 'the JSON is the error: %r' % err)
+
+
+def test_emit_file_errors_name_the_file():
+    with Bus() as bus:
+        missing = os.path.join(bus.tmp.name, 'no-such-args.json')
+        status, out, err = bus.run('emit', '--socket', bus.path, 'x', '@' + missing)
+        check_equal(status, 1, 'emit @missing status (stderr %r)' % err)
+        check(missing in err, 'the message names the file: %r' % err)
+        bad = os.path.join(bus.tmp.name, 'bad-args.json')
+        with open(bad, 'w') as f:
+            f.write('[\n  1,\n  2 3\n]\n')
+        status, out, err = bus.run('emit', '--socket', bus.path, 'x', '@' + bad)
+        check_equal(status, 1, 'emit @bad status (stderr %r)' % err)
+        check(bad in err and 'line 3, column 5' in err,
+              'the message names the file and where: %r' % err)
+        check_equal(broker_stats(bus)['events_in'], 0, 'nothing was published')
+
+
+def test_emit_too_large_from_file():
+    with Bus() as bus:
+        path = os.path.join(bus.tmp.name, 'big.json')
+        with open(path, 'w') as f:
+            json.dump(['y' * (17 * 1024 * 1024)], f)
+        for args, stdin in ((['@' + path], None), (['-'], open(path, 'rb'))):
+            try:
+                status, out, err = run_with_stdin(bus, stdin, 'emit', '--socket', bus.path,
+                                                  'big', *args)
+            finally:
+                if stdin is not None:
+                    stdin.close()
+            check_equal(status, 1, 'emit %s of 17 MiB: status (stderr %r)' % (args[0], err))
+            check(err.startswith('mreventloop: ') and '16777216' in err,
+                  'the message names the limit: %r' % err)
+        # The broker is alive and serves.
+        check_equal(bus.broker.poll(), None, 'the broker runs')
+        emit(bus, '--push', '1', 'small', '["after"]')
+        status, out, err = bus.run('wait', '--socket', bus.path, '--timeout', str(PATIENCE),
+                                   'small')
+        check_equal((status, json.loads(out)), (0, ['after']), 'wait after the refusal')
+
+
+def test_emit_nesting_depth():
+    with Bus() as bus:
+        # As deep as a broker takes (512 levels with the body's object).
+        path = os.path.join(bus.tmp.name, 'deep.json')
+        with open(path, 'w') as f:
+            f.write('[' * 511 + ']' * 511)
+        emit(bus, '--push', '1', 'deep', '@' + path)
+        status, out, err = bus.run('wait', '--socket', bus.path, '--timeout', str(PATIENCE),
+                                   'deep')
+        check_equal((status, out), (0, '[' * 511 + ']' * 511 + '\n'), 'wait status and output')
+        # Deeper: refused before connecting, however deep.
+        for depth in (512, 100000):
+            with open(path, 'w') as f:
+                f.write('[' * depth + ']' * depth)
+            status, out, err = bus.run('emit', '--socket', bus.path, 'deeper', '@' + path)
+            check_equal(status, 1, 'emit %d levels: status (stderr %r)' % (depth, err))
+            check('nested too deep' in err and 'column 512' in err,
+                  'the message for %d levels: %r' % (depth, err))
+        check_equal(broker_stats(bus)['events_in'], 1, 'only the first was published')
+
+
+def test_wait_name():
+    with Bus() as bus:
+        emit(bus, '--push', '1', 'level.b', '[2]')
+        emit(bus, '--push', '1', 'level.a', '[1]')
+        status, out, err = bus.run('wait', '--socket', bus.path, '--timeout', str(PATIENCE),
+                                   '--name', 'level.*')
+        check_equal(status, 0, 'wait status (stderr %r)' % err)
+        check_equal(out, 'level.a [1]\n', 'the name, then the arguments')
+        waiter = bus.spawn('wait', '--socket', bus.path, '--timeout', str(PATIENCE), '-n',
+                           'live.*')
+        wait_for_subscriptions(bus, 1)
+        emit(bus, 'live.one', '["x", 3]')
+        out, err = waiter.communicate(timeout=PATIENCE)
+        check_equal(waiter.returncode, 0, 'wait status (stderr %r)' % err)
+        name, params = out.decode().rstrip('\n').split(' ', 1)
+        check_equal((name, json.loads(params)), ('live.one', ['x', 3]), 'a live event')
+
+
+# A broker of the test's own, for what a real one no longer sends ------------
+
+HEADER = struct.Struct('>BBBBIQQHHI')          # docs/PROTOCOL.md, as test-protocol.py
+HELLO, WELCOME, SUBSCRIBE, ACK, EVENT = 1, 2, 3, 5, 7
+
+
+class FakeBroker:
+    """Serves one peer on a raw socket at PATH: answers HELLO with WELCOME
+    and each SUBSCRIBE with ACK, and after the first ACK sends EVENTS,
+    (name, sender, body) each; then reads until the peer goes."""
+
+    def __init__(self, path, events):
+        self.events = events
+        self.error = None
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(path)
+        self.listener.listen(1)
+        self.listener.settimeout(PATIENCE)
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.listener.close()
+        self.thread.join(PATIENCE)
+
+    def check(self):
+        if self.error is not None:
+            raise TestFailure('the fake broker: %r' % self.error)
+
+    @staticmethod
+    def frame(type, name=b'', sender=b'', body=b'', arg=0, seq=0):
+        return HEADER.pack(1, type, 0, 0, arg, seq, int(time.time() * 1_000_000),
+                           len(name), len(sender), len(body)) + name + sender + body
+
+    def serve(self):
+        try:
+            connection, _ = self.listener.accept()
+            with connection:
+                connection.settimeout(PATIENCE)
+                buffer = b''
+
+                def read(n):
+                    nonlocal buffer
+                    while len(buffer) < n:
+                        chunk = connection.recv(65536)
+                        if not chunk:
+                            raise EOFError
+                        buffer += chunk
+                    data, buffer = buffer[:n], buffer[n:]
+                    return data
+
+                sent = False
+                while True:
+                    try:
+                        header = HEADER.unpack(read(HEADER.size))
+                    except EOFError:
+                        return
+                    type, arg = header[1], header[4]
+                    read(header[7] + header[8] + header[9])
+                    if type == HELLO:
+                        body = json.dumps({'protocol': 1, 'max_frame_size': 16 * 1024 * 1024,
+                                           'broker': 'fake', 'store': 'fake'}).encode()
+                        connection.sendall(self.frame(WELCOME, name=b'peer-1', body=body))
+                    elif type == SUBSCRIBE:
+                        connection.sendall(self.frame(ACK, arg=arg))
+                        if not sent:
+                            sent = True
+                            for seq, (name, sender, body) in enumerate(self.events, 1):
+                                connection.sendall(self.frame(EVENT, name.encode(),
+                                                              sender.encode(), body, seq=seq))
+        except Exception as error:
+            self.error = error
+
+
+def notification(method, params):
+    return json.dumps({'jsonrpc': '2.0', 'method': method, 'params': params}).encode()
+
+
+# PROTOCOL.md's own (wrong) example body, which brokers before issue 10 routed.
+MALFORMED = [('product', 'raw-publisher', b'["product"]'),
+             ('product', 'raw-publisher', notification('product', 7))]
+
+
+def test_wait_skips_malformed_events():
+    with Bus() as bus:
+        path = os.path.join(bus.tmp.name, 'fake.sock')
+        fake = FakeBroker(path, MALFORMED + [('product', 'good', notification('product', ['ok', 1]))])
+        try:
+            result = subprocess.run([TOOL, 'wait', '--socket', path, '--timeout', str(PATIENCE),
+                                     'product'], stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, env=bus.env, timeout=2 * PATIENCE)
+        finally:
+            fake.close()
+        fake.check()
+        output = result.stdout.decode().split('\n')
+        check_equal(result.returncode, 0, 'wait status (output %r)' % output)
+        check_equal(len(output), 4, 'two reports, then the event: %r' % output)
+        for line in output[:2]:
+            check(line.startswith('mreventloop: skipped a malformed event “product” '
+                                  'from “raw-publisher”: '), 'the report: %r' % line)
+        check_equal(json.loads(output[2]), ['ok', 1], 'the good event, after the reports')
+        check_equal(output[3], '', 'nothing more')
+
+
+def test_monitor_skips_malformed_events():
+    with Bus() as bus:
+        path = os.path.join(bus.tmp.name, 'fake.sock')
+        fake = FakeBroker(path, [('product', 'good', notification('product', ['first']))] +
+                          MALFORMED + [('product', 'good', notification('product', ['second']))])
+        monitor, out = bus.spawn_to_file('monitor.out', 'monitor', '--socket', path)
+        try:
+            seen = wait_until(lambda: len(lines(out)) >= 4 and lines(out), 'four lines')
+            check_equal(monitor.poll(), None, 'monitor runs on')
+        finally:
+            monitor.kill()
+            monitor.wait()
+            fake.close()
+        fake.check()
+        check_equal(len(seen), 4, 'two events and two reports: %r' % seen)
+        check_equal(parse_monitor_line(seen[0])[::3], ('product', ['first']), 'the first event')
+        for line in seen[1:3]:
+            check(line.startswith('mreventloop: skipped a malformed event “product” '
+                                  'from “raw-publisher”: '), 'the report: %r' % line)
+        check_equal(parse_monitor_line(seen[3])[::3], ('product', ['second']),
+                    'the event after the malformed ones')
 
 
 def test_wait_timeout():
@@ -86,7 +388,11 @@ def test_wait_takes_retained():
         emit(bus, '--push', '2', 'level', '[2]')
         status, out, err = bus.run('wait', '--socket', bus.path, '--timeout', str(PATIENCE), 'level')
         check_equal(status, 0, 'wait status (stderr %r)' % err)
-        check_equal(json.loads(out), [1], 'the oldest retained event comes first')
+        check_equal(json.loads(out), [2], 'the latest retained event')
+        status, out, err = bus.run('wait', '--socket', bus.path, '--timeout', str(PATIENCE),
+                                   '--oldest', 'level')
+        check_equal(status, 0, 'wait --oldest status (stderr %r)' % err)
+        check_equal(json.loads(out), [1], 'with --oldest, the oldest')
 
 
 def test_monitor_retained_first():
@@ -147,6 +453,15 @@ def test_help():
         text = result.stdout.decode()
         check('mreventloop %s' % command in text, '%s --help names it: %r' % (command, text))
         check('--socket' in text, '%s --help lists --socket' % command)
+        if command == 'emit':
+            check('“-”' in text and '“@FILE”' in text and 'standard input' in text,
+                  'emit --help says how to give the arguments: %r' % text)
+        if command == 'wait':
+            check('--oldest' in text and '--name' in text and 'latest' in text,
+                  'wait --help lists --oldest and --name: %r' % text)
+        if command in ('wait', 'monitor'):
+            check('malformed' in text, '%s --help says what happens to a malformed event'
+                  % command)
     result = subprocess.run([TOOL, '--help'], capture_output=True, timeout=PATIENCE)
     check_equal(result.returncode, 0, '--help status')
     for command in ('broker', 'monitor', 'emit', 'wait', 'stats'):
@@ -291,9 +606,26 @@ def kill_processes_of(directory):
 
 TESTS = [
     ('emit and wait: the arguments round-trip', test_emit_wait_roundtrip),
-    ('emit without arguments sends []', test_emit_default_args),
+    ('emit without arguments, stdin a terminal, sends []', test_emit_default_args),
+    ('emit without arguments, stdin not a terminal, is an error (issue 10)',
+     test_emit_no_args_stdin_not_terminal),
+    ('emit - and emit @FILE read the arguments from stdin and a file (issue 10)',
+     test_emit_args_from_stdin_and_file),
+    ('emit refuses data after the JSON and says where (issue 10)', test_emit_refuses_trailing_data),
+    ('emit checks its JSON before connecting: a typo starts no broker (issue 10)',
+     test_emit_checks_json_before_connecting),
+    ('emit @FILE: errors name the file (issue 10)', test_emit_file_errors_name_the_file),
+    ('emit of 17 MiB from a file fails with the limit; the broker serves on (issue 10)',
+     test_emit_too_large_from_file),
     ('wait exits 124 on timeout', test_wait_timeout),
-    ('wait takes a retained event', test_wait_takes_retained),
+    ('wait takes the latest retained event, the oldest with --oldest', test_wait_takes_retained),
+    ('emit refuses arguments nested deeper than a broker takes, before connecting',
+     test_emit_nesting_depth),
+    ('wait --name prints the name before the arguments', test_wait_name),
+    ('wait reports malformed events on stderr and waits for a good one (issue 10)',
+     test_wait_skips_malformed_events),
+    ('monitor reports malformed events on stderr and goes on (issue 10)',
+     test_monitor_skips_malformed_events),
     ('monitor prints the retained events first, then live ones', test_monitor_retained_first),
     ('monitor without a pattern prints every event', test_monitor_default_pattern),
     ('monitor goes on after the broker was killed and restarted',

@@ -43,16 +43,15 @@ monitor_event_cb (MrePeer  *peer,
                   MreEvent *event,
                   gpointer  user_data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *time = format_time (mre_event_get_time (event));
-  g_autofree char *params = mre_event_dup_params_json (event, &error);
+  g_autofree char *time = NULL;
+  g_autofree char *params = tool_event_dup_params (event);
 
-  /* An event whose body the publisher got wrong is still shown. */
+  /* An event whose body the publisher got wrong is reported on stderr,
+   * not printed with made-up arguments; the next ones are printed. */
   if (params == NULL)
-    {
-      g_printerr ("mreventloop: %s\n", error->message);
-      params = g_strdup ("null");
-    }
+    return;
+
+  time = format_time (mre_event_get_time (event));
 
   printf ("%s %s %s %s\n", mre_event_get_name (event), mre_event_get_sender (event),
           time, params);
@@ -75,7 +74,9 @@ tool_cmd_monitor (int    argc,
   g_option_context_set_summary (context,
     "Prints every event whose name matches PATTERN (an event name, a\n"
     "“prefix.*” pattern, or “*”, the default), one line each:\n"
-    "NAME SENDER TIME JSON-ARGUMENTS. Retained events come first.");
+    "NAME SENDER TIME JSON-ARGUMENTS. Retained events come first. A\n"
+    "malformed event (a body that is not a JSON-RPC notification) is\n"
+    "reported on stderr, with its name and sender, and skipped.");
   tool_peer_options_add (context, &options);
   if (!tool_parse (context, &argc, &argv, &status))
     goto out;

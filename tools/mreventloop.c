@@ -8,8 +8,8 @@
  *
  *   mreventloop broker  [--socket PATH] [--idle-exit SECONDS] [--max-frame-size N]
  *   mreventloop monitor [PATTERN]
- *   mreventloop emit    NAME [JSON-ARGS] [--push N]
- *   mreventloop wait    NAME [--timeout S]
+ *   mreventloop emit    NAME [JSON-ARGS|-|@FILE] [--push N]
+ *   mreventloop wait    NAME [--timeout S] [--oldest] [--name]
  *   mreventloop stats
  *
  * Each subcommand lives in a file of its own (mreventloop-SUBCOMMAND.c);
@@ -156,6 +156,32 @@ tool_fail_usage (GOptionContext *context,
   g_printerr ("Try “%s --help” for more information.\n", g_get_prgname ());
 
   return TOOL_EXIT_USAGE;
+}
+
+/* The arguments of @event as JSON text (see mre_event_dup_params_json()),
+ * or NULL for an event whose body is not a notification, which is then
+ * reported on stderr, with its name and sender: one bad publisher must
+ * not end a monitor or a wait that goes on with the good events. */
+char *
+tool_event_dup_params (MreEvent *event)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *prefix = NULL;
+  char *params = mre_event_dup_params_json (event, &error);
+  const char *reason;
+
+  if (params != NULL)
+    return params;
+
+  /* The library's message may name the event already. */
+  prefix = g_strdup_printf ("Event “%s” from “%s”: ", mre_event_get_name (event),
+                            mre_event_get_sender (event));
+  reason = g_str_has_prefix (error->message, prefix)
+           ? error->message + strlen (prefix) : error->message;
+  g_printerr ("mreventloop: skipped a malformed event “%s” from “%s”: %s\n",
+              mre_event_get_name (event), mre_event_get_sender (event), reason);
+
+  return NULL;
 }
 
 static gboolean
