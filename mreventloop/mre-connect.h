@@ -24,7 +24,10 @@ G_BEGIN_DECLS
  *   and first the emissions kept by [func@Mre.keep_track_of], if any.
  * @MRE_CONNECT_ONCE: disconnect after the first emission delivered.
  * @MRE_CONNECT_FUTURE_ONLY: do not replay kept emissions; only emissions
- *   that happen after the connection was made are delivered.
+ *   that happen after the connection was made are delivered. On a signal
+ *   carrying an #MreEvent ([signal@Mre.Peer::event]), only events published
+ *   after it: the retained events a broker replays
+ *   ([method@Mre.Event.get_retained] %TRUE) are skipped.
  *
  * Flags of [func@Mre.connect] and its variants. They follow elegant_events'
  * `whenever`, `once`, `whenever_future` and `once_next`.
