@@ -64,6 +64,25 @@ def test_emit_wait_roundtrip():
                     'the arguments')
 
 
+def test_values_byte_exact():
+    # Issue 10, item 3: integers past 64 bits, U+0000 in a string, escapes
+    # and number spellings come out of wait and monitor as they went in.
+    params = ('[18446744073709551615,"a\\u0000b",-9223372036854775809,'
+              '123456789012345678901234567890,1.50,1E+2,-0,"\\u00e9\\/",{"k":[]}]')
+    with Bus() as bus:
+        waiter = bus.spawn('wait', '--socket', bus.path, '--timeout', str(PATIENCE), 'exact')
+        monitor, out = bus.spawn_to_file('monitor.out', 'monitor', '--socket', bus.path, 'exact')
+        wait_for_subscriptions(bus, 2)
+        emit(bus, 'exact', params.replace(',', ', '))
+        got, err = waiter.communicate(timeout=PATIENCE)
+        check_equal(waiter.returncode, 0, 'wait status (stderr %r)' % err)
+        check_equal(got.decode(), params + '\n', 'what wait printed')
+        seen = wait_until(lambda: lines(out), 'a monitor line')
+        check_equal(seen[0].split(' ', 3)[3], params, 'the JSON monitor printed')
+        check_equal(json.loads(seen[0].split(' ', 3)[3])[:2], [2**64 - 1, 'a\0b'],
+                    'the values, read back')
+
+
 def test_emit_default_args():
     with Bus() as bus:
         emit(bus, '--push', '1', 'ping')
@@ -291,6 +310,7 @@ def kill_processes_of(directory):
 
 TESTS = [
     ('emit and wait: the arguments round-trip', test_emit_wait_roundtrip),
+    ('emit, wait and monitor carry values byte for byte', test_values_byte_exact),
     ('emit without arguments sends []', test_emit_default_args),
     ('wait exits 124 on timeout', test_wait_timeout),
     ('wait takes a retained event', test_wait_takes_retained),
