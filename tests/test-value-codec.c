@@ -1416,6 +1416,20 @@ test_exact_params_text (void)
       mre_event_unref (event);
     }
 
+  /* The fast path refuses such a value itself, as the codec does. */
+  {
+    const char *body = "{\"params\":[\"x\",18446744073709551615]}";
+    const GType fast_types[] = { G_TYPE_STRING, G_TYPE_INT64 };
+    GValue values[2] = { G_VALUE_INIT, G_VALUE_INIT };
+    g_autoptr(GError) error = NULL;
+
+    g_assert_cmpint (mre_json_fast_decode_params ((const guint8 *) body, strlen (body), fast_types, 2, values,
+                                                  &error), ==, MRE_JSON_FAST_FAILED);
+    g_assert_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH);
+    g_assert_cmpstr (error->message, ==, "Argument 2: Value 18446744073709551615 is out of range for gint64");
+    g_assert_false (G_IS_VALUE (&values[0]) || G_IS_VALUE (&values[1]));
+  }
+
   /* An argument json-glib reads unchanged decodes beside one it does not;
    * the JsonNode of all of them is refused, not changed. */
   {
