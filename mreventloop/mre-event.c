@@ -430,13 +430,12 @@ mre_event_get_params (MreEvent  *self,
   params = get_parsed_params (self, &lossy, error);
   if (params != NULL && lossy && find_arg_loss (self, G_MAXUINT, &loss))
     {
-      g_autoptr(GError) local_error = NULL;
+      g_autofree char *what = mre_value_codec_describe_loss (&loss);
 
-      mre_value_codec_decode_arg (NULL, &loss, JSON_TYPE_NODE, 0, &(GValue) G_VALUE_INIT, &local_error);
       g_set_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH,
-                   "Event “%s” from “%s”: the arguments hold a value a JsonNode cannot hold (%s); "
+                   "Event “%s” from “%s”: the arguments hold %s, which a JsonNode cannot hold; "
                    "mre_event_dup_params_json() gives them as they are",
-                   self->name, self->sender, local_error->message);
+                   self->name, self->sender, what);
       return NULL;
     }
 
@@ -498,7 +497,11 @@ mre_event_dup_params_json (MreEvent  *self,
  * Decodes the event's positional arguments to @types, as a slot connected
  * to [signal@Mre.Peer::event] gets them. The event must carry exactly
  * @n_types arguments. Named arguments decode only to a single parameter of
- * type #JsonNode, which gets the whole object.
+ * type #JsonNode, which gets the whole object. A value the type cannot
+ * hold is refused, never wrapped or cut: an integer past the type's range
+ * (an integer past #gint64 decodes only into #guint64, #gulong, or a
+ * #gdouble that holds it exactly), a string holding U+0000 into a
+ * NUL-terminated string, either of them into a #JsonNode.
  *
  * Not available to language bindings: GObject-Introspection cannot
  * describe a caller-allocated array whose length is an input. From Python
@@ -601,7 +604,8 @@ mre_event_get_args (MreEvent     *self,
  *
  * Returns: (transfer full): a new #GValue of type @type, or %NULL with
  *   %MRE_ERROR_TYPE_MISMATCH (no such argument, named arguments, or a value
- *   that does not fit @type) or %MRE_ERROR_INVALID_FRAME
+ *   that does not fit @type, as [method@Mre.Event.get_args] says; the
+ *   message names the argument) or %MRE_ERROR_INVALID_FRAME
  *
  * Since: 0.1
  */

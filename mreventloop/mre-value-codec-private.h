@@ -42,6 +42,7 @@ gboolean  mre_value_codec_decode_arg   (JsonNode           *node,
                                         guint               index,
                                         GValue             *value,
                                         GError            **error);
+char     *mre_value_codec_describe_loss (const MreJsonLoss *loss);
 gboolean  mre_value_codec_decode_text  (const guint8  *text,
                                         gsize          len,
                                         GType          type,

@@ -39,7 +39,12 @@
  *   GObject subtypes           see mre-value-codec-object.c
  *
  * Every error is MRE_ERROR_TYPE_MISMATCH. Decoding expects nodes from
- * json-glib's parser, which guarantees valid UTF-8.
+ * json-glib's parser, which guarantees valid UTF-8. json-glib 1.6 wraps an
+ * integer past gint64 and cuts a string at U+0000, so received text goes
+ * through mre_json_find_loss() first: such a value is decoded from the text
+ * into a type that holds it exactly (an integer into guint64, gulong or an
+ * exact gdouble) or refused, never changed (mre_value_codec_decode_arg(),
+ * mre_value_codec_decode_text()).
  *
  * This file holds the dispatch and the helpers the parts share
  * (mre-value-codec-parts-private.h).
@@ -1051,6 +1056,18 @@ loss_token (const MreJsonLoss *loss)
   return NULL;
 }
 
+/* What @loss is, for a message: "the JSON integer 18446744073709551615" or
+ * "a JSON string with U+0000 (\u0000)". */
+char *
+mre_value_codec_describe_loss (const MreJsonLoss *loss)
+{
+  g_autofree char *token = loss_token (loss);
+
+  if (loss->kind == MRE_JSON_LOSS_INTEGER)
+    return g_strdup_printf ("the JSON integer %s", token);
+  return g_strdup ("a JSON string with U+0000 (\\u0000)");
+}
+
 /* The integer token @digits (beyond gint64) as a double, if it is one
  * exactly. */
 static gboolean
@@ -1080,6 +1097,7 @@ decode_loss (const MreJsonLoss  *loss,
              GError            **error)
 {
   g_autofree char *token = loss_token (loss);
+  g_autofree char *what = NULL;
   const char *type_name = mre_value_codec_type_name (type);
 
   if (!mre_value_codec_supports (type, error))
@@ -1138,11 +1156,8 @@ decode_loss (const MreJsonLoss  *loss,
     return mre_value_codec_set_error (error, "%s is a JSON string holding U+0000 (\\u0000), which a "
                                       "NUL-terminated %s cannot hold", label, type_name);
 
-  if (loss->kind == MRE_JSON_LOSS_INTEGER)
-    return mre_value_codec_set_error (error, "%s holds the JSON integer %s, which %s cannot hold", label, token,
-                                      type_name);
-  return mre_value_codec_set_error (error, "%s holds a JSON string with U+0000 (\\u0000), which %s cannot hold",
-                                    label, type_name);
+  what = mre_value_codec_describe_loss (loss);
+  return mre_value_codec_set_error (error, "%s holds %s, which %s cannot hold", label, what, type_name);
 }
 
 /*
