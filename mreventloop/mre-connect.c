@@ -54,6 +54,7 @@ typedef struct
   const MreSlotInfo  *slot;
   TargetWatch        *watch;
   gboolean            decode;  /* MrePeer::event: the slot gets the event's arguments */
+  gboolean            skip_retained;  /* FUTURE_ONLY, on a signal carrying one MreEvent */
 
   /* ...or to a closure queued on a loop. */
   MreEventLoop       *loop;
@@ -238,6 +239,10 @@ conn_marshal (GClosure     *closure,
   if (conn->tracker != NULL && !g_atomic_int_get (&conn->tracker->stopped))
     return;
 
+  /* A retained event the broker replays was published before. */
+  if (conn->skip_retained && mre_event_get_retained (g_value_get_boxed (&param_values[1])))
+    return;
+
   if (!conn_take_turn (conn))
     return;
 
@@ -419,10 +424,17 @@ conn_new (GQuark           detail,
           MreConnectFlags  flags)
 {
   Conn *conn = (Conn *) g_closure_new_simple (sizeof (Conn), NULL);
+  GSignalQuery query;
 
   conn->flags = flags;
   conn->signal_id = signal_id;
   conn->detail = detail;
+  if (flags & MRE_CONNECT_FUTURE_ONLY)
+    {
+      g_signal_query (signal_id, &query);
+      conn->skip_retained = query.n_params == 1 &&
+                            (query.param_types[0] & ~G_SIGNAL_TYPE_STATIC_SCOPE) == MRE_TYPE_EVENT;
+    }
   g_closure_set_marshal (&conn->closure, conn_marshal);
   g_closure_add_finalize_notifier (&conn->closure, NULL, conn_finalize);
 

@@ -24,7 +24,11 @@ G_BEGIN_DECLS
  *   and first the emissions kept by [func@Mre.keep_track_of], if any.
  * @MRE_CONNECT_ONCE: disconnect after the first emission delivered.
  * @MRE_CONNECT_FUTURE_ONLY: do not replay kept emissions; only emissions
- *   that happen after the connection was made are delivered.
+ *   that happen after the connection was made are delivered. On a signal
+ *   carrying an #MreEvent ([signal@Mre.Peer::event]), only live events: the
+ *   retained events a broker replays when the peer subscribes
+ *   ([method@Mre.Event.get_retained] %TRUE) are skipped, also one pushed
+ *   between the connection and the subscription.
  *
  * Flags of [func@Mre.connect] and its variants. They follow elegant_events'
  * `whenever`, `once`, `whenever_future` and `once_next`.

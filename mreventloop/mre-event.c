@@ -36,6 +36,7 @@ struct _MreEvent
   gint64          time;
   guint8          flags;
   int             parse_lock;  /* g_bit_lock() bit 0, for the lazy parse */
+  gboolean        lossy;       /* once parsed: whether json-glib changed a token */
   JsonNode       *params;      /* once parsed */
   GError         *parse_error; /* once parsed, if it failed */
   char           *name;        /* these three point into the same block */
@@ -59,6 +60,7 @@ mre_event_new_from_frame (const MreFrame *frame)
   self->time = frame->time;
   self->flags = frame->flags;
   self->parse_lock = 0;
+  self->lossy = FALSE;
   self->params = NULL;
   self->parse_error = NULL;
 
@@ -296,6 +298,104 @@ parse_params (MreEvent  *self,
   return json_node_ref (params);
 }
 
+/* json-glib's parse of the params, and whether json-glib changed a token
+ * of the body on the way (then mre_json_find_loss() says which). */
+static JsonNode *
+get_parsed_params (MreEvent  *self,
+                   gboolean  *lossy,
+                   GError   **error)
+{
+  JsonNode *params;
+
+  g_bit_lock (&self->parse_lock, 0);
+  if (self->params == NULL && self->parse_error == NULL)
+    {
+      MreJsonLoss loss;
+
+      self->params = parse_params (self, &self->parse_error);
+      /* Only here, off the fast path: one more pass, cheaper than the parse. */
+      if (self->params != NULL)
+        self->lossy = mre_json_find_loss (self->body, self->body_len, &loss);
+    }
+  params = self->params;
+  *lossy = self->lossy;
+  if (params == NULL)
+    g_propagate_error (error, g_error_copy (self->parse_error));
+  g_bit_unlock (&self->parse_lock, 0);
+
+  return params;
+}
+
+/* Where the params are in the body: @start is NULL if there are none. */
+static gboolean
+find_params (MreEvent      *self,
+             const guint8 **start,
+             const guint8 **end,
+             gboolean      *nul_key,
+             GError       **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (mre_json_find_member (self->body, self->body_len, "params", start, end, nul_key, &local_error))
+    return TRUE;
+
+  local_error->message[0] = g_ascii_tolower (local_error->message[0]);
+  g_set_error (error, MRE_ERROR, MRE_ERROR_INVALID_FRAME, "Event “%s” from “%s”: %s",
+               self->name, self->sender, local_error->message);
+  return FALSE;
+}
+
+/* For an event whose body json-glib changed: the token it changed in
+ * argument @index (from 0), or in all of them if @index is G_MAXUINT. A
+ * member name holding U+0000 counts for every argument: json-glib may have
+ * taken its member for the params. */
+static gboolean
+find_arg_loss (MreEvent    *self,
+               guint        index,
+               MreJsonLoss *loss)
+{
+  const guint8 *start, *end, *p;
+  gboolean nul_key;
+
+  memset (loss, 0, sizeof *loss);
+  if (!find_params (self, &start, &end, &nul_key, NULL) || nul_key)
+    {
+      if (!mre_json_find_loss (self->body, self->body_len, loss))
+        return FALSE;
+      loss->whole = FALSE;
+      return TRUE;
+    }
+  if (start == NULL)
+    return FALSE;
+  if (index == G_MAXUINT || *start != '[')
+    {
+      if (!mre_json_find_loss (start, end - start, loss))
+        return FALSE;
+      loss->whole = FALSE;
+      return TRUE;
+    }
+
+  /* The elements: values separated by commas and whitespace. */
+  p = start + 1;
+  for (guint i = 0; p < end; i++)
+    {
+      const guint8 *value_end;
+
+      while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
+        p++;
+      value_end = mre_json_skip_value (p, end);
+      if (value_end == NULL)
+        return FALSE;
+      if (i == index)
+        return mre_json_find_loss (p, value_end - p, loss);
+      p = value_end;
+      while (p < end && *p != ',')
+        p++;
+      p++;
+    }
+  return FALSE;
+}
+
 /**
  * mre_event_get_params:
  * @self: an event
@@ -304,8 +404,15 @@ parse_params (MreEvent  *self,
  * The event's arguments: a JSON array of the positional arguments, or a
  * JSON object of the named ones. The body is parsed on the first call.
  *
+ * A #JsonNode cannot hold every value JSON allows: json-glib wraps an
+ * integer past the range of a #gint64 and cuts a string at U+0000
+ * (`\u0000`). Arguments holding such a value are refused rather than
+ * changed; [method@Mre.Event.dup_params_json] gives them as they are.
+ *
  * Returns: (transfer none): the arguments, or %NULL with
- *   %MRE_ERROR_INVALID_FRAME if the body is not a JSON-RPC notification
+ *   %MRE_ERROR_INVALID_FRAME if the body is not a JSON-RPC notification,
+ *   or %MRE_ERROR_TYPE_MISMATCH if the arguments hold a value a #JsonNode
+ *   cannot hold
  *
  * Since: 0.1
  */
@@ -314,17 +421,23 @@ mre_event_get_params (MreEvent  *self,
                       GError   **error)
 {
   JsonNode *params;
+  gboolean lossy;
+  MreJsonLoss loss;
 
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  g_bit_lock (&self->parse_lock, 0);
-  if (self->params == NULL && self->parse_error == NULL)
-    self->params = parse_params (self, &self->parse_error);
-  params = self->params;
-  if (params == NULL)
-    g_propagate_error (error, g_error_copy (self->parse_error));
-  g_bit_unlock (&self->parse_lock, 0);
+  params = get_parsed_params (self, &lossy, error);
+  if (params != NULL && lossy && find_arg_loss (self, G_MAXUINT, &loss))
+    {
+      g_autofree char *what = mre_value_codec_describe_loss (&loss);
+
+      g_set_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH,
+                   "Event “%s” from “%s”: the arguments hold %s, which a JsonNode cannot hold; "
+                   "mre_event_dup_params_json() gives them as they are",
+                   self->name, self->sender, what);
+      return NULL;
+    }
 
   return params;
 }
@@ -334,8 +447,11 @@ mre_event_get_params (MreEvent  *self,
  * @self: an event
  * @error: return location for a #GError
  *
- * The event's arguments as compact JSON text on one line, as `mreventloop
- * monitor` prints them.
+ * The event's arguments as JSON text on one line, as `mreventloop
+ * monitor` prints them: the `params` of the body exactly as received,
+ * every token byte for byte, only the whitespace between tokens dropped
+ * (`[]` if the body has none). Integers of any size and strings holding
+ * U+0000 come out as they went in.
  *
  * Returns: (transfer full): the arguments as JSON text, or %NULL with
  *   %MRE_ERROR_INVALID_FRAME
@@ -346,18 +462,26 @@ char *
 mre_event_dup_params_json (MreEvent  *self,
                            GError   **error)
 {
-  JsonNode *params = mre_event_get_params (self, error);
+  const guint8 *start, *end;
   GString *out;
 
-  if (params == NULL)
-    return NULL;
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  out = g_string_new (NULL);
-  if (!mre_json_write (out, params, error))
+  if (!find_params (self, &start, &end, NULL, error))
+    return NULL;
+  if (start == NULL)
+    return g_strdup ("[]");
+  if (*start != '[' && *start != '{')
     {
-      g_string_free (out, TRUE);
+      g_set_error (error, MRE_ERROR, MRE_ERROR_INVALID_FRAME,
+                   "Event “%s” from “%s”: “params” is neither an array nor an object",
+                   self->name, self->sender);
       return NULL;
     }
+
+  out = g_string_sized_new (end - start);
+  mre_json_append_compact (out, start, end);
   return g_string_free (out, FALSE);
 }
 
@@ -373,7 +497,11 @@ mre_event_dup_params_json (MreEvent  *self,
  * Decodes the event's positional arguments to @types, as a slot connected
  * to [signal@Mre.Peer::event] gets them. The event must carry exactly
  * @n_types arguments. Named arguments decode only to a single parameter of
- * type #JsonNode, which gets the whole object.
+ * type #JsonNode, which gets the whole object. A value the type cannot
+ * hold is refused, never wrapped or cut: an integer past the type's range
+ * (an integer past #gint64 decodes only into #guint64, #gulong, or a
+ * #gdouble that holds it exactly), a string holding U+0000 into a
+ * NUL-terminated string, either of them into a #JsonNode.
  *
  * Not available to language bindings: GObject-Introspection cannot
  * describe a caller-allocated array whose length is an input. From Python
@@ -395,20 +523,34 @@ mre_event_get_args (MreEvent     *self,
                     GError      **error)
 {
   JsonNode *params;
+  JsonArray *array;
+  gboolean lossy;
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (types != NULL || n_types == 0, FALSE);
   g_return_val_if_fail (values != NULL || n_types == 0, FALSE);
 
-  if (mre_json_fast_decode_params (self->body, self->body_len, types, n_types, values))
-    return TRUE;
+  switch (mre_json_fast_decode_params (self->body, self->body_len, types, n_types, values, error))
+    {
+    case MRE_JSON_FAST_DONE:
+      return TRUE;
+    case MRE_JSON_FAST_FAILED:
+      return FALSE;
+    case MRE_JSON_FAST_GIVE_UP:
+    default:
+      break;
+    }
 
-  params = mre_event_get_params (self, error);
+  params = get_parsed_params (self, &lossy, error);
   if (params == NULL)
     return FALSE;
 
   if (JSON_NODE_HOLDS_OBJECT (params))
     {
+      MreJsonLoss loss;
+
+      if (n_types == 1 && types[0] == JSON_TYPE_NODE && lossy && find_arg_loss (self, G_MAXUINT, &loss))
+        return mre_value_codec_decode_arg (params, &loss, types[0], 0, &values[0], error);
       if (n_types == 1 && types[0] == JSON_TYPE_NODE)
         {
           g_value_init (&values[0], JSON_TYPE_NODE);
@@ -429,7 +571,24 @@ mre_event_get_args (MreEvent     *self,
       return FALSE;
     }
 
-  return mre_value_codec_decode_array (params, types, n_types, values, error);
+  if (!lossy)
+    return mre_value_codec_decode_array (params, types, n_types, values, error);
+
+  /* Each argument json-glib changed is decoded from the text, or refused. */
+  array = json_node_get_array (params);
+  for (guint i = 0; i < n_types; i++)
+    {
+      MreJsonLoss loss;
+      gboolean has_loss = find_arg_loss (self, i, &loss);
+
+      if (mre_value_codec_decode_arg (json_array_get_element (array, i), has_loss ? &loss : NULL,
+                                      types[i], i, &values[i], error))
+        continue;
+      while (i-- > 0)
+        g_value_unset (&values[i]);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /**
@@ -445,7 +604,8 @@ mre_event_get_args (MreEvent     *self,
  *
  * Returns: (transfer full): a new #GValue of type @type, or %NULL with
  *   %MRE_ERROR_TYPE_MISMATCH (no such argument, named arguments, or a value
- *   that does not fit @type) or %MRE_ERROR_INVALID_FRAME
+ *   that does not fit @type, as [method@Mre.Event.get_args] says; the
+ *   message names the argument) or %MRE_ERROR_INVALID_FRAME
  *
  * Since: 0.1
  */
@@ -457,11 +617,13 @@ mre_event_dup_arg (MreEvent  *self,
 {
   JsonNode *params;
   GValue *value;
+  gboolean lossy;
+  MreJsonLoss loss;
 
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  params = mre_event_get_params (self, error);
+  params = get_parsed_params (self, &lossy, error);
   if (params == NULL)
     return NULL;
   if (!JSON_NODE_HOLDS_ARRAY (params) || index >= json_array_get_length (json_node_get_array (params)))
@@ -472,8 +634,9 @@ mre_event_dup_arg (MreEvent  *self,
     }
 
   value = g_new0 (GValue, 1);
-  if (!mre_value_codec_decode (json_array_get_element (json_node_get_array (params), index),
-                               type, value, error))
+  if (!mre_value_codec_decode_arg (json_array_get_element (json_node_get_array (params), index),
+                                   lossy && find_arg_loss (self, index, &loss) ? &loss : NULL,
+                                   type, index, value, error))
     {
       g_free (value);
       return NULL;

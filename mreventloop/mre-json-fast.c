@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "mre-json-private.h"
+#include "mre-value-codec-private.h"
 
 /*
  * The common case of receiving an event, without json-glib: positional
@@ -24,8 +25,17 @@
  * type, named arguments, a number that needs the codec's rules, a count that
  * does not match) makes it give up, and the caller goes the general way,
  * which also gives the errors. So it never decides anything the value codec
- * would decide differently.
+ * would decide differently. The one error it gives itself is the codec's
+ * own, for a value json-glib would change (an integer past gint64, a string
+ * holding U+0000): mre_value_codec_decode_arg() decides it from the text.
  */
+
+typedef enum
+{
+  READ_GIVE_UP,
+  READ_DONE,
+  READ_LOSS,  /* a token json-glib would change: the codec decides */
+} ReadResult;
 
 static const guint8 *
 skip_space (const guint8 *p,
@@ -60,10 +70,11 @@ read_u16 (const guint8 *p,
 
 /* The JSON string from @p ('"') to @end (past its closing '"'), which
  * mre_json_skip_value() checked, unescaped. NULL on an escape that is not
- * plain (a lone surrogate, a NUL). */
+ * plain (a lone surrogate, a NUL: then @nul is set). */
 static char *
 read_string (const guint8 *p,
-             const guint8 *end)
+             const guint8 *end,
+             gboolean     *nul)
 {
   const guint8 *last = end - 1;  /* the closing quote */
   GString *out;
@@ -110,7 +121,10 @@ read_string (const guint8 *p,
               c = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00);
             }
           else if ((c >= 0xdc00 && c < 0xe000) || c == 0)
-            goto give_up;
+            {
+              *nul = c == 0;
+              goto give_up;
+            }
           g_string_append_unichar (out, c);
           break;
         default:
@@ -139,11 +153,12 @@ is_integer (const guint8 *p,
   return TRUE;
 }
 
-static gboolean
+static ReadResult
 read_value (const guint8 *p,
             const guint8 *end,
             GType         type,
-            GValue       *value)
+            GValue       *value,
+            MreJsonLoss  *loss)
 {
   char buf[32];
   gint64 i;
@@ -155,42 +170,57 @@ read_value (const guint8 *p,
       if (*p == 'n')
         {
           g_value_init (value, G_TYPE_STRING);
-          return TRUE;
+          return READ_DONE;
         }
       if (*p == '"')
         {
-          char *str = read_string (p, end);
+          gboolean nul = FALSE;
+          char *str = read_string (p, end, &nul);
 
+          if (str == NULL && nul)
+            {
+              *loss = (MreJsonLoss) { MRE_JSON_LOSS_NUL, p, end, TRUE };
+              return READ_LOSS;
+            }
           if (str == NULL)
-            return FALSE;
+            return READ_GIVE_UP;
           g_value_init (value, G_TYPE_STRING);
           g_value_take_string (value, str);
-          return TRUE;
+          return READ_DONE;
         }
-      return FALSE;
+      return READ_GIVE_UP;
 
     case G_TYPE_BOOLEAN:
       if (*p != 't' && *p != 'f')
-        return FALSE;
+        return READ_GIVE_UP;
       g_value_init (value, G_TYPE_BOOLEAN);
       g_value_set_boolean (value, *p == 't');
-      return TRUE;
+      return READ_DONE;
 
     case G_TYPE_INT:
     case G_TYPE_UINT:
     case G_TYPE_INT64:
-      if (!is_integer (p, end) || end - p >= (gssize) sizeof buf)
-        return FALSE;
-      memcpy (buf, p, end - p);
-      buf[end - p] = '\0';
-      errno = 0;
-      i = g_ascii_strtoll (buf, NULL, 10);
+      if (!is_integer (p, end))
+        return READ_GIVE_UP;
+      i = 0;
+      errno = ERANGE;
+      if (end - p < (gssize) sizeof buf)
+        {
+          memcpy (buf, p, end - p);
+          buf[end - p] = '\0';
+          errno = 0;
+          i = g_ascii_strtoll (buf, NULL, 10);
+        }
       if (errno != 0)
-        return FALSE;
+        {
+          /* Past gint64: json-glib would wrap it. */
+          *loss = (MreJsonLoss) { MRE_JSON_LOSS_INTEGER, p, end, TRUE };
+          return READ_LOSS;
+        }
       if (type == G_TYPE_INT && (i < G_MININT || i > G_MAXINT))
-        return FALSE;
+        return READ_GIVE_UP;
       if (type == G_TYPE_UINT && (i < 0 || i > G_MAXUINT))
-        return FALSE;
+        return READ_GIVE_UP;
       g_value_init (value, type);
       if (type == G_TYPE_INT)
         g_value_set_int (value, (int) i);
@@ -198,25 +228,25 @@ read_value (const guint8 *p,
         g_value_set_uint (value, (guint) i);
       else
         g_value_set_int64 (value, i);
-      return TRUE;
+      return READ_DONE;
 
     case G_TYPE_DOUBLE:
       /* An integer token may not convert exactly: the codec's rules apply. */
       if ((*p != '-' && !g_ascii_isdigit (*p)) || end - p >= (gssize) sizeof buf ||
           is_integer (p, end))
-        return FALSE;
+        return READ_GIVE_UP;
       memcpy (buf, p, end - p);
       buf[end - p] = '\0';
       d = g_ascii_strtod (buf, NULL);
       /* Past the range of a double (1e400): the codec refuses it. */
       if (!isfinite (d))
-        return FALSE;
+        return READ_GIVE_UP;
       g_value_init (value, G_TYPE_DOUBLE);
       g_value_set_double (value, d);
-      return TRUE;
+      return READ_DONE;
 
     default:
-      return FALSE;
+      return READ_GIVE_UP;
     }
 }
 
@@ -224,53 +254,59 @@ read_value (const guint8 *p,
  * mre_json_fast_decode_params:
  *
  * Decodes the "params" array of the JSON-RPC notification @body to @types,
- * if it can do so at once; otherwise returns FALSE with @values untouched,
- * and the caller takes the general way.
+ * if it can do so at once (MRE_JSON_FAST_DONE, @values set); or refuses a
+ * value json-glib would change, with the error the general way gives
+ * (MRE_JSON_FAST_FAILED, @values untouched); otherwise returns
+ * MRE_JSON_FAST_GIVE_UP with @values untouched, and the caller takes the
+ * general way.
  */
-gboolean
-mre_json_fast_decode_params (const guint8 *body,
-                             gsize         len,
-                             const GType  *types,
-                             guint         n_types,
-                             GValue       *values)
+MreJsonFast
+mre_json_fast_decode_params (const guint8  *body,
+                             gsize          len,
+                             const GType   *types,
+                             guint          n_types,
+                             GValue        *values,
+                             GError       **error)
 {
   const guint8 *end = body + len;
   const guint8 *p = skip_space (body, end);
   const guint8 *params = NULL;
+  g_autoptr(GError) refused = NULL;
+  gboolean complete = FALSE;
   guint n = 0;
 
   for (guint i = 0; i < n_types; i++)
     if (types[i] != G_TYPE_STRING && types[i] != G_TYPE_BOOLEAN && types[i] != G_TYPE_INT &&
         types[i] != G_TYPE_UINT && types[i] != G_TYPE_INT64 && types[i] != G_TYPE_DOUBLE)
-      return FALSE;
+      return MRE_JSON_FAST_GIVE_UP;
 
   /* The top-level object: find "params", once. */
   if (p == end || *p++ != '{')
-    return FALSE;
+    return MRE_JSON_FAST_GIVE_UP;
   for (;;)
     {
       const guint8 *key, *key_end, *value_end;
 
       p = skip_space (p, end);
       if (p < end && *p == '}' && params == NULL)
-        return FALSE;
+        return MRE_JSON_FAST_GIVE_UP;
       key = p;
       key_end = mre_json_skip_value (p, end);
       /* An escaped key may name "params" for json-glib ("params\u0000"
        * does, as it stops at a NUL): such keys go the general way. */
       if (key_end == NULL || *key != '"' || memchr (key, '\\', key_end - key) != NULL)
-        return FALSE;
+        return MRE_JSON_FAST_GIVE_UP;
       p = skip_space (key_end, end);
       if (p == end || *p++ != ':')
-        return FALSE;
+        return MRE_JSON_FAST_GIVE_UP;
       p = skip_space (p, end);
       value_end = mre_json_skip_value (p, end);
       if (value_end == NULL)
-        return FALSE;
+        return MRE_JSON_FAST_GIVE_UP;
       if (key_end - key == 8 && memcmp (key, "\"params\"", 8) == 0)
         {
           if (params != NULL || *p != '[')
-            return FALSE;
+            return MRE_JSON_FAST_GIVE_UP;
           params = p;
         }
       p = skip_space (value_end, end);
@@ -281,19 +317,34 @@ mre_json_fast_decode_params (const guint8 *body,
         }
       if (p < end && *p == '}' && skip_space (p + 1, end) == end && params != NULL)
         break;
-      return FALSE;
+      return MRE_JSON_FAST_GIVE_UP;
     }
 
-  /* The arguments. */
+  /* The arguments. The first refused one is the codec's answer too, once
+   * the count matches and every other one is read: it decodes them in
+   * order, after checking the count. */
   p = skip_space (params + 1, end);
   if (*p == ']')
-    return n_types == 0;
+    return n_types == 0 ? MRE_JSON_FAST_DONE : MRE_JSON_FAST_GIVE_UP;
   for (;;)
     {
       const guint8 *value_end = mre_json_skip_value (p, end);
+      MreJsonLoss loss;
 
-      if (value_end == NULL || n == n_types || !read_value (p, value_end, types[n], &values[n]))
+      if (value_end == NULL || n == n_types)
         goto give_up;
+      switch (read_value (p, value_end, types[n], &values[n], &loss))
+        {
+        case READ_DONE:
+          break;
+        case READ_LOSS:
+          if (refused == NULL)
+            mre_value_codec_decode_arg (NULL, &loss, types[n], n, &values[n], &refused);
+          break;
+        case READ_GIVE_UP:
+        default:
+          goto give_up;
+        }
       n++;
       p = skip_space (value_end, end);
       if (*p == ']')
@@ -302,11 +353,18 @@ mre_json_fast_decode_params (const guint8 *body,
         goto give_up;
       p = skip_space (p + 1, end);
     }
-  if (n == n_types)
-    return TRUE;
+  if (n == n_types && refused == NULL)
+    return MRE_JSON_FAST_DONE;
+  complete = n == n_types;
 
 give_up:
-  while (n > 0)
-    g_value_unset (&values[--n]);
-  return FALSE;
+  for (guint i = 0; i < n; i++)
+    if (G_IS_VALUE (&values[i]))
+      g_value_unset (&values[i]);
+  if (complete)
+    {
+      g_propagate_error (error, g_steal_pointer (&refused));
+      return MRE_JSON_FAST_FAILED;
+    }
+  return MRE_JSON_FAST_GIVE_UP;
 }

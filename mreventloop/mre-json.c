@@ -253,7 +253,11 @@ typedef struct
   const guint8 *p;
   const guint8 *end;
   const char   *problem;
+  int           max_depth;
+  MreJsonLoss  *loss;  /* if not NULL, where the first loss goes */
 } Scanner;
+
+#define SCANNER_INIT(text, end) { (text), (end), NULL, MRE_JSON_MAX_DEPTH, NULL }
 
 static void
 skip_space (Scanner *s)
@@ -306,6 +310,8 @@ scan_string (Scanner *s)
           if (!mre_utf8_validate ((const char *) start, s->p - start))
             return fail (s, "a string is not valid UTF-8");
           s->p++;
+          if (s->loss != NULL && s->loss->start == start - 1)
+            s->loss->end = s->p;
           return TRUE;
         }
       if (c < 0x20)
@@ -325,6 +331,11 @@ scan_string (Scanner *s)
 
                 if (unit == G_MAXUINT)
                   return fail (s, "a bad \\u escape");
+                if (unit == 0 && s->loss != NULL && s->loss->kind == MRE_JSON_LOSS_NONE)
+                  {
+                    s->loss->kind = MRE_JSON_LOSS_NUL;
+                    s->loss->start = start - 1;
+                  }
                 s->p += 4;
                 /* RFC 8259 lets a lone surrogate through, but it is no
                  * character: json-glib refuses it, or reads it as bytes
@@ -361,15 +372,40 @@ scan_digits (Scanner *s)
   return s->p > start;
 }
 
+/* Whether the integer token from @start to @end (digits, after an optional
+ * '-') is outside the range of a gint64, and so of a json-glib node. */
+static gboolean
+integer_exceeds_int64 (const guint8 *start,
+                       const guint8 *end)
+{
+  gboolean negative = *start == '-';
+  const guint8 *digits = start + negative;
+  const char *limit = negative ? "9223372036854775808" : "9223372036854775807";
+
+  if (end - digits != 19)
+    return end - digits > 19;
+  return memcmp (digits, limit, 19) > 0;
+}
+
 static gboolean
 scan_number (Scanner *s)
 {
+  const guint8 *start = s->p;
+
   if (*s->p == '-')
     s->p++;
   if (s->p < s->end && *s->p == '0')
     s->p++;
   else if (!scan_digits (s))
     return fail (s, "a bad number");
+  if (s->loss != NULL && s->loss->kind == MRE_JSON_LOSS_NONE &&
+      (s->p == s->end || (*s->p != '.' && *s->p != 'e' && *s->p != 'E')) &&
+      integer_exceeds_int64 (start, s->p))
+    {
+      s->loss->kind = MRE_JSON_LOSS_INTEGER;
+      s->loss->start = start;
+      s->loss->end = s->p;
+    }
   if (s->p < s->end && *s->p == '.')
     {
       s->p++;
@@ -439,7 +475,7 @@ scan_value (Scanner *s)
           break;
         case '[':
         case '{':
-          if (depth == MRE_JSON_MAX_DEPTH)
+          if (depth == s->max_depth)
             return fail (s, "nesting too deep");
           stack[depth++] = (char) *s->p++;
           skip_space (s);
@@ -497,7 +533,7 @@ const guint8 *
 mre_json_skip_value (const guint8 *p,
                      const guint8 *end)
 {
-  Scanner s = { p, end, NULL };
+  Scanner s = SCANNER_INIT (p, end);
 
   return scan_value (&s) ? s.p : NULL;
 }
@@ -515,7 +551,7 @@ mre_json_check (const guint8  *text,
                 gsize          len,
                 GError       **error)
 {
-  Scanner s = { text, text + len, NULL };
+  Scanner s = SCANNER_INIT (text, text + len);
 
   if (scan_value (&s))
     {
@@ -527,6 +563,285 @@ mre_json_check (const guint8  *text,
 
   g_set_error (error, MRE_ERROR, MRE_ERROR_INVALID_FRAME,
                "The body is not JSON: %s at byte %" G_GSIZE_FORMAT,
+               s.problem, (gsize) (s.p - text));
+  return FALSE;
+}
+
+/* Values json-glib cannot hold ------------------------------------------- */
+
+/*
+ * mre_json_find_loss:
+ *
+ * Finds the first token of the JSON value @text that json-glib 1.6 would
+ * change while parsing it: an integer outside the range of a gint64 (it
+ * wraps) or a string holding U+0000 (it cuts it there). @text is valid
+ * JSON (checked by mre_json_check() or the broker). One pass over the
+ * text, much cheaper than json-glib's parse it guards.
+ *
+ * Returns: whether there is such a token, then described by @loss
+ */
+gboolean
+mre_json_find_loss (const guint8 *text,
+                    gsize         len,
+                    MreJsonLoss  *loss)
+{
+  Scanner s = SCANNER_INIT (text, text + len);
+  const guint8 *value;
+
+  memset (loss, 0, sizeof *loss);
+  s.loss = loss;
+  skip_space (&s);
+  value = s.p;
+  scan_value (&s);
+  if (loss->kind == MRE_JSON_LOSS_NONE)
+    return FALSE;
+  loss->whole = loss->start == value && loss->end == s.p;
+  return TRUE;
+}
+
+/*
+ * mre_json_unescape:
+ *
+ * The string of the JSON string token from @start ('"') to @end (past its
+ * closing '"'), which the scanner checked, with every escape decoded,
+ * U+0000 included; @len gets its length in bytes.
+ *
+ * Returns: (transfer full): the bytes, NUL-terminated
+ */
+char *
+mre_json_unescape (const guint8 *start,
+                   const guint8 *end,
+                   gsize        *len)
+{
+  const guint8 *p = start + 1;
+  const guint8 *last = end - 1;
+  GString *out = g_string_sized_new (last - p);
+
+  while (p < last)
+    {
+      const guint8 *backslash = memchr (p, '\\', last - p);
+      guint unit;
+
+      if (backslash == NULL)
+        {
+          g_string_append_len (out, (const char *) p, last - p);
+          break;
+        }
+      g_string_append_len (out, (const char *) p, backslash - p);
+      p = backslash + 1;
+      switch (*p++)
+        {
+        case 'b': g_string_append_c (out, '\b'); break;
+        case 'f': g_string_append_c (out, '\f'); break;
+        case 'n': g_string_append_c (out, '\n'); break;
+        case 'r': g_string_append_c (out, '\r'); break;
+        case 't': g_string_append_c (out, '\t'); break;
+        case 'u':
+          unit = scan_hex4 (p, last);
+          p += 4;
+          if (unit >= 0xd800 && unit < 0xdc00 && last - p >= 6)
+            {
+              unit = 0x10000 + ((unit - 0xd800) << 10) + (scan_hex4 (p + 2, last) - 0xdc00);
+              p += 6;
+            }
+          if (unit == 0)
+            g_string_append_len (out, "", 1);
+          else
+            g_string_append_unichar (out, unit);
+          break;
+        default:  /* '"', '\\', '/' */
+          g_string_append_c (out, p[-1]);
+          break;
+        }
+    }
+  *len = out->len;
+  return g_string_free (out, FALSE);
+}
+
+/*
+ * mre_json_find_member:
+ *
+ * Finds the member @name of the JSON object @text as json-glib does: by its
+ * name with the escapes decoded, the last one if there are several. Checks
+ * the whole text on the way. @nul_key, if not NULL, is set to whether a
+ * member name holds U+0000 (json-glib would cut it, and might take it for
+ * another member).
+ *
+ * Returns: %FALSE with MRE_ERROR_INVALID_FRAME if @text is not a JSON
+ *   object; else %TRUE, with @start and @end the member's value, or NULL
+ *   if there is no such member
+ */
+gboolean
+mre_json_find_member (const guint8  *text,
+                      gsize          len,
+                      const char    *name,
+                      const guint8 **start,
+                      const guint8 **end,
+                      gboolean      *nul_key,
+                      GError       **error)
+{
+  Scanner s = SCANNER_INIT (text, text + len);
+  gsize name_len = strlen (name);
+
+  *start = *end = NULL;
+  if (nul_key != NULL)
+    *nul_key = FALSE;
+
+  skip_space (&s);
+  if (s.p >= s.end || *s.p != '{')
+    {
+      g_set_error (error, MRE_ERROR, MRE_ERROR_INVALID_FRAME, "The body is not a JSON object");
+      return FALSE;
+    }
+  s.p++;
+  skip_space (&s);
+  if (s.p < s.end && *s.p == '}')
+    s.p++;
+  else
+    for (;;)
+      {
+        const guint8 *key = s.p, *value;
+        gboolean matches;
+
+        if (s.p >= s.end || *s.p != '"')
+          {
+            fail (&s, "an object key that is not a string");
+            goto bad;
+          }
+        if (!scan_string (&s))
+          goto bad;
+        if (memchr (key, '\\', s.p - key) == NULL)
+          matches = (gsize) (s.p - key) == name_len + 2 && memcmp (key + 1, name, name_len) == 0;
+        else
+          {
+            gsize key_len;
+            g_autofree char *decoded = mre_json_unescape (key, s.p, &key_len);
+
+            matches = key_len == name_len && memcmp (decoded, name, name_len) == 0;
+            if (nul_key != NULL && memchr (decoded, '\0', key_len) != NULL)
+              *nul_key = TRUE;
+          }
+        skip_space (&s);
+        if (s.p >= s.end || *s.p != ':')
+          {
+            fail (&s, "a missing colon");
+            goto bad;
+          }
+        s.p++;
+        skip_space (&s);
+        value = s.p;
+        if (!scan_value (&s))
+          goto bad;
+        if (matches)
+          {
+            *start = value;
+            *end = s.p;
+          }
+        skip_space (&s);
+        if (s.p < s.end && *s.p == ',')
+          {
+            s.p++;
+            skip_space (&s);
+            continue;
+          }
+        if (s.p < s.end && *s.p == '}')
+          {
+            s.p++;
+            break;
+          }
+        fail (&s, s.p < s.end ? "a missing comma" : "the text ends early");
+        goto bad;
+      }
+
+  skip_space (&s);
+  if (s.p == s.end)
+    return TRUE;
+  s.problem = "text after the value";
+
+bad:
+  *start = *end = NULL;
+  g_set_error (error, MRE_ERROR, MRE_ERROR_INVALID_FRAME,
+               "The body is not JSON: %s at byte %" G_GSIZE_FORMAT,
+               s.problem, (gsize) (s.p - text));
+  return FALSE;
+}
+
+/*
+ * mre_json_append_compact:
+ *
+ * Appends the JSON text from @start to @end, which the scanner checked,
+ * with the whitespace between tokens dropped: every token byte for byte,
+ * on one line.
+ */
+void
+mre_json_append_compact (GString      *out,
+                         const guint8 *start,
+                         const guint8 *end)
+{
+  const guint8 *run = start;
+  gboolean in_string = FALSE;
+
+  for (const guint8 *p = start; p < end; p++)
+    {
+      if (in_string)
+        {
+          if (*p == '\\')
+            p++;
+          else if (*p == '"')
+            in_string = FALSE;
+        }
+      else if (*p == '"')
+        in_string = TRUE;
+      else if (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
+        {
+          g_string_append_len (out, (const char *) run, p - run);
+          run = p + 1;
+        }
+    }
+  g_string_append_len (out, (const char *) run, end - run);
+}
+
+/*
+ * mre_json_check_params:
+ *
+ * Whether @text is the params of a JSON-RPC notification: one JSON array or
+ * object, nested shallow enough that the whole notification passes
+ * mre_json_check(). @start and @end get the value without the whitespace
+ * around it.
+ *
+ * Returns: %TRUE, or %FALSE with MRE_ERROR_TYPE_MISMATCH naming the
+ *   problem and its offset
+ */
+gboolean
+mre_json_check_params (const guint8  *text,
+                       gsize          len,
+                       const guint8 **start,
+                       const guint8 **end,
+                       GError       **error)
+{
+  Scanner s = SCANNER_INIT (text, text + len);
+
+  /* The notification's object is one level more. */
+  s.max_depth = MRE_JSON_MAX_DEPTH - 1;
+  skip_space (&s);
+  *start = s.p;
+  if (s.p < s.end && *s.p != '[' && *s.p != '{')
+    {
+      g_set_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH,
+                   "The arguments are neither a JSON array nor a JSON object");
+      return FALSE;
+    }
+  if (scan_value (&s))
+    {
+      *end = s.p;
+      skip_space (&s);
+      if (s.p == s.end)
+        return TRUE;
+      s.problem = "text after the value";
+    }
+
+  g_set_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH,
+               "The arguments are not JSON: %s at byte %" G_GSIZE_FORMAT,
                s.problem, (gsize) (s.p - text));
   return FALSE;
 }

@@ -393,11 +393,13 @@ mre_peer_push (MrePeer     *self,
  * @error: return location for a #GError
  *
  * Publishes an event whose arguments are given as JSON, as `mreventloop
- * emit` does.
+ * emit` does. The text is checked and sent as it is, not rewritten:
+ * integers of any size and strings holding U+0000 (`\u0000`) reach the
+ * subscribers unchanged (see [method@Mre.Event.dup_params_json]).
  *
  * Returns: %TRUE if queued, or %FALSE with %MRE_ERROR_TYPE_MISMATCH if
- *   @params_json is not a JSON array or object, or as
- *   [method@Mre.Peer.publishv]
+ *   @params_json is not one JSON array or object (the message names the
+ *   problem and its byte offset), or as [method@Mre.Peer.publishv]
  *
  * Since: 0.1
  */
@@ -409,10 +411,9 @@ mre_peer_publish_json (MrePeer      *self,
                        const char   *params_json,
                        GError      **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  g_autoptr(GError) parse_error = NULL;
+  g_autoptr(GError) check_error = NULL;
   g_autoptr(GString) body = NULL;
-  JsonNode *root;
+  const guint8 *start, *end;
 
   g_return_val_if_fail (MRE_IS_PEER (self), FALSE);
   g_return_val_if_fail (name != NULL, FALSE);
@@ -421,23 +422,17 @@ mre_peer_publish_json (MrePeer      *self,
   if (!check_name (name, error))
     return FALSE;
 
-  if (!json_parser_load_from_data (parser, params_json, -1, &parse_error))
+  /* Checked, then sent as it is: json-glib would wrap integers past
+   * gint64 and cut strings at U+0000. */
+  if (!mre_json_check_params ((const guint8 *) params_json, strlen (params_json), &start, &end, &check_error))
     {
       g_set_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH,
-                   "The arguments of “%s” are not JSON: %s", name, parse_error->message);
-      return FALSE;
-    }
-  root = json_parser_get_root (parser);
-  if (root == NULL || (!JSON_NODE_HOLDS_ARRAY (root) && !JSON_NODE_HOLDS_OBJECT (root)))
-    {
-      g_set_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH,
-                   "The arguments of “%s” are neither a JSON array nor a JSON object", name);
+                   "The arguments of “%s”: %s", name, check_error->message);
       return FALSE;
     }
 
   body = body_begin (name);
-  if (!mre_json_write (body, root, error))
-    return FALSE;
+  g_string_append_len (body, (const char *) start, end - start);
   g_string_append_c (body, '}');
 
   return mre_peer_queue_publish (self, name, delivery, backlog, body, error);

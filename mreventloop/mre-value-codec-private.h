@@ -11,6 +11,7 @@
 #include <json-glib/json-glib.h>
 
 #include "mre-error.h"
+#include "mre-json-private.h"
 
 G_BEGIN_DECLS
 
@@ -34,6 +35,18 @@ gboolean  mre_value_codec_decode_array (JsonNode      *array,
                                         const GType   *types,
                                         guint          n_types,
                                         GValue        *values,
+                                        GError       **error);
+gboolean  mre_value_codec_decode_arg   (JsonNode           *node,
+                                        const MreJsonLoss  *loss,
+                                        GType               type,
+                                        guint               index,
+                                        GValue             *value,
+                                        GError            **error);
+char     *mre_value_codec_describe_loss (const MreJsonLoss *loss);
+gboolean  mre_value_codec_decode_text  (const guint8  *text,
+                                        gsize          len,
+                                        GType          type,
+                                        GValue        *value,
                                         GError       **error);
 
 G_END_DECLS

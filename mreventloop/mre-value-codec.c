@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "mre-json-private.h"
 #include "mre-value-codec-private.h"
 #include "mre-value-codec-parts-private.h"
 
@@ -38,7 +39,12 @@
  *   GObject subtypes           see mre-value-codec-object.c
  *
  * Every error is MRE_ERROR_TYPE_MISMATCH. Decoding expects nodes from
- * json-glib's parser, which guarantees valid UTF-8.
+ * json-glib's parser, which guarantees valid UTF-8. json-glib 1.6 wraps an
+ * integer past gint64 and cuts a string at U+0000, so received text goes
+ * through mre_json_find_loss() first: such a value is decoded from the text
+ * into a type that holds it exactly (an integer into guint64, gulong or an
+ * exact gdouble) or refused, never changed (mre_value_codec_decode_arg(),
+ * mre_value_codec_decode_text()).
  *
  * This file holds the dispatch and the helpers the parts share
  * (mre-value-codec-parts-private.h).
@@ -1034,6 +1040,190 @@ mre_value_codec_encode_array (const GValue  *values,
   return node_take_array (g_steal_pointer (&array));
 }
 
+/* Tokens json-glib changes ------------------------------------------------- */
+
+/* The token of @loss, for a message: cut short past 40 bytes. */
+static char *
+loss_token (const MreJsonLoss *loss)
+{
+  gsize len = loss->end - loss->start;
+
+  if (loss->kind == MRE_JSON_LOSS_INTEGER && len > 40)
+    return g_strdup_printf ("%.*s… (%" G_GSIZE_FORMAT " digits)", 24, (const char *) loss->start,
+                            len - (*loss->start == '-'));
+  if (loss->kind == MRE_JSON_LOSS_INTEGER)
+    return g_strndup ((const char *) loss->start, len);
+  return NULL;
+}
+
+/* What @loss is, for a message: "the JSON integer 18446744073709551615" or
+ * "a JSON string with U+0000 (\u0000)". */
+char *
+mre_value_codec_describe_loss (const MreJsonLoss *loss)
+{
+  g_autofree char *token = loss_token (loss);
+
+  if (loss->kind == MRE_JSON_LOSS_INTEGER)
+    return g_strdup_printf ("the JSON integer %s", token);
+  return g_strdup ("a JSON string with U+0000 (\\u0000)");
+}
+
+/* The integer token @digits (beyond gint64) as a double, if it is one
+ * exactly. */
+static gboolean
+big_integer_to_double (const char *digits,
+                       double     *out)
+{
+  g_autofree char *back = NULL;
+  double d = g_ascii_strtod (digits, NULL);
+
+  if (!isfinite (d))
+    return FALSE;
+  /* Past 2^63 every double is an integer, printed exactly by "%.0f". */
+  back = g_strdup_printf ("%.0f", d);
+  *out = d;
+  return strcmp (back, digits) == 0;
+}
+
+/* Decodes a value json-glib cannot parse unchanged, described by @loss: an
+ * integer it would wrap, or a value holding one or a string with U+0000,
+ * which no JsonNode holds. Only an integer into a type that holds it
+ * exactly succeeds. */
+static gboolean
+decode_loss (const MreJsonLoss  *loss,
+             GType               type,
+             const char         *label,
+             GValue             *value,
+             GError            **error)
+{
+  g_autofree char *token = loss_token (loss);
+  g_autofree char *what = NULL;
+  const char *type_name = mre_value_codec_type_name (type);
+
+  if (!mre_value_codec_supports (type, error))
+    return FALSE;
+
+  if (loss->kind == MRE_JSON_LOSS_INTEGER && loss->whole)
+    {
+      g_autofree char *digits = g_strndup ((const char *) loss->start, loss->end - loss->start);
+      guint64 u;
+      double d;
+
+      switch (G_TYPE_FUNDAMENTAL (type))
+        {
+        case G_TYPE_ULONG:
+        case G_TYPE_UINT64:
+          if (*digits != '-' &&
+              g_ascii_string_to_unsigned (digits, 10, 0, type == G_TYPE_ULONG ? G_MAXULONG : G_MAXUINT64,
+                                          &u, NULL))
+            {
+              g_value_init (value, type);
+              if (G_TYPE_FUNDAMENTAL (type) == G_TYPE_ULONG)
+                g_value_set_ulong (value, (gulong) u);
+              else
+                g_value_set_uint64 (value, u);
+              return TRUE;
+            }
+          G_GNUC_FALLTHROUGH;
+        case G_TYPE_CHAR:
+        case G_TYPE_UCHAR:
+        case G_TYPE_INT:
+        case G_TYPE_UINT:
+        case G_TYPE_LONG:
+        case G_TYPE_INT64:
+          return mre_value_codec_set_error (error, "Value %s is out of range for %s", token, type_name);
+
+        case G_TYPE_FLOAT:
+        case G_TYPE_DOUBLE:
+          if (!big_integer_to_double (digits, &d) ||
+              (G_TYPE_FUNDAMENTAL (type) == G_TYPE_FLOAT && (d > G_MAXFLOAT || d < -G_MAXFLOAT)))
+            return mre_value_codec_set_error (error, "Value %s cannot be represented exactly as %s", token,
+                                              type_name);
+          g_value_init (value, type);
+          if (G_TYPE_FUNDAMENTAL (type) == G_TYPE_FLOAT)
+            g_value_set_float (value, (float) d);
+          else
+            g_value_set_double (value, d);
+          return TRUE;
+
+        default:
+          return mre_value_codec_set_error (error, "%s is the JSON integer %s, which %s cannot hold", label, token,
+                                            type_name);
+        }
+    }
+
+  if (loss->kind == MRE_JSON_LOSS_NUL && loss->whole && G_TYPE_FUNDAMENTAL (type) == G_TYPE_STRING)
+    return mre_value_codec_set_error (error, "%s is a JSON string holding U+0000 (\\u0000), which a "
+                                      "NUL-terminated %s cannot hold", label, type_name);
+
+  what = mre_value_codec_describe_loss (loss);
+  return mre_value_codec_set_error (error, "%s holds %s, which %s cannot hold", label, what, type_name);
+}
+
+/*
+ * mre_value_codec_decode_arg:
+ *
+ * Decodes argument @index (from 0) of an event to @type into @value, which
+ * must be zero-filled and is left unset on error: @node is json-glib's
+ * parse of it, @loss (if not NULL) the token of its text that json-glib
+ * changed (mre_json_find_loss()), so that the value is decoded from the
+ * text or refused, never changed. @error names the argument (from 1).
+ */
+gboolean
+mre_value_codec_decode_arg (JsonNode           *node,
+                            const MreJsonLoss  *loss,
+                            GType               type,
+                            guint               index,
+                            GValue             *value,
+                            GError            **error)
+{
+  g_autofree char *label = g_strdup_printf ("Argument %u", index + 1);
+  g_autoptr(GError) local_error = NULL;
+
+  if (loss != NULL && loss->kind != MRE_JSON_LOSS_NONE
+      ? decode_loss (loss, type, label, value, &local_error)
+      : decode_value (node, type, label, value, &local_error))
+    return TRUE;
+
+  /* Name the argument, unless the message starts with it */
+  if (!g_str_has_prefix (local_error->message, label) || local_error->message[strlen (label)] != ' ')
+    g_prefix_error (&local_error, "%s: ", label);
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
+/*
+ * mre_value_codec_decode_text:
+ *
+ * mre_value_codec_decode() of the JSON text @text, one value that
+ * mre_json_check() accepts: a value json-glib would change while parsing
+ * it is decoded from the text or refused.
+ */
+gboolean
+mre_value_codec_decode_text (const guint8  *text,
+                             gsize          len,
+                             GType          type,
+                             GValue        *value,
+                             GError       **error)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GError) parse_error = NULL;
+  MreJsonLoss loss;
+
+  g_return_val_if_fail (value != NULL && G_VALUE_TYPE (value) == G_TYPE_INVALID, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (mre_json_find_loss (text, len, &loss))
+    return decode_loss (&loss, type, "Argument", value, error);
+
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, (const char *) text, len, &parse_error) ||
+      json_parser_get_root (parser) == NULL)
+    return mre_value_codec_set_error (error, "Argument is not JSON: %s",
+                                      parse_error != NULL ? parse_error->message : "no value");
+  return decode_value (json_parser_get_root (parser), type, "Argument", value, error);
+}
+
 /* Decodes the JSON array @array into @values, @n_types zero-filled GValues
  * which this initializes to @types. On error, every one of @values is left
  * unset and @error names the argument at fault (counting from 1), or both
@@ -1064,19 +1254,11 @@ mre_value_codec_decode_array (JsonNode     *array,
 
   for (guint i = 0; i < n_types; i++)
     {
-      g_autofree char *label = g_strdup_printf ("Argument %u", i + 1);
-      g_autoptr(GError) local_error = NULL;
-
-      if (decode_value (json_array_get_element (json, i), types[i], label, &values[i], &local_error))
+      if (mre_value_codec_decode_arg (json_array_get_element (json, i), NULL, types[i], i, &values[i], error))
         continue;
 
       while (i-- > 0)
         g_value_unset (&values[i]);
-
-      /* Name the argument, unless the message starts with it */
-      if (!g_str_has_prefix (local_error->message, label) || local_error->message[strlen (label)] != ' ')
-        g_prefix_error (&local_error, "%s: ", label);
-      g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
 

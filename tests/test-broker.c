@@ -698,6 +698,75 @@ test_keep_track_of (Fixture       *f,
   mre_event_loop_join (loop, NULL);
 }
 
+static void
+log_with_prefix (MreEvent   *event,
+                 Fixture    *f,
+                 const char *prefix)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *params = mre_event_dup_params_json (event, &error);
+
+  g_assert_no_error (error);
+  test_log_add (&f->log, "%s %s%s", prefix, mre_event_get_retained (event) ? "R " : "", params);
+  test_counter_inc (&f->events);
+}
+
+static void
+log_future (MrePeer  *peer,
+            MreEvent *event,
+            Fixture  *f)
+{
+  log_with_prefix (event, f, "future");
+}
+
+static void
+log_plain (MrePeer  *peer,
+           MreEvent *event,
+           Fixture  *f)
+{
+  log_with_prefix (event, f, "plain");
+}
+
+/* Issue 10, item 10: a future-only connection made before subscribe() sees
+ * only the events published after it, not the broker's retained replay;
+ * a plain one sees both. */
+static void
+test_future_only_skips_retained (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autoptr(MrePeer) producer = start_peer (f, "p");
+  g_autoptr(MrePeer) late = NULL;
+  g_autoptr(MreEventLoop) loop = mre_event_loop_new ();
+  g_autoptr(GError) error = NULL;
+
+  for (int i = 1; i <= 3; i++)
+    {
+      mre_peer_push (producer, "level", 0, &error, G_TYPE_INT, i, G_TYPE_INVALID);
+      g_assert_no_error (error);
+    }
+  flush (producer);
+
+  mre_event_loop_start (loop, &error);
+  g_assert_no_error (error);
+  late = start_peer (f, "late");
+  mre_connect_callback (late, "event::level", loop, G_CALLBACK (log_future), f, NULL,
+                        MRE_CONNECT_FUTURE_ONLY, &error);
+  g_assert_no_error (error);
+  mre_connect_callback (late, "event::level", loop, G_CALLBACK (log_plain), f, NULL, 0, &error);
+  g_assert_no_error (error);
+  subscribe (late, "level", NULL);
+  test_counter_wait (&f->events, 3);
+
+  mre_peer_push (producer, "level", 0, &error, G_TYPE_INT, 4, G_TYPE_INVALID);
+  g_assert_no_error (error);
+  test_counter_wait (&f->events, 5);
+
+  test_log_assert_strv (&f->log, (const char *[]) {
+    "plain R [1]", "plain R [2]", "plain R [3]", "future [4]", "plain [4]", NULL });
+  mre_event_loop_stop (loop);
+  mre_event_loop_join (loop, NULL);
+}
+
 /* A program without a running loop: the peer is bound to a context nobody
  * runs, and mre_peer_check() hands out what arrived. */
 static void
@@ -813,6 +882,7 @@ main (int   argc,
   ADD ("live-and-stale-socket", test_live_and_stale_socket);
   ADD ("reconnect", test_reconnect);
   ADD ("keep-track-of", test_keep_track_of);
+  ADD ("future-only-skips-retained", test_future_only_skips_retained);
   ADD ("check", test_check);
   ADD ("user-loop-not-stopped", test_user_loop_not_stopped);
   ADD ("hello/blank-body", test_hello_blank_body);

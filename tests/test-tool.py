@@ -80,6 +80,25 @@ def test_emit_wait_roundtrip():
                     'the arguments')
 
 
+def test_values_byte_exact():
+    # Issue 10, item 3: integers past 64 bits, U+0000 in a string, escapes
+    # and number spellings come out of wait and monitor as they went in.
+    params = ('[18446744073709551615,"a\\u0000b",-9223372036854775809,'
+              '123456789012345678901234567890,1.50,1E+2,-0,"\\u00e9\\/",{"k":[]}]')
+    with Bus() as bus:
+        waiter = bus.spawn('wait', '--socket', bus.path, '--timeout', str(PATIENCE), 'exact')
+        monitor, out = bus.spawn_to_file('monitor.out', 'monitor', '--socket', bus.path, 'exact')
+        wait_for_subscriptions(bus, 2)
+        emit(bus, 'exact', params.replace(',', ', '))
+        got, err = waiter.communicate(timeout=PATIENCE)
+        check_equal(waiter.returncode, 0, 'wait status (stderr %r)' % err)
+        check_equal(got.decode(), params + '\n', 'what wait printed')
+        seen = wait_until(lambda: lines(out), 'a monitor line')
+        check_equal(seen[0].split(' ', 3)[3], params, 'the JSON monitor printed')
+        check_equal(json.loads(seen[0].split(' ', 3)[3])[:2], [2**64 - 1, 'a\0b'],
+                    'the values, read back')
+
+
 def test_emit_default_args():
     # A user typing `emit ping` at a terminal means no arguments.
     try:
@@ -606,6 +625,7 @@ def kill_processes_of(directory):
 
 TESTS = [
     ('emit and wait: the arguments round-trip', test_emit_wait_roundtrip),
+    ('emit, wait and monitor carry values byte for byte (issue 10)', test_values_byte_exact),
     ('emit without arguments, stdin a terminal, sends []', test_emit_default_args),
     ('emit without arguments, stdin not a terminal, is an error (issue 10)',
      test_emit_no_args_stdin_not_terminal),

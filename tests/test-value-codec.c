@@ -10,6 +10,7 @@
 
 #include <mreventloop.h>
 
+#include "mre-event-private.h"
 #include "mre-json-private.h"
 #include "mre-value-codec-private.h"
 #include "test-values.h"
@@ -1163,7 +1164,8 @@ test_fast_path_agrees (void)
       GValue slow[3] = { G_VALUE_INIT, G_VALUE_INIT, G_VALUE_INIT };
       const char *body = cases[c].body;
       gboolean took = mre_json_fast_decode_params ((const guint8 *) body, strlen (body),
-                                                   cases[c].types, cases[c].n_types, fast);
+                                                   cases[c].types, cases[c].n_types, fast,
+                                                   NULL) == MRE_JSON_FAST_DONE;
       g_autoptr(JsonNode) root = NULL;
       JsonNode *params;
 
@@ -1182,6 +1184,276 @@ test_fast_path_agrees (void)
           g_value_unset (&fast[i]);
         }
     }
+}
+
+/* Issue 10, item 3: values never change on the way ------------------------ */
+
+/* An event as a peer receives it, with @params_json as its params. */
+static MreEvent *
+event_new (const char *params_json)
+{
+  g_autofree char *body = g_strdup_printf ("{\"jsonrpc\":\"2.0\",\"method\":\"e\",\"params\":%s}", params_json);
+  MreFrame frame = { 0, };
+
+  frame.name = "e";
+  frame.name_len = 1;
+  frame.sender = "s";
+  frame.sender_len = 1;
+  frame.body = (const guint8 *) body;
+  frame.body_len = strlen (body);
+  return mre_event_new_from_frame (&frame);
+}
+
+/* Decodes @json, one argument, to @type every way a peer does: the
+ * event's fast path and general path (mre_event_get_args(), with a second
+ * argument the fast path cannot take so that it goes the general way too),
+ * mre_event_dup_arg() and mre_value_codec_decode_text(). Each gives
+ * @expected (as text, from g_strdup_value_contents()) or fails with
+ * MRE_ERROR_TYPE_MISMATCH and a message holding @message. */
+static void
+check_decode_exact (const char *json,
+                    GType       type,
+                    const char *expected,
+                    const char *message)
+{
+  g_autofree char *pair = g_strdup_printf ("[%s,{}]", json);
+  g_autofree char *single = g_strdup_printf ("[%s]", json);
+  MreEvent *events[] = { event_new (single), event_new (pair) };
+  const GType types[] = { type, JSON_TYPE_NODE };
+
+  g_test_message ("%s to %s", json, g_type_name (type));
+  for (guint e = 0; e < G_N_ELEMENTS (events); e++)
+    {
+      GValue values[2] = { G_VALUE_INIT, G_VALUE_INIT };
+      GValue value = G_VALUE_INIT;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GError) arg_error = NULL;
+      g_autoptr(GError) text_error = NULL;
+      GValue *arg;
+      gboolean ok = mre_event_get_args (events[e], types, e + 1, values, &error);
+      gboolean text_ok = mre_value_codec_decode_text ((const guint8 *) json, strlen (json), type, &value,
+                                                      &text_error);
+
+      arg = mre_event_dup_arg (events[e], 0, type, &arg_error);
+      if (expected != NULL)
+        {
+          g_autofree char *got = NULL;
+          g_autofree char *got_arg = NULL;
+          g_autofree char *got_text = NULL;
+
+          g_assert_no_error (error);
+          g_assert_no_error (arg_error);
+          g_assert_no_error (text_error);
+          g_assert_true (ok && text_ok);
+          got = g_strdup_value_contents (&values[0]);
+          got_arg = g_strdup_value_contents (arg);
+          got_text = g_strdup_value_contents (&value);
+          g_assert_cmpstr (got, ==, expected);
+          g_assert_cmpstr (got_arg, ==, expected);
+          g_assert_cmpstr (got_text, ==, expected);
+          for (guint i = 0; i < e + 1; i++)
+            g_value_unset (&values[i]);
+          g_value_unset (&value);
+          g_value_unset (arg);
+          g_free (arg);
+        }
+      else
+        {
+          g_assert_false (ok);
+          g_assert_false (text_ok);
+          g_assert_null (arg);
+          g_assert_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH);
+          g_assert_error (arg_error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH);
+          g_assert_error (text_error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH);
+          g_assert_false (G_IS_VALUE (&values[0]) || G_IS_VALUE (&values[1]) || G_IS_VALUE (&value));
+          g_test_message ("  %s", error->message);
+          g_assert_true (g_str_has_prefix (error->message, "Argument 1"));
+          g_assert_true (g_str_has_prefix (arg_error->message, "Argument 1"));
+          g_assert_nonnull (strstr (error->message, message));
+          g_assert_nonnull (strstr (arg_error->message, message));
+          g_assert_nonnull (strstr (text_error->message, message));
+        }
+      mre_event_unref (events[e]);
+    }
+}
+
+/* Every integer type, at its limits and one past them, and integers past
+ * 64 bits: decoded exactly or refused, never wrapped (json-glib 1.6 reads
+ * 18446744073709551615 as -1). */
+static void
+test_exact_integers (void)
+{
+  const struct {
+    const char *json;
+    GType type;
+    const char *expected;  /* NULL: refused */
+  } cases[] = {
+    { "-128", G_TYPE_CHAR, "-128" },
+    { "127", G_TYPE_CHAR, "127" },
+    { "-129", G_TYPE_CHAR, NULL },
+    { "128", G_TYPE_CHAR, NULL },
+    { "0", G_TYPE_UCHAR, "0" },
+    { "255", G_TYPE_UCHAR, "255" },
+    { "-1", G_TYPE_UCHAR, NULL },
+    { "256", G_TYPE_UCHAR, NULL },
+    { "-2147483648", G_TYPE_INT, "-2147483648" },
+    { "2147483647", G_TYPE_INT, "2147483647" },
+    { "-2147483649", G_TYPE_INT, NULL },
+    { "2147483648", G_TYPE_INT, NULL },
+    { "4294967295", G_TYPE_UINT, "4294967295" },
+    { "4294967296", G_TYPE_UINT, NULL },
+    { "-1", G_TYPE_UINT, NULL },
+    { "-9223372036854775808", G_TYPE_INT64, "-9223372036854775808" },
+    { "9223372036854775807", G_TYPE_INT64, "9223372036854775807" },
+    { "-9223372036854775809", G_TYPE_INT64, NULL },
+    { "9223372036854775808", G_TYPE_INT64, NULL },
+    { "18446744073709551615", G_TYPE_INT64, NULL },
+    { "18446744073709551616", G_TYPE_INT64, NULL },
+    { "-18446744073709551616", G_TYPE_INT64, NULL },
+    { "123456789012345678901234567890", G_TYPE_INT64, NULL },
+    { "-9223372036854775808", G_TYPE_LONG, "-9223372036854775808" },
+    { "9223372036854775808", G_TYPE_LONG, NULL },
+    { "18446744073709551615", G_TYPE_INT, NULL },
+    { "18446744073709551615", G_TYPE_UINT, NULL },
+    { "18446744073709551615", G_TYPE_CHAR, NULL },
+    { "18446744073709551615", G_TYPE_UCHAR, NULL },
+    { "0", G_TYPE_UINT64, "0" },
+    { "9223372036854775807", G_TYPE_UINT64, "9223372036854775807" },
+    { "9223372036854775808", G_TYPE_UINT64, "9223372036854775808" },
+    { "18446744073709551615", G_TYPE_UINT64, "18446744073709551615" },
+    { "18446744073709551615", G_TYPE_ULONG, "18446744073709551615" },
+    { "18446744073709551616", G_TYPE_UINT64, NULL },
+    { "-1", G_TYPE_UINT64, NULL },
+    { "-9223372036854775809", G_TYPE_UINT64, NULL },
+    { "123456789012345678901234567890", G_TYPE_UINT64, NULL },
+    /* A double takes an integer it holds exactly, 2^64 does, 2^64-1 not. */
+    { "18446744073709551616", G_TYPE_DOUBLE, "18446744073709551616.000000" },
+    { "18446744073709551615", G_TYPE_DOUBLE, NULL },
+    { "-9223372036854775809", G_TYPE_DOUBLE, NULL },
+    /* Other types, and values holding such an integer. */
+    { "18446744073709551615", G_TYPE_STRING, NULL },
+    { "18446744073709551615", G_TYPE_BOOLEAN, NULL },
+    { "18446744073709551615", JSON_TYPE_NODE, NULL },
+    { "18446744073709551615", G_TYPE_VARIANT, NULL },
+    { "[1,18446744073709551615]", JSON_TYPE_NODE, NULL },
+    { "{\"a\":[-9223372036854775809]}", JSON_TYPE_NODE, NULL },
+    { "[18446744073709551615]", G_TYPE_STRV, NULL },
+  };
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      g_autofree char *message = NULL;
+
+      switch (G_TYPE_FUNDAMENTAL (cases[c].type))
+        {
+        case G_TYPE_CHAR: case G_TYPE_UCHAR: case G_TYPE_INT: case G_TYPE_UINT:
+        case G_TYPE_LONG: case G_TYPE_ULONG: case G_TYPE_INT64: case G_TYPE_UINT64:
+          message = g_strdup_printf ("Value %s is out of range for %s", cases[c].json, g_type_name (cases[c].type));
+          break;
+        case G_TYPE_DOUBLE:
+          message = g_strdup ("cannot be represented exactly as gdouble");
+          break;
+        default:
+          message = g_strdup_printf ("which %s cannot hold", g_type_name (cases[c].type));
+        }
+      check_decode_exact (cases[c].json, cases[c].type, cases[c].expected, message);
+    }
+}
+
+/* A string holding U+0000 cannot be a NUL-terminated gchararray, nor
+ * anything else json-glib cuts at the NUL: refused, never cut. */
+static void
+test_exact_nul_strings (void)
+{
+  check_decode_exact ("\"a\\u0000b\"", G_TYPE_STRING, NULL,
+                      "is a JSON string holding U+0000 (\\u0000), which a NUL-terminated gchararray cannot hold");
+  check_decode_exact ("\"\\u0000\"", G_TYPE_STRING, NULL, "NUL-terminated gchararray");
+  check_decode_exact ("[\"a\\u0000b\"]", G_TYPE_STRV, NULL, "with U+0000 (\\u0000), which GStrv cannot hold");
+  check_decode_exact ("\"a\\u0000b\"", JSON_TYPE_NODE, NULL, "which JsonNode cannot hold");
+  check_decode_exact ("{\"k\\u0000\":1}", JSON_TYPE_NODE, NULL, "which JsonNode cannot hold");
+  check_decode_exact ("\"a\\u0000b\"", G_TYPE_VARIANT, NULL, "which GVariant cannot hold");
+  check_decode_exact ("\"a\\u0000b\"", G_TYPE_IO_ERROR_ENUM, NULL, "which GIOErrorEnum cannot hold");
+  /* What json-glib keeps, passes: an escaped backslash before "u0000". */
+  check_decode_exact ("\"a\\\\u0000b\"", G_TYPE_STRING, "\"a\\\\u0000b\"", NULL);
+  check_decode_exact ("\"\\u00e9\"", G_TYPE_STRING, "\"\\303\\251\"", NULL);
+}
+
+/* The other arguments of such an event decode as before, and the event's
+ * params come out as received, byte for byte. */
+static void
+test_exact_params_text (void)
+{
+  static const struct { const char *body; const char *params; } cases[] = {
+    { "{\"jsonrpc\":\"2.0\",\"method\":\"e\",\"params\":[18446744073709551615,\"a\\u0000b\"]}",
+      "[18446744073709551615,\"a\\u0000b\"]" },
+    { "{ \"jsonrpc\" : \"2.0\",\n \"method\":\"e\", \"params\" : [ 1.50 , -0, 1E+2, \"\\u00e9 \\/ x\" ,\t{ \"a\" : [ ] } ] }",
+      "[1.50,-0,1E+2,\"\\u00e9 \\/ x\",{\"a\":[]}]" },
+    { "{\"method\":\"e\",\"params\":{\"big\":123456789012345678901234567890}}",
+      "{\"big\":123456789012345678901234567890}" },
+    { "{\"jsonrpc\":\"2.0\",\"method\":\"e\"}", "[]" },
+    /* json-glib takes the last of two members of one name: so does this. */
+    { "{\"params\":[1],\"par\\u0061ms\":[2]}", "[2]" },
+  };
+  const GType types[] = { G_TYPE_UINT64, G_TYPE_STRING, G_TYPE_INT };
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      MreFrame frame = { 0, };
+      g_autoptr(GError) error = NULL;
+      g_autofree char *text = NULL;
+      MreEvent *event;
+
+      frame.name = "e";
+      frame.name_len = 1;
+      frame.sender = "s";
+      frame.sender_len = 1;
+      frame.body = (const guint8 *) cases[c].body;
+      frame.body_len = strlen (cases[c].body);
+      event = mre_event_new_from_frame (&frame);
+      text = mre_event_dup_params_json (event, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (text, ==, cases[c].params);
+      mre_event_unref (event);
+    }
+
+  /* The fast path refuses such a value itself, as the codec does. */
+  {
+    const char *body = "{\"params\":[\"x\",18446744073709551615]}";
+    const GType fast_types[] = { G_TYPE_STRING, G_TYPE_INT64 };
+    GValue values[2] = { G_VALUE_INIT, G_VALUE_INIT };
+    g_autoptr(GError) error = NULL;
+
+    g_assert_cmpint (mre_json_fast_decode_params ((const guint8 *) body, strlen (body), fast_types, 2, values,
+                                                  &error), ==, MRE_JSON_FAST_FAILED);
+    g_assert_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH);
+    g_assert_cmpstr (error->message, ==, "Argument 2: Value 18446744073709551615 is out of range for gint64");
+    g_assert_false (G_IS_VALUE (&values[0]) || G_IS_VALUE (&values[1]));
+  }
+
+  /* An argument json-glib reads unchanged decodes beside one it does not;
+   * the JsonNode of all of them is refused, not changed. */
+  {
+    MreEvent *event = event_new ("[18446744073709551615,\"a\\u0000b\",7]");
+    MreEvent *plain = event_new ("[18446744073709551615,\"ab\",7]");
+    GValue values[3] = { G_VALUE_INIT, G_VALUE_INIT, G_VALUE_INIT };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GError) params_error = NULL;
+
+    g_assert_false (mre_event_get_args (event, types, 3, values, &error));
+    g_assert_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH);
+    g_assert_true (g_str_has_prefix (error->message, "Argument 2 is a JSON string holding U+0000"));
+    g_assert_null (mre_event_get_params (event, &params_error));
+    g_assert_error (params_error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH);
+
+    g_assert_true (mre_event_get_args (plain, types, 3, values, NULL));
+    g_assert_cmpuint (g_value_get_uint64 (&values[0]), ==, G_MAXUINT64);
+    g_assert_cmpstr (g_value_get_string (&values[1]), ==, "ab");
+    g_assert_cmpint (g_value_get_int (&values[2]), ==, 7);
+    for (guint i = 0; i < 3; i++)
+      g_value_unset (&values[i]);
+    mre_event_unref (event);
+    mre_event_unref (plain);
+  }
 }
 
 int
@@ -1230,6 +1502,9 @@ main (int   argc,
   g_test_add_func ("/value-codec/decode/array-count", test_decode_array_count);
   g_test_add_func ("/value-codec/decode/array-mismatch", test_decode_array_mismatch);
   g_test_add_func ("/value-codec/fast-path-agrees", test_fast_path_agrees);
+  g_test_add_func ("/value-codec/exact/integers", test_exact_integers);
+  g_test_add_func ("/value-codec/exact/nul-strings", test_exact_nul_strings);
+  g_test_add_func ("/value-codec/exact/params-text", test_exact_params_text);
 
   return g_test_run ();
 }

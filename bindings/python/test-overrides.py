@@ -634,6 +634,30 @@ def test_kwargs_cross_a_real_broker():
 
 
 @tap_test
+def test_big_integers_and_nul_strings_arrive_unchanged():
+    # Issue 10, item 3: any integer JSON allows and a string holding U+0000
+    # reach a Python handler as they were sent, from Python and from the tool.
+    values = [2**64 - 1, 'a\0b', -2**70, 10**30, 'é']
+    with Bus() as bus, Mre.Peer.new(bus.path, 'py-in') as receiver, \
+            Mre.Peer.new(bus.path, 'py-out') as sender:
+        got = []
+        receiver.on('exact', lambda *args, **kwargs: got.append((args, kwargs)))
+        sender.yell('exact', *values)
+        sender.yell('exact', big=2**64 - 1, text='a\0b')
+        sender.flush()
+        bus.run('emit', 'exact', '[18446744073709551615, "a\\u0000b", -1180591620717411303424]')
+        wait_until(lambda: len(got) == 3, 'three events')
+        check_equal(got, [(tuple(values), {}), ((), {'big': 2**64 - 1, 'text': 'a\0b'}),
+                          ((2**64 - 1, 'a\0b', -2**70), {})], 'the arguments')
+
+        # What Python publishes, the tool prints as it was sent.
+        sender.push('exact.kept', 2**64 - 1, 'a\0b', backlog=1)
+        sender.flush()
+        check_equal(bus.run('wait', 'exact.kept', '--timeout', '10'),
+                    '[18446744073709551615,"a\\u0000b"]\n', 'what wait printed')
+
+
+@tap_test
 def test_peers_in_process_broker_push_backlog_and_filters():
     tmp = tempfile.mkdtemp(prefix='mre-py-')
     path = os.path.join(tmp, 'bus.sock')
