@@ -487,9 +487,11 @@ handle_publish (MreBrokerClient *client,
       send_error (client, frame, "invalid-name", "An event name is not empty and has no “*”");
       return;
     }
-  if (!mre_json_check (frame->body, frame->body_len, &error))
+  if (!mre_json_check_notification (frame->body, frame->body_len, frame->name, frame->name_len, &error))
     {
-      send_error (client, frame, "invalid-json", error->message);
+      send_error (client, frame,
+                  g_error_matches (error, MRE_ERROR, MRE_ERROR_PROTOCOL) ? "invalid-notification" : "invalid-json",
+                  error->message);
       return;
     }
 

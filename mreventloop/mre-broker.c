@@ -27,7 +27,9 @@
  * and runs on its [class@Mre.EventLoop]: the one set with
  * [func@Mre.object_set_event_loop] before [method@Mre.Broker.start], or a
  * loop of its own thread. It routes on the frame header and forwards each
- * event's JSON body unchanged, checking only that it is JSON.
+ * event's JSON body unchanged, checking only that it is a JSON-RPC 2.0
+ * notification of the event's name (anything else is refused with an
+ * ERROR frame to its publisher).
  *
  * Pushed events are retained per name (the backlog of the last push of a
  * name governs it) and replayed, oldest first, to a peer that subscribes
