@@ -554,7 +554,7 @@ def churn(bus, n):
                 conn.publish('churn.%d' % (i % 8), [i], push=4)
             else:
                 conn.hello()                           # half a frame
-                conn.send(frame(PUBLISH, name='churn.x', body=b'[1]')[:40])
+                conn.send(frame(PUBLISH, name='churn.x', body=notification('churn.x', [1]))[:40])
         finally:
             conn.close()
 
