@@ -779,8 +779,10 @@ mre_broker_class_init (MreBrokerClass *klass)
    * sessions of the peers whose pushes it acknowledged, so that they
    * survive a crash and a restart (`store.db`, an SQLite database; see
    * "Durable push" in `docs/PROTOCOL.md`). Made, with mode 0700, if
-   * missing; one broker at a time uses it. %NULL (the default) keeps them
-   * in memory only. Set it before [method@Mre.Broker.start].
+   * missing; one broker at a time uses it. The database and the files
+   * SQLite keeps beside it are mode 0600, whatever the umask. %NULL (the
+   * default) keeps them in memory only. Set it before
+   * [method@Mre.Broker.start].
    *
    * Since: 0.1
    */
