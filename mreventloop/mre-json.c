@@ -694,15 +694,15 @@ mre_json_check_notification (const guint8  *text,
       if (!scan_value (&s, MRE_JSON_MAX_DEPTH - 1))
         return set_not_json (&s, text, error);
 
-      if (member != MEMBER_OTHER && wrong == NULL && seen[member])
+      if (member != MEMBER_OTHER)
         {
-          /* Readers differ on which of the two they take. */
-          twice = member_names[member];
-          wrong = "a member appears twice";
-        }
-      else if (member != MEMBER_OTHER && wrong == NULL)
-        {
+          /* Readers differ on which of two they take: said first. */
+          if (seen[member])
+            twice = member_names[member];
           seen[member] = TRUE;
+        }
+      if (member != MEMBER_OTHER && wrong == NULL)
+        {
           switch (member)
             {
             case MEMBER_JSONRPC:
@@ -758,7 +758,7 @@ end:
     wrong = "it has no “jsonrpc”";
   else if (wrong == NULL && !seen[MEMBER_METHOD])
     wrong = "it has no “method”";
-  if (wrong == NULL)
+  if (wrong == NULL && twice == NULL)
     return TRUE;
 
   if (twice != NULL)

@@ -422,6 +422,17 @@ test_json_check_notification (void)
       g_assert_error (error, MRE_ERROR, MRE_ERROR_INVALID_FRAME);
     }
 
+  /* A member twice is said first: readers differ on which they take. */
+  {
+    const char *twice = "{\"jsonrpc\":\"2.0\",\"method\":\"other\",\"params\":3,\"method\":\"p.é\"}";
+    g_autoptr(GError) error = NULL;
+
+    g_assert_false (mre_json_check_notification ((const guint8 *) twice, strlen (twice),
+                                                 name, strlen (name), &error));
+    g_assert_cmpstr (error->message, ==,
+                     "The body is not a JSON-RPC 2.0 notification: it has two “method” members");
+  }
+
   /* The object counts as one level of MRE_JSON_MAX_DEPTH. */
   for (guint i = 0; i < MRE_JSON_MAX_DEPTH - 1; i++)
     g_string_append_c (deep, '[');
