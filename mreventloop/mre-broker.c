@@ -210,14 +210,16 @@ accept_ready (GSocket      *listener,
       credentials = g_socket_get_credentials (socket, &error);
       if (credentials == NULL)
         {
-          g_message ("Refusing a connection: no peer credentials: %s", error->message);
+          mre_broker_log (self->log, MRE_BROKER_LOG_CREDENTIALS,
+                          "Refusing a connection: no peer credentials: %s", error->message);
           self->stats.refused_connections++;
           continue;
         }
       if (self->same_uid_only && g_credentials_get_unix_user (credentials, NULL) != getuid ())
         {
-          g_message ("Refusing a connection from uid %d: only uid %d is admitted",
-                     (int) g_credentials_get_unix_user (credentials, NULL), (int) getuid ());
+          mre_broker_log (self->log, MRE_BROKER_LOG_CREDENTIALS,
+                          "Refusing a connection from uid %d: only uid %d is admitted",
+                          (int) g_credentials_get_unix_user (credentials, NULL), (int) getuid ());
           self->stats.refused_connections++;
           continue;
         }
@@ -227,8 +229,8 @@ accept_ready (GSocket      *listener,
             g_strdup_printf ("The broker has reached max-connections (%u)",
                              self->max_connections);
 
-          g_message ("Refusing a connection from pid %d: %s",
-                     (int) g_credentials_get_unix_pid (credentials, NULL), message);
+          mre_broker_log (self->log, MRE_BROKER_LOG_TOO_MANY, "Refusing a connection from pid %d: %s",
+                          (int) g_credentials_get_unix_pid (credentials, NULL), message);
           self->stats.refused_connections++;
           mre_broker_refuse_socket (socket, "too-many-connections", message);
           continue;
@@ -283,6 +285,7 @@ start_on_context (gpointer data)
   StartCall *call = data;
   MreBroker *self = call->self;
 
+  self->log = mre_broker_log_new (self->context);
   if (!mre_broker_durable_start (self, &call->error))
     return;
 
@@ -333,6 +336,7 @@ stop_on_context (gpointer data)
       g_ptr_array_remove_index (self->clients, self->clients->len - 1);
     }
   mre_broker_durable_stop (self);
+  g_clear_pointer (&self->log, mre_broker_log_free);
   self->started = FALSE;
 }
 
