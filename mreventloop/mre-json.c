@@ -253,6 +253,7 @@ typedef struct
   const guint8 *p;
   const guint8 *end;
   const char   *problem;
+  gboolean      escaped;  /* the last string scanned has an escape */
 } Scanner;
 
 static void
@@ -297,6 +298,7 @@ scan_string (Scanner *s)
 
   s->p++;  /* '"' */
   start = s->p;
+  s->escaped = FALSE;
   while (s->p < s->end)
     {
       guint8 c = *s->p;
@@ -312,6 +314,7 @@ scan_string (Scanner *s)
         return fail (s, "a control character in a string");
       if (c == '\\')
         {
+          s->escaped = TRUE;
           s->p++;
           if (s->p >= s->end)
             break;
@@ -547,18 +550,20 @@ mre_json_check (const guint8  *text,
 /* Notifications ----------------------------------------------------------- */
 
 /* Whether the content of a JSON string, from @p to @end (without its
- * quotes, checked by scan_string()), is the @want_len bytes at @want once
- * its escapes are decoded. Allocates nothing. */
+ * quotes, checked by scan_string(), which said whether it is @escaped), is
+ * the @want_len bytes at @want once its escapes are decoded. Allocates
+ * nothing. */
 static gboolean
 string_equals (const guint8 *p,
                const guint8 *end,
+               gboolean      escaped,
                const char   *want,
                gsize         want_len)
 {
   const guint8 *w = (const guint8 *) want;
   const guint8 *w_end = w + want_len;
 
-  if (memchr (p, '\\', end - p) == NULL)
+  if (!escaped)
     return (gsize) (end - p) == want_len && memcmp (p, want, want_len) == 0;
 
   while (p < end)
@@ -618,6 +623,35 @@ enum
 };
 
 static const char *const member_names[N_MEMBERS] = { "jsonrpc", "method", "params", "id" };
+static const gsize member_lengths[N_MEMBERS] = { 7, 6, 6, 2 };
+
+/* Which member the key from @p to @end (its content, checked by
+ * scan_string()) names. */
+static guint
+which_member (const guint8 *p,
+              const guint8 *end,
+              gboolean      escaped)
+{
+  /* Unescaped, the common case: compares of constant sizes, inlined. */
+  if (!escaped)
+    switch (end - p)
+      {
+      case 7:
+        return memcmp (p, "jsonrpc", 7) == 0 ? MEMBER_JSONRPC : MEMBER_OTHER;
+      case 6:
+        return memcmp (p, "method", 6) == 0 ? MEMBER_METHOD :
+               memcmp (p, "params", 6) == 0 ? MEMBER_PARAMS : MEMBER_OTHER;
+      case 2:
+        return memcmp (p, "id", 2) == 0 ? MEMBER_ID : MEMBER_OTHER;
+      default:
+        return MEMBER_OTHER;
+      }
+
+  for (guint i = 0; i < N_MEMBERS; i++)
+    if (string_equals (p, end, escaped, member_names[i], member_lengths[i]))
+      return i;
+  return MEMBER_OTHER;
+}
 
 /*
  * mre_json_check_notification:
@@ -677,9 +711,7 @@ mre_json_check_notification (const guint8  *text,
         }
       if (!scan_string (&s))
         return set_not_json (&s, text, error);
-      for (guint i = 0; i < N_MEMBERS && member == MEMBER_OTHER; i++)
-        if (string_equals (key, s.p - 1, member_names[i], strlen (member_names[i])))
-          member = i;
+      member = which_member (key, s.p - 1, s.escaped);
 
       skip_space (&s);
       if (s.p >= s.end || *s.p != ':')
@@ -690,8 +722,9 @@ mre_json_check_notification (const guint8  *text,
       s.p++;
       skip_space (&s);
       value = s.p;
-      /* The object is one level: its values may nest one less. */
-      if (!scan_value (&s, MRE_JSON_MAX_DEPTH - 1))
+      /* A string at once (most members are); the object is one level, so
+       * other values may nest one less. */
+      if ((s.p < s.end && *s.p == '"') ? !scan_string (&s) : !scan_value (&s, MRE_JSON_MAX_DEPTH - 1))
         return set_not_json (&s, text, error);
 
       if (member != MEMBER_OTHER)
@@ -706,13 +739,13 @@ mre_json_check_notification (const guint8  *text,
           switch (member)
             {
             case MEMBER_JSONRPC:
-              if (*value != '"' || !string_equals (value + 1, s.p - 1, "2.0", 3))
+              if (*value != '"' || !string_equals (value + 1, s.p - 1, s.escaped, "2.0", 3))
                 wrong = "its “jsonrpc” is not \"2.0\"";
               break;
             case MEMBER_METHOD:
               if (*value != '"')
                 wrong = "its “method” is not a string";
-              else if (!string_equals (value + 1, s.p - 1, method, method_len))
+              else if (!string_equals (value + 1, s.p - 1, s.escaped, method, method_len))
                 wrong = "its “method” is not the event name of the frame";
               break;
             case MEMBER_PARAMS:
