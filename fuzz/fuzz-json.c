@@ -17,6 +17,9 @@
  *
  * Checks:
  *  - mre_json_check() never crashes, and what it accepts json-glib parses;
+ *  - mre_json_check_notification() agrees with mre_json_check() on what is
+ *    JSON, and with json-glib on what is a JSON-RPC 2.0 notification (it
+ *    refuses a member given twice, which json-glib reads as one);
  *  - mre_json_fast_decode_params(), on a body the broker accepted, agrees
  *    with the codec (mre_value_codec_decode_text() of each argument's text)
  *    whenever it answers: the same values, or a refusal of the argument the
@@ -265,6 +268,71 @@ check_decode (const guint8 *json,
   g_value_unset (&back);
 }
 
+/* Whether json-glib reads @root as a JSON-RPC 2.0 notification of
+ * @method. */
+static gboolean
+is_notification (JsonNode   *root,
+                 const char *method)
+{
+  JsonObject *object;
+  JsonNode *member;
+
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    return FALSE;
+  object = json_node_get_object (root);
+  member = json_object_get_member (object, "jsonrpc");
+  if (member == NULL || json_node_get_value_type (member) != G_TYPE_STRING ||
+      g_strcmp0 (json_node_get_string (member), "2.0") != 0)
+    return FALSE;
+  member = json_object_get_member (object, "method");
+  if (member == NULL || json_node_get_value_type (member) != G_TYPE_STRING ||
+      g_strcmp0 (json_node_get_string (member), method) != 0)
+    return FALSE;
+  member = json_object_get_member (object, "params");
+  if (member != NULL && !JSON_NODE_HOLDS_ARRAY (member) && !JSON_NODE_HOLDS_OBJECT (member))
+    return FALSE;
+  return !json_object_has_member (object, "id");
+}
+
+static void
+check_notification (const guint8 *text,
+                    gsize         len,
+                    JsonNode     *root,
+                    gboolean      checked)
+{
+  g_autoptr(GError) error = NULL;
+  const char *method = "m";
+  JsonNode *member;
+  gboolean accepted;
+
+  /* The name of the frame: the method json-glib reads, if there is one. */
+  if (root != NULL && JSON_NODE_HOLDS_OBJECT (root) &&
+      (member = json_object_get_member (json_node_get_object (root), "method")) != NULL &&
+      json_node_get_value_type (member) == G_TYPE_STRING && json_node_get_string (member) != NULL)
+    method = json_node_get_string (member);
+
+  accepted = mre_json_check_notification (text, len, method, strlen (method), &error);
+  if (!checked)
+    {
+      g_assert_false (accepted);
+      g_assert_error (error, MRE_ERROR, MRE_ERROR_INVALID_FRAME);
+      return;
+    }
+  if (accepted)
+    {
+      if (!is_notification (root, method))
+        g_error ("mre_json_check_notification() accepts what json-glib reads as no notification");
+      return;
+    }
+  g_assert_error (error, MRE_ERROR, MRE_ERROR_PROTOCOL);
+  /* json-glib cuts a string at a \u0000: its method is then not the one
+   * in the text. */
+  if (is_notification (root, method) && strstr (error->message, " twice") == NULL &&
+      strstr (error->message, " two ") == NULL &&
+      g_strstr_len ((const char *) text, len, "\\u0000") == NULL)
+    g_error ("mre_json_check_notification() refuses a notification: %s", error->message);
+}
+
 int
 LLVMFuzzerTestOneInput (const guint8 *data,
                         size_t        size)
@@ -290,6 +358,8 @@ LLVMFuzzerTestOneInput (const guint8 *data,
   /* What the broker lets through, peers can read. */
   if (checked && root == NULL)
     g_error ("mre_json_check() accepts what json-glib cannot parse");
+
+  check_notification (text, len, root, checked);
 
   /* A peer only ever decodes bodies that the broker checked. */
   if (checked)

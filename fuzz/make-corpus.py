@@ -8,7 +8,8 @@
 # Writes the seed corpus of each fuzz target to fuzz/corpus/<target>/:
 # real frames of docs/PROTOCOL.md (a HELLO, subscriptions, yells and pushes
 # with JSON-RPC bodies, STATS, and the refused kinds: bad versions, unknown
-# types and flags, names that are not UTF-8, frames too large), whole
+# types and flags, names that are not UTF-8, frames too large, bodies that
+# are not JSON-RPC notifications of their name), whole
 # conversations for the handshake, and JSON arguments of every carried
 # type. Run it again after changing it; the files are named by content.
 
@@ -64,6 +65,17 @@ frames = {
                             flags=PUSH, arg=0, seq=3),
     'publish-named-params': frame(PUBLISH, 'named', body='{"jsonrpc":"2.0","method":"named","params":{"x":1}}'),
     'publish-bad-json': frame(PUBLISH, 'bad', body='{"params":[1,'),
+    # Bodies that are JSON but no JSON-RPC 2.0 notification of the name
+    # (invalid-notification), and one whose names are escaped.
+    'publish-bare-array': frame(PUBLISH, 'produced', body='["product"]'),
+    'publish-no-jsonrpc': frame(PUBLISH, 'n', body='{"method":"n","params":[]}'),
+    'publish-jsonrpc-1': frame(PUBLISH, 'n', body='{"jsonrpc":"1.0","method":"n","params":[]}'),
+    'publish-method-other': frame(PUBLISH, 'n', body='{"jsonrpc":"2.0","method":"o","params":[]}'),
+    'publish-method-array': frame(PUBLISH, 'n', body='{"jsonrpc":"2.0","method":["n"],"params":[]}'),
+    'publish-params-scalar': frame(PUBLISH, 'n', body='{"jsonrpc":"2.0","method":"n","params":3}'),
+    'publish-id': frame(PUBLISH, 'n', body='{"jsonrpc":"2.0","method":"n","params":[],"id":1}'),
+    'publish-method-twice': frame(PUBLISH, 'n', body='{"jsonrpc":"2.0","method":"n","method":"o"}'),
+    'publish-escaped': frame(PUBLISH, 'n.\u00e9', body='{"j\\u0073onrpc":"2.0","method":"n.\\u00e9"}'),
     'publish-star': frame(PUBLISH, 'a*', body=rpc('a*')),
     'event': frame(EVENT, 'produced', 'p-1', rpc('produced', 'x'), flags=PUSH | RETAINED, seq=9),
     'error': frame(ERROR, 'produced', body='{"code":"invalid-name","message":"no"}', arg=1),
@@ -73,9 +85,9 @@ frames = {
     'bad-version': frame(HELLO, version=2),
     'bad-reserved': frame(HELLO, reserved=1),
     'unknown-type': frame(42, 'x'),
-    'unknown-flags': frame(PUBLISH, 'x', body='[]', flags=0x80),
+    'unknown-flags': frame(PUBLISH, 'x', body=rpc('x'), flags=0x80),
     'name-not-utf8': frame(SUBSCRIBE, b'\xff\xfe', arg=1),
-    'sender-not-utf8': frame(PUBLISH, 'x', b'\xc3', body='[]'),
+    'sender-not-utf8': frame(PUBLISH, 'x', b'\xc3', body=rpc('x')),
     'too-large': frame(PUBLISH, 'x', lengths=(1, 0, 100000)) + b'x' * 64,
     'past-hard-max': frame(PUBLISH, lengths=(0, 0, 0xffffffff)),
     'truncated': hello[:40],
@@ -98,6 +110,10 @@ conversations = {
     'hello-refused': hello + frames['unknown-type'] + frames['unknown-flags'] + frames['name-not-utf8'] +
         frames['too-large'] + frames['publish-bad-json'] + frames['publish-star'] + frames['event'] +
         frames['stats'],
+    'hello-not-notifications': hello + frames['subscribe-all'] + b''.join(
+        frames[k] for k in ('publish-bare-array', 'publish-no-jsonrpc', 'publish-jsonrpc-1',
+                            'publish-method-other', 'publish-method-array', 'publish-params-scalar',
+                            'publish-id', 'publish-method-twice', 'publish-escaped')) + frames['stats'],
     'hello-anonymous-yell': frames['hello-anonymous'] + frames['yell-args'],
     'hello-then-garbage': hello + b'\x02garbage',
     'hello-then-past-hard-max': hello + frames['past-hard-max'],
@@ -171,6 +187,8 @@ params = [
     ('{"method":"m"}', ()),
     ('{"params":["x",18446744073709551615]}', ('string', 'int64')),
     ('{"params":[18446744073709551615,"a\\u0000b"]}', ('uint64', 'string')),
+    ('{"jsonrpc":"2.0","method":"m","params":[1],"id":1}', ('int',)),
+    ('{"jsonrpc":"2.0","method":"\\u006d","params":{"a":1}}', ()),
 ]
 
 

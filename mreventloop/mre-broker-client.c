@@ -118,7 +118,8 @@ stall_check (gpointer user_data)
       return G_SOURCE_CONTINUE;
     }
 
-  g_message ("%s reads nothing: the broker does not wait for it any more", client_name (client));
+  mre_broker_log (client->broker->log, MRE_BROKER_LOG_STALLED,
+                  "%s reads nothing: the broker does not wait for it any more", client_name (client));
   client->stalled = TRUE;
   client_unpause (client);
   return G_SOURCE_REMOVE;
@@ -189,15 +190,19 @@ client_closed (MreConnection *conn,
   MreBrokerClient *client = user_data;
 
   if (error != NULL)
-    g_message ("Connection of %s closed: %s", client_name (client), error->message);
+    mre_broker_log (client->broker->log,
+                    error->domain == MRE_ERROR ? MRE_BROKER_LOG_GARBAGE : MRE_BROKER_LOG_SOCKET_ERROR,
+                    "Connection of %s closed: %s", client_name (client), error->message);
   client_remove (client);
 }
 
 static void
-client_drop (MreBrokerClient *client,
-             const char      *reason)
+client_drop (MreBrokerClient  *client,
+             MreBrokerLogKind  kind,
+             const char       *reason)
 {
-  g_message ("Closing the connection of %s: %s", client_name (client), reason);
+  mre_broker_log (client->broker->log, kind, "Closing the connection of %s: %s",
+                  client_name (client), reason);
   client_remove (client);
 }
 
@@ -222,7 +227,7 @@ mre_broker_client_send (MreBrokerClient *client,
 
       self->stats.dropped += unsent + 1;
       self->stats.slow_disconnects++;
-      client_drop (client, reason);
+      client_drop (client, MRE_BROKER_LOG_SLOW, reason);
       return FALSE;
     }
 
@@ -353,7 +358,7 @@ handle_hello (MreBrokerClient *client,
           !JSON_NODE_HOLDS_OBJECT (root) ||
           json_object_get_int_member_with_default (json_node_get_object (root), "protocol", 1) != 1)
         {
-          client_drop (client, "its HELLO does not ask for protocol 1");
+          client_drop (client, MRE_BROKER_LOG_BAD_HANDSHAKE, "its HELLO does not ask for protocol 1");
           return FALSE;
         }
       session = json_object_get_member (json_node_get_object (root), "session");
@@ -361,7 +366,8 @@ handle_hello (MreBrokerClient *client,
           (json_node_get_value_type (session) != G_TYPE_STRING ||
            !mre_broker_session_attach (client, json_node_get_string (session))))
         {
-          client_drop (client, "its HELLO names a session that is not a string of 1 to 256 bytes");
+          client_drop (client, MRE_BROKER_LOG_BAD_HANDSHAKE,
+                       "its HELLO names a session that is not a string of 1 to 256 bytes");
           return FALSE;
         }
     }
@@ -487,9 +493,11 @@ handle_publish (MreBrokerClient *client,
       send_error (client, frame, "invalid-name", "An event name is not empty and has no “*”");
       return;
     }
-  if (!mre_json_check (frame->body, frame->body_len, &error))
+  if (!mre_json_check_notification (frame->body, frame->body_len, frame->name, frame->name_len, &error))
     {
-      send_error (client, frame, "invalid-json", error->message);
+      send_error (client, frame,
+                  g_error_matches (error, MRE_ERROR, MRE_ERROR_PROTOCOL) ? "invalid-notification" : "invalid-json",
+                  error->message);
       return;
     }
 
@@ -524,7 +532,7 @@ client_frame (MreConnection  *conn,
         {
           g_autofree char *reason = g_strdup_printf ("its first frame is %s, not HELLO",
                                                      mre_frame_type_name (frame->type));
-          client_drop (client, reason);
+          client_drop (client, MRE_BROKER_LOG_BAD_HANDSHAKE, reason);
           return;
         }
       handle_hello (client, frame);
@@ -569,7 +577,7 @@ client_reject (MreConnection  *conn,
 
   if (client->id == NULL)
     {
-      client_drop (client, error->message);
+      client_drop (client, MRE_BROKER_LOG_BAD_HANDSHAKE, error->message);
       return;
     }
 
@@ -607,7 +615,7 @@ handshake_timed_out (gpointer user_data)
   self->stats.handshake_timeouts++;
   /* Nothing is queued before the WELCOME: the ERROR is the only frame. */
   mre_broker_refuse_socket (mre_connection_get_socket (client->conn), "handshake-timeout", message);
-  client_drop (client, message);
+  client_drop (client, MRE_BROKER_LOG_HANDSHAKE_TIMEOUT, message);
   return G_SOURCE_REMOVE;
 }
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "mre-broker.h"
+#include "mre-broker-log-private.h"
 #include "mre-connection-private.h"
 #include "mre-event-loop.h"
 #include "mre-store-private.h"
@@ -98,6 +99,7 @@ struct _MreBroker
   GSource       *accept_pause;   /* accept() failed: waiting to try again */
   gboolean       accept_failing; /* logged once until an accept succeeds */
   gboolean       started;
+  MreBrokerLog  *log;          /* connections refused and dropped; while started */
 
   MreRouter     *router;
   GPtrArray     *clients;      /* MreBrokerClient */

@@ -27,7 +27,9 @@
  * and runs on its [class@Mre.EventLoop]: the one set with
  * [func@Mre.object_set_event_loop] before [method@Mre.Broker.start], or a
  * loop of its own thread. It routes on the frame header and forwards each
- * event's JSON body unchanged, checking only that it is JSON.
+ * event's JSON body unchanged, checking only that it is a JSON-RPC 2.0
+ * notification of the event's name (anything else is refused with an
+ * ERROR frame to its publisher).
  *
  * Pushed events are retained per name (the backlog of the last push of a
  * name governs it) and replayed, oldest first, to a peer that subscribes
@@ -208,14 +210,16 @@ accept_ready (GSocket      *listener,
       credentials = g_socket_get_credentials (socket, &error);
       if (credentials == NULL)
         {
-          g_message ("Refusing a connection: no peer credentials: %s", error->message);
+          mre_broker_log (self->log, MRE_BROKER_LOG_CREDENTIALS,
+                          "Refusing a connection: no peer credentials: %s", error->message);
           self->stats.refused_connections++;
           continue;
         }
       if (self->same_uid_only && g_credentials_get_unix_user (credentials, NULL) != getuid ())
         {
-          g_message ("Refusing a connection from uid %d: only uid %d is admitted",
-                     (int) g_credentials_get_unix_user (credentials, NULL), (int) getuid ());
+          mre_broker_log (self->log, MRE_BROKER_LOG_CREDENTIALS,
+                          "Refusing a connection from uid %d: only uid %d is admitted",
+                          (int) g_credentials_get_unix_user (credentials, NULL), (int) getuid ());
           self->stats.refused_connections++;
           continue;
         }
@@ -225,8 +229,8 @@ accept_ready (GSocket      *listener,
             g_strdup_printf ("The broker has reached max-connections (%u)",
                              self->max_connections);
 
-          g_message ("Refusing a connection from pid %d: %s",
-                     (int) g_credentials_get_unix_pid (credentials, NULL), message);
+          mre_broker_log (self->log, MRE_BROKER_LOG_TOO_MANY, "Refusing a connection from pid %d: %s",
+                          (int) g_credentials_get_unix_pid (credentials, NULL), message);
           self->stats.refused_connections++;
           mre_broker_refuse_socket (socket, "too-many-connections", message);
           continue;
@@ -281,6 +285,7 @@ start_on_context (gpointer data)
   StartCall *call = data;
   MreBroker *self = call->self;
 
+  self->log = mre_broker_log_new (self->context);
   if (!mre_broker_durable_start (self, &call->error))
     return;
 
@@ -331,6 +336,7 @@ stop_on_context (gpointer data)
       g_ptr_array_remove_index (self->clients, self->clients->len - 1);
     }
   mre_broker_durable_stop (self);
+  g_clear_pointer (&self->log, mre_broker_log_free);
   self->started = FALSE;
 }
 
@@ -777,8 +783,10 @@ mre_broker_class_init (MreBrokerClass *klass)
    * sessions of the peers whose pushes it acknowledged, so that they
    * survive a crash and a restart (`store.db`, an SQLite database; see
    * "Durable push" in `docs/PROTOCOL.md`). Made, with mode 0700, if
-   * missing; one broker at a time uses it. %NULL (the default) keeps them
-   * in memory only. Set it before [method@Mre.Broker.start].
+   * missing; one broker at a time uses it. The database and the files
+   * SQLite keeps beside it are mode 0600, whatever the umask. %NULL (the
+   * default) keeps them in memory only. Set it before
+   * [method@Mre.Broker.start].
    *
    * Since: 0.1
    */

@@ -58,6 +58,11 @@ void     mre_json_write_double (GString       *out,
 gboolean mre_json_check        (const guint8  *text,
                                 gsize          len,
                                 GError       **error);
+gboolean mre_json_check_notification (const guint8  *text,
+                                      gsize          len,
+                                      const char    *method,
+                                      gsize          method_len,
+                                      GError       **error);
 const guint8 *mre_json_skip_value (const guint8 *p,
                                    const guint8 *end);
 gboolean mre_json_find_loss     (const guint8  *text,

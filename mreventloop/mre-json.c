@@ -254,10 +254,11 @@ typedef struct
   const guint8 *end;
   const char   *problem;
   int           max_depth;
-  MreJsonLoss  *loss;  /* if not NULL, where the first loss goes */
+  MreJsonLoss  *loss;     /* if not NULL, where the first loss goes */
+  gboolean      escaped;  /* the last string scanned has an escape */
 } Scanner;
 
-#define SCANNER_INIT(text, end) { (text), (end), NULL, MRE_JSON_MAX_DEPTH, NULL }
+#define SCANNER_INIT(text, end) { (text), (end), NULL, MRE_JSON_MAX_DEPTH, NULL, FALSE }
 
 static void
 skip_space (Scanner *s)
@@ -301,6 +302,7 @@ scan_string (Scanner *s)
 
   s->p++;  /* '"' */
   start = s->p;
+  s->escaped = FALSE;
   while (s->p < s->end)
     {
       guint8 c = *s->p;
@@ -318,6 +320,7 @@ scan_string (Scanner *s)
         return fail (s, "a control character in a string");
       if (c == '\\')
         {
+          s->escaped = TRUE;
           s->p++;
           if (s->p >= s->end)
             break;
@@ -435,13 +438,16 @@ scan_word (Scanner    *s,
   return TRUE;
 }
 
-/* One value, with the containers iterative: an explicit stack of the open
- * containers ('[' or '{'), so that deep nesting costs no C stack. */
+/* One value, nested at most @s->max_depth deep, with the containers
+ * iterative: an explicit stack of the open containers ('[' or '{'), so that
+ * deep nesting costs no C stack. */
 static gboolean
 scan_value (Scanner *s)
 {
   char stack[MRE_JSON_MAX_DEPTH];
   int depth = 0;
+
+  g_assert (s->max_depth <= MRE_JSON_MAX_DEPTH);
 
   for (;;)
     {
@@ -538,6 +544,17 @@ mre_json_skip_value (const guint8 *p,
   return scan_value (&s) ? s.p : NULL;
 }
 
+static gboolean
+set_not_json (Scanner       *s,
+              const guint8  *text,
+              GError       **error)
+{
+  g_set_error (error, MRE_ERROR, MRE_ERROR_INVALID_FRAME,
+               "The body is not JSON: %s at byte %" G_GSIZE_FORMAT,
+               s->problem, (gsize) (s->p - text));
+  return FALSE;
+}
+
 /*
  * mre_json_check:
  *
@@ -561,9 +578,264 @@ mre_json_check (const guint8  *text,
       s.problem = "text after the value";
     }
 
-  g_set_error (error, MRE_ERROR, MRE_ERROR_INVALID_FRAME,
-               "The body is not JSON: %s at byte %" G_GSIZE_FORMAT,
-               s.problem, (gsize) (s.p - text));
+  return set_not_json (&s, text, error);
+}
+
+
+/* Notifications ----------------------------------------------------------- */
+
+/* Whether the content of a JSON string, from @p to @end (without its
+ * quotes, checked by scan_string(), which said whether it is @escaped), is
+ * the @want_len bytes at @want once its escapes are decoded. Allocates
+ * nothing. */
+static gboolean
+string_equals (const guint8 *p,
+               const guint8 *end,
+               gboolean      escaped,
+               const char   *want,
+               gsize         want_len)
+{
+  const guint8 *w = (const guint8 *) want;
+  const guint8 *w_end = w + want_len;
+
+  if (!escaped)
+    return (gsize) (end - p) == want_len && memcmp (p, want, want_len) == 0;
+
+  while (p < end)
+    {
+      char decoded[6];
+      gsize n = 1;
+
+      if (*p != '\\')
+        {
+          if (w == w_end || *w != *p)
+            return FALSE;
+          p++;
+          w++;
+          continue;
+        }
+      p++;
+      switch (*p++)
+        {
+        case 'b': decoded[0] = '\b'; break;
+        case 'f': decoded[0] = '\f'; break;
+        case 'n': decoded[0] = '\n'; break;
+        case 'r': decoded[0] = '\r'; break;
+        case 't': decoded[0] = '\t'; break;
+        case 'u':
+          {
+            gunichar c = scan_hex4 (p, end);
+
+            p += 4;
+            if (c >= 0xd800 && c < 0xdc00)
+              {
+                c = 0x10000 + ((c - 0xd800) << 10) + (scan_hex4 (p + 2, end) - 0xdc00);
+                p += 6;
+              }
+            n = g_unichar_to_utf8 (c, decoded);
+          }
+          break;
+        default:  /* '"', '\\' and '/' stand for themselves */
+          decoded[0] = (char) p[-1];
+          break;
+        }
+      if ((gsize) (w_end - w) < n || memcmp (w, decoded, n) != 0)
+        return FALSE;
+      w += n;
+    }
+  return w == w_end;
+}
+
+/* The members of a notification that are looked at. */
+enum
+{
+  MEMBER_JSONRPC,
+  MEMBER_METHOD,
+  MEMBER_PARAMS,
+  MEMBER_ID,
+  N_MEMBERS,
+  MEMBER_OTHER = N_MEMBERS
+};
+
+static const char *const member_names[N_MEMBERS] = { "jsonrpc", "method", "params", "id" };
+static const gsize member_lengths[N_MEMBERS] = { 7, 6, 6, 2 };
+
+/* Which member the key from @p to @end (its content, checked by
+ * scan_string()) names. */
+static guint
+which_member (const guint8 *p,
+              const guint8 *end,
+              gboolean      escaped)
+{
+  /* Unescaped, the common case: compares of constant sizes, inlined. */
+  if (!escaped)
+    switch (end - p)
+      {
+      case 7:
+        return memcmp (p, "jsonrpc", 7) == 0 ? MEMBER_JSONRPC : MEMBER_OTHER;
+      case 6:
+        return memcmp (p, "method", 6) == 0 ? MEMBER_METHOD :
+               memcmp (p, "params", 6) == 0 ? MEMBER_PARAMS : MEMBER_OTHER;
+      case 2:
+        return memcmp (p, "id", 2) == 0 ? MEMBER_ID : MEMBER_OTHER;
+      default:
+        return MEMBER_OTHER;
+      }
+
+  for (guint i = 0; i < N_MEMBERS; i++)
+    if (string_equals (p, end, escaped, member_names[i], member_lengths[i]))
+      return i;
+  return MEMBER_OTHER;
+}
+
+/*
+ * mre_json_check_notification:
+ *
+ * mre_json_check(), and in the same pass over @text, whether it is a
+ * JSON-RPC 2.0 notification of @method (docs/PROTOCOL.md, "Bodies"): an
+ * object with "jsonrpc": "2.0", a string "method" that is @method once its
+ * escapes are decoded, "params" absent, an array or an object, no "id",
+ * and none of these twice. Allocates nothing: it runs on every PUBLISH the
+ * broker receives.
+ *
+ * Fails with MRE_ERROR_INVALID_FRAME, as mre_json_check(), on text that is
+ * not JSON, and with MRE_ERROR_PROTOCOL, saying what is wrong, on JSON that
+ * is not such a notification.
+ */
+gboolean
+mre_json_check_notification (const guint8  *text,
+                             gsize          len,
+                             const char    *method,
+                             gsize          method_len,
+                             GError       **error)
+{
+  Scanner s = SCANNER_INIT (text, text + len);
+  const char *wrong = NULL;  /* why the JSON is no notification */
+  const char *twice = NULL;
+  gboolean seen[N_MEMBERS] = { FALSE, };
+
+  skip_space (&s);
+  if (s.p == s.end || *s.p != '{')
+    {
+      if (!scan_value (&s))
+        return set_not_json (&s, text, error);
+      wrong = "it is not a JSON object";
+      goto end;
+    }
+
+  s.p++;
+  /* Inside the object, values may nest one level less. */
+  s.max_depth = MRE_JSON_MAX_DEPTH - 1;
+  skip_space (&s);
+  if (s.p < s.end && *s.p == '}')
+    {
+      s.p++;
+      goto end;
+    }
+
+  for (;;)
+    {
+      const guint8 *key;
+      const guint8 *value;
+      guint member = MEMBER_OTHER;
+
+      skip_space (&s);
+      key = s.p + 1;
+      if (s.p >= s.end || *s.p != '"')
+        {
+          fail (&s, "an object key that is not a string");
+          return set_not_json (&s, text, error);
+        }
+      if (!scan_string (&s))
+        return set_not_json (&s, text, error);
+      member = which_member (key, s.p - 1, s.escaped);
+
+      skip_space (&s);
+      if (s.p >= s.end || *s.p != ':')
+        {
+          fail (&s, "a missing colon");
+          return set_not_json (&s, text, error);
+        }
+      s.p++;
+      skip_space (&s);
+      value = s.p;
+      /* A string at once: most members are. */
+      if ((s.p < s.end && *s.p == '"') ? !scan_string (&s) : !scan_value (&s))
+        return set_not_json (&s, text, error);
+
+      if (member != MEMBER_OTHER)
+        {
+          /* Readers differ on which of two they take: said first. */
+          if (seen[member])
+            twice = member_names[member];
+          seen[member] = TRUE;
+        }
+      if (member != MEMBER_OTHER && wrong == NULL)
+        {
+          switch (member)
+            {
+            case MEMBER_JSONRPC:
+              if (*value != '"' || !string_equals (value + 1, s.p - 1, s.escaped, "2.0", 3))
+                wrong = "its “jsonrpc” is not \"2.0\"";
+              break;
+            case MEMBER_METHOD:
+              if (*value != '"')
+                wrong = "its “method” is not a string";
+              else if (!string_equals (value + 1, s.p - 1, s.escaped, method, method_len))
+                wrong = "its “method” is not the event name of the frame";
+              break;
+            case MEMBER_PARAMS:
+              if (*value != '[' && *value != '{')
+                wrong = "its “params” is neither an array nor an object";
+              break;
+            case MEMBER_ID:
+              wrong = "it has an “id”, which makes it a request";
+              break;
+            default:
+              g_assert_not_reached ();
+            }
+        }
+
+      skip_space (&s);
+      if (s.p >= s.end)
+        {
+          fail (&s, "the text ends early");
+          return set_not_json (&s, text, error);
+        }
+      if (*s.p == '}')
+        {
+          s.p++;
+          break;
+        }
+      if (*s.p != ',')
+        {
+          fail (&s, "a missing comma");
+          return set_not_json (&s, text, error);
+        }
+      s.p++;
+    }
+
+end:
+  skip_space (&s);
+  if (s.p != s.end)
+    {
+      s.problem = "text after the value";
+      return set_not_json (&s, text, error);
+    }
+
+  if (wrong == NULL && !seen[MEMBER_JSONRPC])
+    wrong = "it has no “jsonrpc”";
+  else if (wrong == NULL && !seen[MEMBER_METHOD])
+    wrong = "it has no “method”";
+  if (wrong == NULL && twice == NULL)
+    return TRUE;
+
+  if (twice != NULL)
+    g_set_error (error, MRE_ERROR, MRE_ERROR_PROTOCOL,
+                 "The body is not a JSON-RPC 2.0 notification: it has two “%s” members", twice);
+  else
+    g_set_error (error, MRE_ERROR, MRE_ERROR_PROTOCOL,
+                 "The body is not a JSON-RPC 2.0 notification: %s", wrong);
   return FALSE;
 }
 

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -204,6 +205,39 @@ lock_directory (MreStore    *store,
   return TRUE;
 }
 
+/* The database, and the files SQLite keeps beside it. */
+static const char *const private_suffixes[] = { "", "-wal", "-shm" };
+
+/* Makes @path mode 0600, whatever the umask; @create: made empty if
+ * missing (else a missing file is fine). SQLite gives the -wal and -shm
+ * files it creates the mode of the database: so the database is made 0600
+ * before SQLite opens it, and the files an older broker left are made 0600
+ * too. */
+static gboolean
+make_private (const char  *path,
+              gboolean     create,
+              GError     **error)
+{
+  int fd = g_open (path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
+  struct stat st;
+  int saved;
+
+  if (fd < 0 && !create && errno == ENOENT)
+    return TRUE;
+  if (fd < 0 || fstat (fd, &st) < 0 ||
+      ((st.st_mode & 07777) != 0600 && fchmod (fd, 0600) < 0))
+    {
+      saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "Cannot make %s readable by its owner only: %s", path, g_strerror (saved));
+      if (fd >= 0)
+        close (fd);
+      return FALSE;
+    }
+  close (fd);
+  return TRUE;
+}
+
 /**
  * mre_store_open:
  * @dir: the state directory, made (mode 0700) if missing
@@ -225,7 +259,9 @@ mre_store_open (const char  *dir,
   g_cond_init (&store->checkpoint_cond);
   store->path = g_build_filename (dir, "store.db", NULL);
 
-  if (g_mkdir_with_parents (dir, 0700) < 0)
+  /* A directory the broker makes is 0700, whatever the umask. */
+  if (!g_file_test (dir, G_FILE_TEST_EXISTS) &&
+      (g_mkdir_with_parents (dir, 0700) < 0 || g_chmod (dir, 0700) < 0))
     {
       int saved = errno;
 
@@ -235,6 +271,14 @@ mre_store_open (const char  *dir,
     }
   if (!lock_directory (store, dir, error))
     goto fail;
+
+  for (guint i = 0; i < G_N_ELEMENTS (private_suffixes); i++)
+    {
+      g_autofree char *path = g_strconcat (store->path, private_suffixes[i], NULL);
+
+      if (!make_private (path, i == 0, error))
+        goto fail;
+    }
 
   if (sqlite3_open_v2 (store->path, &store->db,
                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)

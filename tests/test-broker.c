@@ -18,6 +18,7 @@
 #include <glib/gstdio.h>
 #include <math.h>
 
+#include "mre-broker-log-private.h"
 #include "mre-frame-private.h"
 #include "test-util.h"
 
@@ -863,6 +864,33 @@ test_hello_blank_body (Fixture       *f,
   g_assert_cmpint (n, ==, 0);
 }
 
+/* Issue 10, item 12: refusals of one kind after the first are counted, not
+ * each logged (a client made the broker log a line per garbage connection);
+ * a count not logged yet is logged when the log stops. The counts logged
+ * every few seconds while refusals go on: tests/test-faults.py. */
+static void
+test_log_counts (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  MreBrokerLog *log = mre_broker_log_new (context);
+
+  g_test_expect_message ("Mre", G_LOG_LEVEL_MESSAGE, "Connection 1 sent garbage");
+  g_test_expect_message ("Mre", G_LOG_LEVEL_MESSAGE, "Refused 1");
+  for (guint i = 1; i <= 3; i++)
+    mre_broker_log (log, MRE_BROKER_LOG_GARBAGE, "Connection %u sent garbage", i);
+  mre_broker_log (log, MRE_BROKER_LOG_TOO_MANY, "Refused %u", 1);
+  g_test_assert_expected_messages ();
+
+  /* One count, for the one kind that has one. */
+  g_test_expect_message ("Mre", G_LOG_LEVEL_MESSAGE,
+                         "… and 2 more connections closed for bytes that are not whole frames in the last 1 s");
+  mre_broker_log_free (log);
+  g_test_assert_expected_messages ();
+
+  /* Nothing left behind on the context. */
+  g_assert_false (g_main_context_pending (context));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -890,6 +918,7 @@ main (int   argc,
   g_test_add_func ("/broker/no-broker", test_no_broker);
   g_test_add_func ("/broker/limits-properties", test_limits_properties);
   g_test_add_func ("/broker/max-subscriptions", test_max_subscriptions);
+  g_test_add_func ("/broker/log/counts", test_log_counts);
 
   return g_test_run ();
 }

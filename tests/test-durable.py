@@ -17,6 +17,7 @@ import importlib.util
 import json
 import os
 import signal
+import stat
 
 from mretap import Bus, PATIENCE, check, check_equal, run_tests
 
@@ -249,6 +250,53 @@ def test_state_dir_survives_sigkill():
         check('Another broker uses the state directory' in err, 'its message: %r' % err)
 
 
+STORE_PRIVATE = {'store.db': '600', 'store.db-wal': '600', 'store.db-shm': '600'}
+
+
+def store_modes(state):
+    return {name: '%o' % stat.S_IMODE(os.stat(os.path.join(state, name)).st_mode)
+            for name in STORE_PRIVATE}
+
+
+def test_store_modes():
+    # Issue 10, item 6: store.db, -wal and -shm were 0644 (the umask's) in a
+    # 0755 state directory: anyone could read every retained event.
+    with Bus() as bus:
+        cases = [('a 0755 state directory, umask 022', os.path.join(bus.tmp.name, 'open'), 0o022, True),
+                 ('a state directory the broker makes, umask 0222',
+                  os.path.join(bus.tmp.name, 'made'), 0o222, False)]
+        for what, state, mask, exists in cases:
+            if exists:
+                os.mkdir(state)
+                os.chmod(state, 0o755)
+            bus.broker.kill()
+            bus.broker.wait(timeout=PATIENCE)
+            old_mask = os.umask(mask)
+            try:
+                bus.broker = bus.start_broker(bus.path, ['--state-dir', state])
+            finally:
+                os.umask(old_mask)
+            conn, _ = connect_session(bus, 'pub')
+            with conn:
+                push(conn, 'secret', ['only mine'], 1)
+                expect_push_ack(conn, 1)
+                modes = store_modes(state)
+            check_equal(modes, STORE_PRIVATE, 'modes, %s' % what)
+            check_equal('%o' % stat.S_IMODE(os.stat(state).st_mode), '755' if exists else '700',
+                        'the state directory\'s mode, %s' % what)
+
+        # Files an older broker left readable are made 0600.
+        state = cases[0][1]
+        bus.broker.kill()
+        bus.broker.wait(timeout=PATIENCE)
+        for name in ('store.db', 'store.db-wal', 'store.db-shm'):
+            os.chmod(os.path.join(state, name), 0o644)
+        bus.broker = bus.start_broker(bus.path, ['--state-dir', state])
+        with connect(bus, 'late') as late:
+            check_equal(params_of(late.subscribe('secret')), [['only mine']], 'the store kept')
+        check_equal(store_modes(state), STORE_PRIVATE, 'modes of the files left 0644')
+
+
 TESTS = [
     ('pushes of a session are acknowledged; yells and session-less pushes are not',
      test_push_acknowledged),
@@ -260,6 +308,8 @@ TESTS = [
     ('a HELLO with a session that is not a string of 1 to 256 bytes is refused', test_invalid_session),
     ('--state-dir: acknowledged pushes and sessions survive SIGKILL; one broker per directory',
      test_state_dir_survives_sigkill),
+    ('store.db, -wal and -shm are 0600 whatever the umask; a state directory made is 0700',
+     test_store_modes),
 ]
 
 if __name__ == '__main__':

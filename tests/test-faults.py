@@ -21,6 +21,7 @@ import resource
 import json
 import os
 import random
+import re
 import signal
 import socket
 import stat
@@ -43,6 +44,7 @@ Connection, Closed, connect, frame, notification, check_event = (
 HELLO, EVENT, ERROR, PUBLISH, SUBSCRIBE, ACK = (
     proto.HELLO, proto.EVENT, proto.ERROR, proto.PUBLISH, proto.SUBSCRIBE, proto.ACK)
 HEADER, PUSH = proto.HEADER, proto.PUSH
+roundtrip = proto.roundtrip
 
 PYTHON = sys.executable or '/usr/bin/python3'
 THIS = os.path.abspath(__file__)
@@ -554,13 +556,14 @@ def churn(bus, n):
                 conn.publish('churn.%d' % (i % 8), [i], push=4)
             else:
                 conn.hello()                           # half a frame
-                conn.send(frame(PUBLISH, name='churn.x', body=b'[1]')[:40])
+                conn.send(frame(PUBLISH, name='churn.x', body=notification('churn.x', [1]))[:40])
         finally:
             conn.close()
 
 
 def test_thousand_connections():
     rounds = 3
+    began = time.monotonic()
     with Bus() as bus:
         pid = bus.broker.pid
         with connect(bus, 'watcher') as watcher:
@@ -592,6 +595,80 @@ def test_thousand_connections():
             check(rss_after - rss_before < 1024, 'RSS grew by %d KiB' % (rss_after - rss_before))
         check_equal(stats_now['subscriptions'], 0, 'subscriptions left')
         check_equal(stats_now['connections'], 1, 'connections left')
+        # 775 connections cut in the middle of a frame: one line in full,
+        # then a count every LOG_INTERVAL, not a line each (issue 10, item 12).
+        log = lines(bus.log_path('broker-0.log'))
+        bound = 2 + int((time.monotonic() - began) / LOG_INTERVAL)
+        check(len(log) <= bound, '%d lines logged (at most %d): %r' % (len(log), bound, log[:5]))
+
+
+# The broker's log -------------------------------------------------------------
+
+# mre-broker-log-private.h: how often a count of each kind is logged.
+LOG_INTERVAL = 5
+GARBAGE = b'GET / HTTP/1.1\r\nHost: x\r\n\r\n' + b'.' * 32
+GARBAGE_LINE = 'Connection of (before the handshake) closed: '
+GARBAGE_COUNT = re.compile(r'… and (\d+) more connections? closed for bytes that are not whole frames '
+                           r'in the last (\d+) s$')
+HANDSHAKE_LINE = 'Closing the connection of (before the handshake): its HELLO does not ask for protocol 1'
+HANDSHAKE_COUNT = re.compile(r'… and (\d+) more connections? closed for a bad handshake in the last (\d+) s$')
+
+
+def logged(log, line, count):
+    """How many connections the log accounts for: its full lines that
+    contain LINE, and the counts of the lines that match COUNT."""
+    full = sum(line in entry for entry in log)
+    counts = [int(m.group(1)) for m in (count.search(entry) for entry in log) if m]
+    return full, counts
+
+
+def test_log_summarises_refusals():
+    # Issue 10, item 12: one line per refused connection (763 lines for 1,300
+    # garbage connections) let any local client flood the broker's log.
+    n_garbage, n_handshake = 1300, 200
+    with Bus() as bus:
+        start = time.monotonic()
+        for i in range(n_garbage + n_handshake):
+            with Connection(bus.path) as victim:
+                if i % 7 == 0 and i // 7 < n_handshake:
+                    victim.send(frame(HELLO, body=b'{"protocol": 2}'))
+                else:
+                    victim.send(GARBAGE)
+                check_equal(victim.expect_closed(), [], 'what a refused connection gets')
+
+        def accounted():
+            log = lines(bus.log_path('broker-0.log'))
+            return (sum(logged(log, GARBAGE_LINE, GARBAGE_COUNT)[1]) +
+                    logged(log, GARBAGE_LINE, GARBAGE_COUNT)[0] == n_garbage and
+                    sum(logged(log, HANDSHAKE_LINE, HANDSHAKE_COUNT)[1]) +
+                    logged(log, HANDSHAKE_LINE, HANDSHAKE_COUNT)[0] == n_handshake and log)
+
+        log = wait_until(accounted, 'the broker\'s log to account for every refused connection',
+                         patience=PATIENCE + LOG_INTERVAL)
+        elapsed = time.monotonic() - start
+        for entry in log:
+            diag('broker: ' + entry)
+        # Each kind: a line in full, then at most a count per interval.
+        bound = 2 * (2 + int(elapsed / LOG_INTERVAL))
+        check(len(log) <= bound, '%d lines logged in %.1f s (at most %d)' % (len(log), elapsed, bound))
+        for line, count, n in ((GARBAGE_LINE, GARBAGE_COUNT, n_garbage),
+                               (HANDSHAKE_LINE, HANDSHAKE_COUNT, n_handshake)):
+            full, counts = logged(log, line, count)
+            check(full >= 1 and counts, 'a line in full and a count: %r' % log)
+            check(all(c > 0 for c in counts), 'no count of nothing: %r' % counts)
+            check_equal(full + sum(counts), n, 'connections accounted for')
+
+        # Nothing happens: nothing is logged. Then the next one of a kind
+        # is logged in full again.
+        time.sleep(LOG_INTERVAL + 1.5)
+        check_equal(lines(bus.log_path('broker-0.log')), log, 'the log after a quiet interval')
+        with Connection(bus.path) as victim:
+            victim.send(GARBAGE)
+            victim.expect_closed()
+        wait_until(lambda: logged(lines(bus.log_path('broker-0.log')), GARBAGE_LINE, GARBAGE_COUNT)[0]
+                   == logged(log, GARBAGE_LINE, GARBAGE_COUNT)[0] + 1,
+                   'the next garbage connection logged in full')
+        roundtrip(bus)
 
 
 # Security -------------------------------------------------------------------
@@ -732,6 +809,8 @@ TESTS = [
     ('the broker SIGKILLed 20 times in a stream of 100,000 pushes and yells: '
      'each push delivered once, each yell at most once', test_broker_sigkill_stream),
     ('3 x 1000 connections opened and closed: no fd leak, RSS bounded', test_thousand_connections),
+    ('1,300 garbage connections and 200 bad handshakes: the log has the first of each, then counts',
+     test_log_summarises_refusals),
     ('out of file descriptors, the broker neither spins nor fails', test_out_of_file_descriptors),
     ('the socket is 0600 in a directory of 0700', test_socket_modes),
     ('a peer of another uid is refused', test_other_uid_refused),

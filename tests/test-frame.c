@@ -350,6 +350,105 @@ test_json_check_surrogates (void)
     }
 }
 
+/* Issue 10, item 4: the broker routes a body only if it is a JSON-RPC 2.0
+ * notification of the frame's event name; names and strings compare once
+ * their escapes are decoded. */
+static void
+test_json_check_notification (void)
+{
+  static const char * const good[] = {
+    "{\"jsonrpc\":\"2.0\",\"method\":\"p.é\",\"params\":[\"product\"]}",
+    " {\"params\" : {\"a\": [1]}, \"method\": \"p.é\", \"jsonrpc\": \"2.0\"}\n",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"p.é\"}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"p.é\",\"params\":[],\"extra\":{\"id\":1}}",
+    "{\"j\\u0073onrpc\":\"2\\u002e0\",\"method\":\"p\\u002e\\u00e9\",\"params\":[]}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"p.\\u00E9\",\"params\":[]}",
+  };
+  static const char * const not_notification[] = {
+    "[\"product\"]", "\"p.é\"", "3", "null",
+    "{}",
+    "{\"method\":\"p.é\",\"params\":[]}",
+    "{\"jsonrpc\":\"1.0\",\"method\":\"p.é\",\"params\":[]}",
+    "{\"jsonrpc\":2.0,\"method\":\"p.é\",\"params\":[]}",
+    "{\"jsonrpc\":\"2.0\",\"params\":[]}",
+    "{\"jsonrpc\":\"2.0\",\"method\":[\"p.é\"],\"params\":[]}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"other\",\"params\":[]}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"p.é.\",\"params\":[]}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"p.\",\"params\":[]}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"p.\\u00e8\",\"params\":[]}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"p.é\",\"params\":3}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"p.é\",\"params\":\"[]\"}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"p.é\",\"params\":null}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"p.é\",\"params\":[],\"id\":1}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"p.é\",\"params\":[],\"i\\u0064\":null}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"p.é\",\"method\":\"other\",\"params\":[]}",
+  };
+  static const char * const not_json[] = {
+    "", " ", "{", "{\"jsonrpc\":\"2.0\",\"method\":\"p.é\",\"params\":[]", "[\"product\"] x",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"p.é\",\"params\":[]} {}",
+    "{\"jsonrpc\" \"2.0\"}", "{\"jsonrpc\":\"2.0\" \"method\":1}", "{jsonrpc:1}",
+    "{\"id\":1,}", "{\"method\":\"\\ud800\"}", "[\"product\"",
+  };
+  g_autoptr(GString) deep = g_string_new ("{\"jsonrpc\":\"2.0\",\"method\":\"p.é\",\"params\":");
+  const char *name = "p.é";
+
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_test_message ("%s", good[i]);
+      g_assert_true (mre_json_check_notification ((const guint8 *) good[i], strlen (good[i]),
+                                                  name, strlen (name), &error));
+      g_assert_no_error (error);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (not_notification); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_test_message ("%s", not_notification[i]);
+      g_assert_false (mre_json_check_notification ((const guint8 *) not_notification[i],
+                                                   strlen (not_notification[i]), name, strlen (name),
+                                                   &error));
+      g_assert_error (error, MRE_ERROR, MRE_ERROR_PROTOCOL);
+      g_assert_true (g_str_has_prefix (error->message, "The body is not a JSON-RPC 2.0 notification: "));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (not_json); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_test_message ("%s", not_json[i]);
+      g_assert_false (mre_json_check_notification ((const guint8 *) not_json[i], strlen (not_json[i]),
+                                                   name, strlen (name), &error));
+      g_assert_error (error, MRE_ERROR, MRE_ERROR_INVALID_FRAME);
+    }
+
+  /* A member twice is said first: readers differ on which they take. */
+  {
+    const char *twice = "{\"jsonrpc\":\"2.0\",\"method\":\"other\",\"params\":3,\"method\":\"p.é\"}";
+    g_autoptr(GError) error = NULL;
+
+    g_assert_false (mre_json_check_notification ((const guint8 *) twice, strlen (twice),
+                                                 name, strlen (name), &error));
+    g_assert_cmpstr (error->message, ==,
+                     "The body is not a JSON-RPC 2.0 notification: it has two “method” members");
+  }
+
+  /* The object counts as one level of MRE_JSON_MAX_DEPTH. */
+  for (guint i = 0; i < MRE_JSON_MAX_DEPTH - 1; i++)
+    g_string_append_c (deep, '[');
+  for (guint i = 0; i < MRE_JSON_MAX_DEPTH - 1; i++)
+    g_string_append_c (deep, ']');
+  g_string_append_c (deep, '}');
+  g_assert_true (mre_json_check ((const guint8 *) deep->str, deep->len, NULL));
+  g_assert_true (mre_json_check_notification ((const guint8 *) deep->str, deep->len,
+                                              name, strlen (name), NULL));
+  g_string_insert_c (deep, deep->len - 1, ']');
+  g_string_insert_c (deep, strlen ("{\"jsonrpc\":\"2.0\",\"method\":\"p.é\",\"params\":"), '[');
+  g_assert_false (mre_json_check ((const guint8 *) deep->str, deep->len, NULL));
+  g_assert_false (mre_json_check_notification ((const guint8 *) deep->str, deep->len,
+                                               name, strlen (name), NULL));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -366,6 +465,7 @@ main (int   argc,
   g_test_add_func ("/frame/reject/protocol", test_reject_protocol);
   g_test_add_func ("/frame/utf8", test_utf8);
   g_test_add_func ("/frame/json-check/surrogates", test_json_check_surrogates);
+  g_test_add_func ("/frame/json-check/notification", test_json_check_notification);
 
   return g_test_run ();
 }

@@ -14,6 +14,7 @@
 
 import json
 import os
+import re
 import socket
 import struct
 import time
@@ -219,7 +220,87 @@ def wait_for_subscriptions(bus, watcher, n):
                '%d subscriptions at the broker' % n)
 
 
+# docs/PROTOCOL.md's examples -------------------------------------------------
+
+PROTOCOL_MD = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'docs', 'PROTOCOL.md')
+
+
+def protocol_md():
+    with open(PROTOCOL_MD, encoding='utf-8') as f:
+        return f.read()
+
+
+def code_blocks(text, language=''):
+    """The text of each fenced block of LANGUAGE (empty: no language)."""
+    blocks, block = [], None
+    for line in text.splitlines(keepends=True):
+        if block is None and line.startswith('```'):
+            block, block_language = [], line[3:].strip()
+        elif block is not None and line.rstrip() == '```':
+            if block_language == language:
+                blocks.append(''.join(block))
+            block = None
+        elif block is not None:
+            block.append(line)
+    return blocks
+
+
+def hex_dumps(text):
+    """The blocks that are hex bytes only, as bytes."""
+    return [bytes.fromhex(block) for block in code_blocks(text)
+            if re.fullmatch(r'[0-9a-f \n]+', block)]
+
+
 # Tests --------------------------------------------------------------------
+
+def test_protocol_md_examples():
+    # Issue 10, item 4: the example body was a bare array, which a peer
+    # cannot read as an event. The examples are sent as the document writes
+    # them, byte for byte, through its own frame().
+    text = protocol_md()
+    snippets = code_blocks(text, 'python')
+    check(snippets, 'PROTOCOL.md has a Python snippet')
+    doc = {'struct': struct}
+    exec(snippets[0], doc)
+    doc_frame = doc['frame']
+
+    example = re.search(r'the peer `([^`]+)` pushing `([^`]+)` with a backlog of (\d+), sequence\s+'
+                        r'number `(0x[0-9a-f]+)`, time ([\d,]+) µs and the (\d+)-byte body\s+`([^`]+)`',
+                        text)
+    check(example, 'PROTOCOL.md has the example push')
+    peer, name, backlog, seq, stamp, size, body = example.groups()
+    name, body = name.encode(), body.encode()
+    backlog, seq, stamp = int(backlog), int(seq, 16), int(stamp.replace(',', ''))
+    check_equal(len(body), int(size), 'the size of the example body')
+    publish_header, event_header = hex_dumps(text)[:2]
+    check_equal(publish_header, doc_frame(PUBLISH, name=name, body=body, flags=PUSH, arg=backlog,
+                                          seq=seq, time=stamp)[:32],
+                'the PUBLISH hex dump against frame()')
+
+    with Bus() as bus, Connection(bus.path) as pub, connect(bus, 'sub') as sub:
+        pub.send(doc_frame(HELLO, name=peer.encode(), body=b'{"protocol": 1}'))
+        check_equal(pub.expect(WELCOME).name, peer, 'WELCOME to the example peer')
+        sub.send(doc_frame(SUBSCRIBE, name=name, arg=7))
+        check_equal(sub.expect(ACK).arg, 7, 'ACK of the example SUBSCRIBE')
+        pub.send(publish_header + name + body)
+        header = sub._read(HEADER.size)
+        check_equal(header.hex(' '), event_header.hex(' '), 'the EVENT header against its hex dump')
+        check_equal(sub._read(len(name) + len(peer) + len(body)), name + peer.encode() + body,
+                    'name, sender and body of the EVENT')
+
+        # Each example body of "Bodies" is routed unchanged, by its method.
+        bodies = [line.encode() for block in code_blocks(text, 'json')
+                  for line in block.splitlines() if line.strip()]
+        check(len(bodies) >= 2, 'PROTOCOL.md has example bodies: %r' % bodies)
+        for body in bodies:
+            method = json.loads(body)['method'].encode()
+            sub.send(doc_frame(SUBSCRIBE, name=method, arg=8))
+            check_equal(sub.expect(ACK).arg, 8, 'ACK')
+            pub.send(doc_frame(PUBLISH, name=method, body=body, seq=2, time=stamp))
+            event = sub.expect(EVENT)
+            check_equal((event.name, event.sender, event.body, event.seq, event.time),
+                        (method.decode(), peer, body, 2, stamp), 'the EVENT of %r' % body)
+
 
 def test_handshake():
     with Bus() as bus:
@@ -478,6 +559,59 @@ def test_invalid_json():
         check_event(sub.expect(EVENT), 'thing', 'bad', ['fine'])
 
 
+def test_invalid_notification():
+    # Issue 10, item 4: JSON that is not a JSON-RPC 2.0 notification of the
+    # frame's name is refused, not routed: one bad publisher would make every
+    # subscriber fail to read it.
+    bodies = [
+        ('a bare array', b'["product"]'),
+        ('a string', b'"thing"'),
+        ('no jsonrpc', b'{"method": "thing", "params": []}'),
+        ('jsonrpc 1.0', b'{"jsonrpc": "1.0", "method": "thing", "params": []}'),
+        ('jsonrpc a number', b'{"jsonrpc": 2.0, "method": "thing", "params": []}'),
+        ('no method', b'{"jsonrpc": "2.0", "params": []}'),
+        ('method not a string', b'{"jsonrpc": "2.0", "method": ["thing"], "params": []}'),
+        ('method another name', b'{"jsonrpc": "2.0", "method": "other", "params": []}'),
+        ('method a prefix of the name', b'{"jsonrpc": "2.0", "method": "thin", "params": []}'),
+        ('params a number', b'{"jsonrpc": "2.0", "method": "thing", "params": 3}'),
+        ('params a string', b'{"jsonrpc": "2.0", "method": "thing", "params": "[1]"}'),
+        ('params null', b'{"jsonrpc": "2.0", "method": "thing", "params": null}'),
+        ('an id', b'{"jsonrpc": "2.0", "method": "thing", "params": [], "id": 1}'),
+        ('an id of null', b'{"jsonrpc": "2.0", "method": "thing", "params": [], "id": null}'),
+        ('method twice', b'{"jsonrpc": "2.0", "method": "thing", "method": "other", "params": []}'),
+    ]
+    with Bus() as bus, connect(bus, 'bad') as bad, connect(bus, 'sub') as sub:
+        sub.subscribe('thing')
+        for what, body in bodies:
+            for push in (None, 1):
+                seq, _ = bad.publish('thing', None, body=body, push=push)
+                error = bad.expect(ERROR)
+                check_equal((error.json()['code'], error.seq, error.name, error.arg),
+                            ('invalid-notification', seq, 'thing', 0), 'ERROR for %s' % what)
+                check(error.json()['message'].startswith(
+                    'The body is not a JSON-RPC 2.0 notification: '),
+                      'message for %s: %r' % (what, error.json()['message']))
+        # Not JSON stays invalid-json.
+        bad.publish('thing', None, body=b'["product"')
+        check_equal(bad.expect(ERROR).json()['code'], 'invalid-json', 'code for truncated JSON')
+        # The connection stays usable; nothing refused was routed or retained.
+        for params in ([1], {'named': True}):
+            body = json.dumps({'jsonrpc': '2.0', 'method': 'thing', 'params': params}).encode()
+            bad.publish('thing', None, body=body)
+            event = sub.expect(EVENT)
+            check_equal(event.body, body, 'the body after the refusals')
+        escaped = b'{"params": [], "extra": 1, "method": "\\u0074hing", "jsonrpc": "2\\u002e0"}'
+        bad.publish('thing', None, body=escaped)
+        check_equal(sub.expect(EVENT).body, escaped, 'escaped names compare decoded')
+        bad.publish('thing', None, body=b'{"jsonrpc": "2.0", "method": "thing"}')
+        check_equal(sub.expect(EVENT).body, b'{"jsonrpc": "2.0", "method": "thing"}',
+                    'params may be absent')
+        stats = bad.stats()
+        check_equal(stats['rejected'], 2 * len(bodies) + 1, 'rejected')
+        check_equal(stats['retained'], {}, 'retained')
+        check_equal(stats['events_in'], 4, 'events_in')
+
+
 def test_refused_frames_keep_connection():
     with Bus() as bus, connect(bus, 'odd') as odd:
         odd.publish('wild.*', ['no'])
@@ -489,7 +623,7 @@ def test_refused_frames_keep_connection():
         check_equal((error.arg, error.json()['code']), (5, 'invalid-name'), 'non-UTF-8 name')
         odd.send(frame(99, name='x', arg=6))
         check_equal(odd.expect(ERROR).json()['code'], 'unknown-type', 'type 99')
-        odd.send(frame(PUBLISH, name='x', body=b'[]', flags=0x80))
+        odd.send(frame(PUBLISH, name='x', body=notification('x', []), flags=0x80))
         check_equal(odd.expect(ERROR).json()['code'], 'unknown-flags', 'flags 0x80')
         odd.send(frame(EVENT, name='x', body=notification('x', [])))
         check_equal(odd.expect(ERROR).json()['code'], 'unexpected', 'an EVENT from a peer')
@@ -506,9 +640,9 @@ def test_garbage_closes_only_that_connection():
             ('garbage before the handshake', b'GET / HTTP/1.1\r\nHost: x\r\n\r\n' + b'.' * 32, False),
             ('a frame other than HELLO first', frame(SUBSCRIBE, name='x', arg=1), False),
             ('HELLO naming protocol 2', frame(HELLO, body=b'{"protocol": 2}'), False),
-            ('wrong frame version', frame(PUBLISH, name='x', body=b'[]', version=2), True),
-            ('reserved byte set', frame(PUBLISH, name='x', body=b'[]')[:3] + b'\x01'
-             + frame(PUBLISH, name='x', body=b'[]')[4:], True),
+            ('wrong frame version', frame(PUBLISH, name='x', body=notification('x', []), version=2), True),
+            ('reserved byte set', frame(PUBLISH, name='x', body=notification('x', []))[:3] + b'\x01'
+             + frame(PUBLISH, name='x', body=notification('x', []))[4:], True),
             ('an impossible length', HEADER.pack(1, PUBLISH, 0, 0, 0, 0, 0, 1, 0, 0x7fffffff), True),
             ('garbage after the handshake', b'\x00' * 64, True),
         ]
@@ -526,7 +660,7 @@ def test_garbage_closes_only_that_connection():
         # A truncated frame: half a header, then the peer hangs up.
         with Connection(bus.path) as victim:
             victim.hello('victim')
-            victim.send(frame(PUBLISH, name='marker', body=b'[]')[:20])
+            victim.send(frame(PUBLISH, name='marker', body=notification('marker', []))[:20])
         roundtrip(bus)
         pub = connect(bus, 'pub')
         pub.publish('marker', ['after all'])
@@ -560,6 +694,8 @@ def test_stats():
 
 
 TESTS = [
+    ('the example frames and bodies of docs/PROTOCOL.md, sent byte for byte, arrive as it says',
+     test_protocol_md_examples),
     ('HELLO is answered with WELCOME: the id, protocol and limits', test_handshake),
     ('SUBSCRIBE and UNSUBSCRIBE are acknowledged; one delivery per event', test_subscribe_ack),
     ('a yell from one raw peer reaches another, header and body unchanged', test_yell_raw_to_raw),
@@ -577,6 +713,8 @@ TESTS = [
     ('the ERROR for a frame over the limit names the refused frame',
      test_frame_too_large_names_frame),
     ('invalid JSON gets ERROR invalid-json; the connection stays', test_invalid_json),
+    ('JSON that is not a JSON-RPC notification of the name gets ERROR invalid-notification; '
+     'the connection stays', test_invalid_notification),
     ('bad names, types and flags get an ERROR; the connection stays', test_refused_frames_keep_connection),
     ('garbage, a wrong version or a truncated frame close only that connection',
      test_garbage_closes_only_that_connection),
