@@ -502,9 +502,11 @@ test_limits_properties (void)
 {
   g_autoptr(MreBroker) broker = mre_broker_new ("/nonexistent/mre/limits.sock");
   guint connections, subscriptions, timeout;
-  guint64 retained;
+  guint64 retained, queued_total;
 
   g_assert_cmpuint (mre_broker_get_max_connections (broker), ==, 1024);
+  /* Issue 10: the bound on all queues together, 4 x max-queued-bytes. */
+  g_assert_cmpuint (mre_broker_get_max_queued_bytes_total (broker), ==, 256 * 1024 * 1024);
   g_assert_cmpuint (mre_broker_get_max_subscriptions (broker), ==, 4096);
   g_assert_cmpuint (mre_broker_get_max_retained_bytes (broker), ==, 64 * 1024 * 1024);
   g_assert_cmpuint (mre_broker_get_handshake_timeout (broker), ==, 10);
@@ -513,15 +515,20 @@ test_limits_properties (void)
   mre_broker_set_max_subscriptions (broker, 0);
   mre_broker_set_max_retained_bytes (broker, G_GUINT64_CONSTANT (1) << 40);
   mre_broker_set_handshake_timeout (broker, 1);
+  mre_broker_set_max_queued_bytes_total (broker, 0);
   g_object_get (broker, "max-connections", &connections, "max-subscriptions", &subscriptions,
-                "max-retained-bytes", &retained, "handshake-timeout", &timeout, NULL);
+                "max-retained-bytes", &retained, "handshake-timeout", &timeout,
+                "max-queued-bytes-total", &queued_total, NULL);
   g_assert_cmpuint (connections, ==, 3);
   g_assert_cmpuint (subscriptions, ==, 0);
   g_assert_cmpuint (retained, ==, G_GUINT64_CONSTANT (1) << 40);
   g_assert_cmpuint (timeout, ==, 1);
+  g_assert_cmpuint (queued_total, ==, 0);
 
-  g_object_set (broker, "max-connections", 7, "handshake-timeout", 0, NULL);
+  g_object_set (broker, "max-connections", 7, "handshake-timeout", 0,
+                "max-queued-bytes-total", G_GUINT64_CONSTANT (1) << 33, NULL);
   g_assert_cmpuint (mre_broker_get_max_connections (broker), ==, 7);
+  g_assert_cmpuint (mre_broker_get_max_queued_bytes_total (broker), ==, G_GUINT64_CONSTANT (1) << 33);
   g_assert_cmpuint (mre_broker_get_handshake_timeout (broker), ==, 0);
 }
 
