@@ -724,8 +724,9 @@ mre_broker_class_init (MreBrokerClass *klass)
    * limit. Readers are never disconnected for it: at three quarters of it
    * the broker stops reading from every connection, which slows the
    * publishers down, until the total is back under half of it. The last
-   * quarter is room for what the read in progress still routes (at most
-   * 1 MiB of input and one frame, times the subscribers of each event). A
+   * quarter is room for what the read in progress still routes (the
+   * frames of one read, times the subscribers of each; see
+   * `docs/RELIABILITY.md`, "What is bounded, and by how much"). A
    * peer that reads nothing for a second while the broker waits is
    * disconnected (ERROR `slow-reader`), the one with the most queued
    * first, until the total is under half: a stalled peer neither holds
