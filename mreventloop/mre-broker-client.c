@@ -16,7 +16,8 @@
 
 /*
  * One connection of the broker: the frames a peer sends (handshake,
- * subscriptions, publishing, statistics), the answers, and flow control.
+ * subscriptions, publishing, statistics) and the answers; its flow
+ * control and its drop as a slow reader are in mre-broker-flow.c.
  * Everything here runs on the broker's context.
  */
 

@@ -801,6 +801,142 @@ test_hello_blank_body (Fixture       *f,
   g_assert_cmpint (n, ==, 0);
 }
 
+/* Reads one whole frame from @socket into @buf (which keeps what follows
+ * it); FALSE at the end of the stream. The frame's pointers are valid until
+ * the next call. */
+static gboolean
+read_frame (GSocket    *socket,
+            GByteArray *buf,
+            gsize      *consumed,
+            MreFrame   *frame)
+{
+  g_byte_array_remove_range (buf, 0, *consumed);
+  *consumed = 0;
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      char chunk[65536];
+      gssize n;
+
+      switch (mre_frame_parse (buf->data, buf->len, MRE_FRAME_HARD_MAX, frame, consumed, &error))
+        {
+        case MRE_FRAME_PARSE_OK:
+          return TRUE;
+        case MRE_FRAME_PARSE_NEED_MORE:
+          break;
+        default:
+          g_error ("the broker sent a frame that does not parse: %s", error->message);
+        }
+      n = g_socket_receive (socket, chunk, sizeof chunk, NULL, &error);
+      if (n == 0 || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED))
+        {
+          /* The end of the stream, never in the middle of a frame. */
+          g_assert_cmpuint (buf->len, ==, 0);
+          return FALSE;
+        }
+      g_assert_no_error (error);
+      g_byte_array_append (buf, (const guint8 *) chunk, n);
+    }
+}
+
+static void
+count_peer_gone (MreBroker   *broker,
+                 const char  *id,
+                 TestCounter *gone)
+{
+  if (g_strcmp0 (id, "slow") == 0)
+    test_counter_inc (gone);
+}
+
+/* Issue 10: a subscriber that reads nothing is dropped at max-queued-bytes;
+ * what is left in its socket is whole EVENTs, then ERROR slow-reader with
+ * the count the broker dropped for it, then the end. */
+static void
+test_slow_reader_told (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("mre-slow-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "bus.sock", NULL);
+  g_autoptr(MreBroker) broker = mre_broker_new (path);
+  g_autoptr(MrePeer) pub = NULL;
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, 0, NULL);
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GByteArray) buf = g_byte_array_new ();
+  g_autoptr(JsonNode) stats = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *payload = g_strnfill (10000, 'x');
+  MreFrame hello = { .type = MRE_FRAME_HELLO, .name = "slow", .name_len = 4 };
+  MreFrame sub = { .type = MRE_FRAME_SUBSCRIBE, .arg = 1, .name = "big", .name_len = 3 };
+  g_autoptr(GBytes) hello_bytes = mre_frame_to_bytes (&hello);
+  g_autoptr(GBytes) sub_bytes = mre_frame_to_bytes (&sub);
+  TestCounter gone;
+  MreFrame frame;
+  gsize consumed = 0;
+  guint events = 0;
+  JsonObject *body;
+
+  g_assert_no_error (error);
+  test_counter_init (&gone);
+  mre_broker_set_max_queued_bytes (broker, 65536);
+  g_signal_connect (broker, "peer-disconnected", G_CALLBACK (count_peer_gone), &gone);
+  mre_broker_start (broker, &error);
+  g_assert_no_error (error);
+
+  address = g_unix_socket_address_new (path);
+  g_assert_true (g_socket_connect (socket, address, NULL, &error));
+  g_socket_set_timeout (socket, 30);
+  g_socket_send (socket, g_bytes_get_data (hello_bytes, NULL), g_bytes_get_size (hello_bytes),
+                 NULL, &error);
+  g_assert_no_error (error);
+  g_socket_send (socket, g_bytes_get_data (sub_bytes, NULL), g_bytes_get_size (sub_bytes),
+                 NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (read_frame (socket, buf, &consumed, &frame));
+  g_assert_cmpint (frame.type, ==, MRE_FRAME_WELCOME);
+  g_assert_true (read_frame (socket, buf, &consumed, &frame));
+  g_assert_cmpint (frame.type, ==, MRE_FRAME_ACK);
+
+  /* 2 MB for a reader that reads nothing, 64 KiB allowed. */
+  pub = mre_peer_new (path, "pub");
+  mre_peer_start (pub, NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 200; i++)
+    {
+      mre_peer_yell (pub, "big", &error, G_TYPE_UINT, i, G_TYPE_STRING, payload, G_TYPE_INVALID);
+      g_assert_no_error (error);
+    }
+  test_counter_wait (&gone, 1);
+
+  while (read_frame (socket, buf, &consumed, &frame) && frame.type == MRE_FRAME_EVENT)
+    events++;
+  g_assert_cmpint (frame.type, ==, MRE_FRAME_ERROR);
+  g_assert_cmpuint (frame.arg, ==, 0);
+  g_assert_cmpuint (frame.seq, ==, 0);
+  g_assert_cmpuint (frame.name_len, ==, 0);
+  json_parser_load_from_data (parser, (const char *) frame.body, frame.body_len, &error);
+  g_assert_no_error (error);
+  body = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpstr (json_object_get_string_member (body, "code"), ==, "slow-reader");
+  g_assert_nonnull (strstr (json_object_get_string_member (body, "message"),
+                            "max-queued-bytes (65536)"));
+  g_assert_false (read_frame (socket, buf, &consumed, &frame));
+
+  stats = mre_broker_dup_stats (broker);
+  g_assert_cmpint (json_object_get_int_member (body, "dropped"), ==,
+                   json_object_get_int_member (json_node_get_object (stats), "dropped"));
+  g_assert_cmpint (json_object_get_int_member (body, "dropped"), >, 0);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (stats), "slow_disconnects"),
+                   ==, 1);
+  g_assert_cmpuint (events + json_object_get_int_member (body, "dropped"), <=, 200);
+  g_test_message ("%u whole events, then ERROR slow-reader (%" G_GINT64_FORMAT " dropped)",
+                  events, json_object_get_int_member (body, "dropped"));
+
+  mre_peer_close (pub);
+  mre_broker_stop (broker);
+  test_counter_clear (&gone);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -827,6 +963,7 @@ main (int   argc,
   g_test_add_func ("/broker/no-broker", test_no_broker);
   g_test_add_func ("/broker/limits-properties", test_limits_properties);
   g_test_add_func ("/broker/max-subscriptions", test_max_subscriptions);
+  g_test_add_func ("/broker/slow-reader-told", test_slow_reader_told);
 
   return g_test_run ();
 }
