@@ -166,6 +166,10 @@ def test_usage_errors():
                         '--max-subscriptions past 32 bits'),
                        (['broker', '--max-retained-bytes', '-5'], 'a negative --max-retained-bytes'),
                        (['broker', '--max-queued-bytes', '100'], 'a tiny --max-queued-bytes'),
+                       (['broker', '--max-queued-bytes-total', '100'],
+                        'a tiny --max-queued-bytes-total'),
+                       (['broker', '--max-queued-bytes-total', '-3'],
+                        'a negative --max-queued-bytes-total'),
                        (['broker', '--handshake-timeout', 'soon'], 'a --handshake-timeout not a number')):
         result = subprocess.run([TOOL] + args, capture_output=True, timeout=PATIENCE)
         check_equal(result.returncode, 2, 'status for %s' % what)
