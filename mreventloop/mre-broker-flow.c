@@ -245,11 +245,11 @@ total_stall_check (gpointer user_data)
 
       if (client->closing)
         continue;
-      message = g_strdup_printf ("The peer read nothing for a second while the broker's queues "
-                                 "held %" G_GUINT64_FORMAT " bytes, more than three quarters of "
-                                 "max-queued-bytes-total (%" G_GUINT64_FORMAT "); the broker "
-                                 "closed its connection",
-                                 self->queued_total, self->max_queued_bytes_total);
+      message = g_strdup_printf ("The peer read nothing for a second while the broker held its "
+                                 "publishers back for max-queued-bytes-total (%" G_GUINT64_FORMAT
+                                 "): %" G_GUINT64_FORMAT " bytes waited for it, %" G_GUINT64_FORMAT
+                                 " for all peers; the broker closed its connection",
+                                 self->max_queued_bytes_total, client->queued, self->queued_total);
       drop_slow (client, 0, message);
     }
 

@@ -937,6 +937,105 @@ test_slow_reader_told (void)
   g_rmdir (dir);
 }
 
+static void
+count_event (MrePeer     *peer,
+             MreEvent    *event,
+             TestCounter *counter)
+{
+  test_counter_inc (counter);
+}
+
+/* Issue 10: with max-queued-bytes-total, a subscriber that reads nothing is
+ * dropped when the total is reached (it is far under max-queued-bytes),
+ * with ERROR slow-reader; a subscriber that reads gets every event, and
+ * the total never passes the bound. */
+static void
+test_total_bound_stalled (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("mre-total-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "bus.sock", NULL);
+  g_autoptr(MreBroker) broker = mre_broker_new (path);
+  g_autoptr(MrePeer) pub = NULL;
+  g_autoptr(MrePeer) reader = NULL;
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, 0, NULL);
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GByteArray) buf = g_byte_array_new ();
+  g_autoptr(JsonNode) stats = NULL;
+  g_autofree char *payload = g_strnfill (4000, 'x');
+  MreFrame hello = { .type = MRE_FRAME_HELLO, .name = "slow", .name_len = 4 };
+  MreFrame sub = { .type = MRE_FRAME_SUBSCRIBE, .arg = 1, .name = "big", .name_len = 3 };
+  g_autoptr(GBytes) hello_bytes = mre_frame_to_bytes (&hello);
+  g_autoptr(GBytes) sub_bytes = mre_frame_to_bytes (&sub);
+  const guint64 bound = 1024 * 1024;
+  const guint n = 600;  /* 2.4 MB */
+  TestCounter gone, received;
+  MreFrame frame;
+  gsize consumed = 0;
+  JsonObject *object;
+
+  g_assert_no_error (error);
+  test_counter_init (&gone);
+  test_counter_init (&received);
+  mre_broker_set_max_queued_bytes_total (broker, bound);
+  g_signal_connect (broker, "peer-disconnected", G_CALLBACK (count_peer_gone), &gone);
+  mre_broker_start (broker, &error);
+  g_assert_no_error (error);
+
+  address = g_unix_socket_address_new (path);
+  g_assert_true (g_socket_connect (socket, address, NULL, &error));
+  g_socket_set_timeout (socket, 30);
+  g_socket_send (socket, g_bytes_get_data (hello_bytes, NULL), g_bytes_get_size (hello_bytes),
+                 NULL, &error);
+  g_assert_no_error (error);
+  g_socket_send (socket, g_bytes_get_data (sub_bytes, NULL), g_bytes_get_size (sub_bytes),
+                 NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (read_frame (socket, buf, &consumed, &frame));
+  g_assert_true (read_frame (socket, buf, &consumed, &frame));
+  g_assert_cmpint (frame.type, ==, MRE_FRAME_ACK);
+
+  reader = mre_peer_new (path, "reader");
+  mre_peer_start (reader, NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (reader, "event::big", G_CALLBACK (count_event), &received);
+  mre_peer_subscribe (reader, "big", NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  pub = mre_peer_new (path, "pub");
+  mre_peer_start (pub, NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < n; i++)
+    {
+      mre_peer_yell (pub, "big", &error, G_TYPE_UINT, i, G_TYPE_STRING, payload, G_TYPE_INVALID);
+      g_assert_no_error (error);
+    }
+  test_counter_wait (&gone, 1);
+  test_counter_wait (&received, n);
+
+  while (read_frame (socket, buf, &consumed, &frame) && frame.type == MRE_FRAME_EVENT)
+    ;
+  g_assert_cmpint (frame.type, ==, MRE_FRAME_ERROR);
+  g_assert_nonnull (g_strstr_len ((const char *) frame.body, frame.body_len, "\"slow-reader\""));
+  g_assert_nonnull (g_strstr_len ((const char *) frame.body, frame.body_len,
+                                  "max-queued-bytes-total (1048576)"));
+
+  stats = mre_broker_dup_stats (broker);
+  object = json_node_get_object (stats);
+  g_assert_cmpint (json_object_get_int_member (object, "slow_disconnects"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (object, "max_queued_bytes_total"), ==, bound);
+  g_assert_cmpint (json_object_get_int_member (object, "queued_bytes_peak"), <=, bound);
+  g_assert_cmpint (json_object_get_int_member (object, "queued_bytes_peak"), >=, bound / 2);
+  g_assert_cmpuint (test_counter_get (&received), ==, n);
+
+  mre_peer_close (pub);
+  mre_peer_close (reader);
+  mre_broker_stop (broker);
+  test_counter_clear (&gone);
+  test_counter_clear (&received);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -964,6 +1063,7 @@ main (int   argc,
   g_test_add_func ("/broker/limits-properties", test_limits_properties);
   g_test_add_func ("/broker/max-subscriptions", test_max_subscriptions);
   g_test_add_func ("/broker/slow-reader-told", test_slow_reader_told);
+  g_test_add_func ("/broker/total-bound-stalled", test_total_bound_stalled);
 
   return g_test_run ();
 }
