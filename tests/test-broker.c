@@ -528,7 +528,8 @@ test_limits_properties (void)
   g_object_set (broker, "max-connections", 7, "handshake-timeout", 0,
                 "max-queued-bytes-total", G_GUINT64_CONSTANT (1) << 33, NULL);
   g_assert_cmpuint (mre_broker_get_max_connections (broker), ==, 7);
-  g_assert_cmpuint (mre_broker_get_max_queued_bytes_total (broker), ==, G_GUINT64_CONSTANT (1) << 33);
+  g_assert_cmpuint (mre_broker_get_max_queued_bytes_total (broker), ==,
+                    G_GUINT64_CONSTANT (1) << 33);
   g_assert_cmpuint (mre_broker_get_handshake_timeout (broker), ==, 0);
 }
 

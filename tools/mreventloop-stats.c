@@ -81,8 +81,11 @@ print_peers (JsonNode  *stats,
       peer = json_node_get_object (node);
       row[0] = peer_cell_id (json_object_get_string_member_with_default (peer, "id", ""));
       for (guint c = 1; c < G_N_ELEMENTS (peer_columns); c++)
-        row[c] = g_strdup_printf ("%" G_GINT64_FORMAT,
-                                  json_object_get_int_member_with_default (peer, peer_columns[c], 0));
+        {
+          gint64 value = json_object_get_int_member_with_default (peer, peer_columns[c], 0);
+
+          row[c] = g_strdup_printf ("%" G_GINT64_FORMAT, value);
+        }
       for (guint c = 0; c < G_N_ELEMENTS (peer_columns); c++)
         widths[c] = MAX (widths[c], (gsize) g_utf8_strlen (row[c], -1));
       g_ptr_array_add (rows, row);
