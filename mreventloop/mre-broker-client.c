@@ -16,13 +16,10 @@
 
 /*
  * One connection of the broker: the frames a peer sends (handshake,
- * subscriptions, publishing, statistics), the answers, and flow control.
+ * subscriptions, publishing, statistics) and the answers; its flow
+ * control and its drop as a slow reader are in mre-broker-flow.c.
  * Everything here runs on the broker's context.
  */
-
-/* How long a peer over the pause mark may write nothing before the broker
- * stops waiting for it. */
-#define STALL_TIMEOUT_MS          1000
 
 /* Clients ---------------------------------------------------------------- */
 
@@ -38,14 +35,13 @@ static void client_closed (MreConnection  *conn,
                            gpointer        user_data);
 static void client_read_done (MreConnection *conn,
                               gpointer       user_data);
-static void client_written (MreConnection  *conn,
-                            gpointer        user_data);
 
 static const MreConnectionFuncs client_funcs = {
   .frame = client_frame,
   .reject = client_reject,
   .closed = client_closed,
-  .written = client_written,
+  .written = mre_broker_client_written,
+  .drained = mre_broker_client_drained,
   .read_done = client_read_done,
 };
 
@@ -74,98 +70,23 @@ client_name (MreBrokerClient *client)
   return client->id != NULL ? client->id : "(before the handshake)";
 }
 
-/* Flow control ---------------------------------------------------------- */
-
-static guint64
-pause_mark (MreBroker *self)
+/* Stops routing to @client; its connection stays open. */
+void
+mre_broker_client_unroute (MreBrokerClient *client)
 {
-  return self->max_queued_bytes / 8;
-}
-
-static void
-set_reading (MreBroker *self,
-             gboolean   reading)
-{
-  for (guint i = 0; i < self->clients->len; i++)
-    mre_connection_set_reading (((MreBrokerClient *) g_ptr_array_index (self->clients, i))->conn,
-                                reading);
-}
-
-static void
-client_unpause (MreBrokerClient *client)
-{
-  MreBroker *self = client->broker;
-
-  client->pausing = FALSE;
-  if (client->stall_timer != NULL)
-    {
-      g_source_destroy (client->stall_timer);
-      g_clear_pointer (&client->stall_timer, g_source_unref);
-    }
-  if (--self->n_pausing == 0)
-    set_reading (self, TRUE);
-}
-
-static gboolean
-stall_check (gpointer user_data)
-{
-  MreBrokerClient *client = user_data;
-  guint64 written = mre_connection_get_bytes_written (client->conn);
-
-  if (written != client->progress)
-    {
-      client->progress = written;
-      return G_SOURCE_CONTINUE;
-    }
-
-  mre_broker_log (client->broker->log, MRE_BROKER_LOG_STALLED,
-                  "%s reads nothing: the broker does not wait for it any more", client_name (client));
-  client->stalled = TRUE;
-  client_unpause (client);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-client_pause (MreBrokerClient *client)
-{
-  MreBroker *self = client->broker;
-
-  client->pausing = TRUE;
-  client->progress = mre_connection_get_bytes_written (client->conn);
-  client->stall_timer = g_timeout_source_new (STALL_TIMEOUT_MS);
-  g_source_set_callback (client->stall_timer, stall_check, client, NULL);
-  g_source_set_static_name (client->stall_timer, "MreBroker stall check");
-  g_source_attach (client->stall_timer, self->context);
-  self->stats.pauses++;
-  if (self->n_pausing++ == 0)
-    set_reading (self, FALSE);
-}
-
-/* The client wrote some of its queue: once under half the pause mark, the
- * broker reads again (and waits for it again if it seemed stalled). */
-static void
-client_written (MreConnection *conn,
-                gpointer       user_data)
-{
-  MreBrokerClient *client = user_data;
-
-  if (mre_connection_get_queued_bytes (conn) >= pause_mark (client->broker) / 2)
-    return;
-  client->stalled = FALSE;
-  if (client->pausing)
-    client_unpause (client);
+  mre_broker_client_flow_detach (client);
+  stop_handshake_timer (client);
+  mre_router_remove_client (client->broker->router, client);
+  mre_broker_session_detach (client);
 }
 
 /* Stops routing to @client and closes its connection. */
 void
 mre_broker_client_detach (MreBrokerClient *client)
 {
-  if (client->pausing)
-    client_unpause (client);
-  stop_handshake_timer (client);
-  mre_router_remove_client (client->broker->router, client);
-  mre_broker_session_detach (client);
+  mre_broker_client_unroute (client);
   mre_connection_close (client->conn);
+  mre_broker_client_flow_forget (client);
 }
 
 /* Forgets @client: its subscriptions, its connection. */
@@ -189,6 +110,11 @@ client_closed (MreConnection *conn,
 {
   MreBrokerClient *client = user_data;
 
+  if (client->closing)
+    {
+      mre_broker_closing_closed (client);
+      return;
+    }
   if (error != NULL)
     mre_broker_log (client->broker->log,
                     error->domain == MRE_ERROR ? MRE_BROKER_LOG_GARBAGE : MRE_BROKER_LOG_SOCKET_ERROR,
@@ -204,39 +130,6 @@ client_drop (MreBrokerClient  *client,
   mre_broker_log (client->broker->log, kind, "Closing the connection of %s: %s",
                   client_name (client), reason);
   client_remove (client);
-}
-
-/* Queues a whole frame for @client, or disconnects it if its queue is full:
- * a peer that does not read must not make the broker grow. Returns FALSE
- * if @client was disconnected (and freed). */
-gboolean
-mre_broker_client_send (MreBrokerClient *client,
-                        const guint8    *data,
-                        gsize            len)
-{
-  MreBroker *self = client->broker;
-  guint64 queued = mre_connection_get_queued_bytes (client->conn) + len;
-
-  if (queued > self->max_queued_bytes)
-    {
-      guint64 unsent = mre_connection_count_unsent (client->conn);
-      g_autofree char *reason =
-        g_strdup_printf ("it does not read: %" G_GUINT64_FORMAT " frames, %" G_GUINT64_FORMAT
-                         " bytes queued (max-queued-bytes); they are dropped",
-                         unsent + 1, queued);
-
-      self->stats.dropped += unsent + 1;
-      self->stats.slow_disconnects++;
-      client_drop (client, MRE_BROKER_LOG_SLOW, reason);
-      return FALSE;
-    }
-
-  /* Queuing and writing both happen on the broker's context: @queued is
-   * exact. */
-  mre_connection_queue_bytes (client->conn, data, len);
-  if (!client->pausing && !client->stalled && queued > pause_mark (self))
-    client_pause (client);
-  return TRUE;
 }
 
 static void
@@ -502,6 +395,7 @@ handle_publish (MreBrokerClient *client,
     }
 
   self->stats.events_in++;
+  client->events_in++;
   self->rate_events++;
   if ((frame->flags & MRE_FRAME_FLAG_PUSH) && !mre_broker_push_is_new (client, frame))
     return;
@@ -526,6 +420,8 @@ client_frame (MreConnection  *conn,
 {
   MreBrokerClient *client = user_data;
 
+  if (client->closing)
+    return;  /* dropped as slow: what it still sends is not read */
   if (client->id == NULL)
     {
       if (frame->type != MRE_FRAME_HELLO)
@@ -543,8 +439,8 @@ client_frame (MreConnection  *conn,
   if (frame->type != MRE_FRAME_PUBLISH)
     {
       mre_broker_end_batch (client->broker, client);
-      if (mre_connection_is_closed (conn))
-        return;  /* @client was dropped, and is freed */
+      if (mre_connection_is_closed (conn) || client->closing)
+        return;  /* @client was dropped, and is freed or closing */
     }
 
   switch (frame->type)
@@ -575,6 +471,8 @@ client_reject (MreConnection  *conn,
   MreBrokerClient *client = user_data;
   const char *code = "invalid-frame";
 
+  if (client->closing)
+    return;
   if (client->id == NULL)
     {
       client_drop (client, MRE_BROKER_LOG_BAD_HANDSHAKE, error->message);
@@ -599,7 +497,7 @@ client_read_done (MreConnection *conn,
 {
   MreBrokerClient *client = user_data;
 
-  mre_broker_end_batch (client->broker, client);
+  mre_broker_end_batch (client->broker, client->closing ? NULL : client);
 }
 
 /* No HELLO within handshake-timeout: the connection's slot is freed. */
@@ -628,8 +526,7 @@ mre_broker_client_new (MreBroker *self,
   client->broker = self;
   client->conn = mre_connection_new (socket, self->context, self->max_frame_size,
                                      &client_funcs, client);
-  if (self->n_pausing > 0)
-    mre_connection_set_reading (client->conn, FALSE);
+  mre_broker_client_flow_new (client);
   if (self->handshake_timeout > 0)
     {
       /* Not a _seconds source: that one may fire a quarter of a second

@@ -40,11 +40,19 @@ typedef struct
   MreSession    *session;  /* NULL: its pushes are not acknowledged */
   gboolean       ack_due;  /* pushes stored and not yet acknowledged */
 
-  /* Flow control (mre-broker.c) */
+  /* Flow control (mre-broker-flow.c) */
+  guint64        queued;       /* bytes queued for it, as counted in the broker's total */
   gboolean       pausing;      /* over the pause mark: the broker stops reading */
   gboolean       stalled;      /* over it and not reading: not waited for */
   guint64        progress;     /* bytes written when the stall timer last looked */
+  guint64        total_progress;  /* bytes written when the total's stall check last looked */
   GSource       *stall_timer;
+  gboolean       closing;      /* dropped as slow: its last frames go out, then it closes */
+  GSource       *close_timer;
+
+  /* Counters of this connection, for the peers of STATS */
+  guint64        events_in;
+  guint64        events_out;
 
   /* Limits */
   GSource       *handshake_timer;  /* until HELLO (handshake-timeout) */
@@ -106,6 +114,16 @@ struct _MreBroker
   guint          next_peer;
   guint          n_pausing;    /* clients that hold the reading paused */
 
+  /* The bound on all queues together (mre-broker-flow.c) */
+  guint64        max_queued_bytes_total;  /* 0: none */
+  guint64        queued_total;            /* the clients' queued, closing ones included */
+  guint64        queued_peak;
+  gboolean       total_pausing;           /* over the total's pause mark */
+  gboolean       reading;                 /* FALSE while paused, for any reason */
+  GSource       *total_stall_timer;
+  GPtrArray     *closing;                 /* MreBrokerClient dropped as slow, closing */
+  GHashTable    *peer_records;            /* id -> what was dropped for it (PeerRecord) */
+
   MreBrokerStats stats;
   gint64         rate_start;
   guint64        rate_events;
@@ -117,12 +135,28 @@ MreBrokerClient *mre_broker_client_new    (MreBroker       *self,
                                            GSocket         *socket);
 void       mre_broker_client_free         (MreBrokerClient *client);
 void       mre_broker_client_detach       (MreBrokerClient *client);
+void       mre_broker_client_unroute      (MreBrokerClient *client);
 gboolean   mre_broker_client_send         (MreBrokerClient *client,
                                            const guint8    *data,
                                            gsize            len);
 void       mre_broker_refuse_socket       (GSocket         *socket,
                                            const char      *code,
                                            const char      *message);
+
+/* mre-broker-flow.c: flow control, the total bound, slow readers */
+void       mre_broker_flow_init           (MreBroker       *self);
+void       mre_broker_flow_finalize       (MreBroker       *self);
+void       mre_broker_flow_stop           (MreBroker       *self);
+void       mre_broker_client_flow_new     (MreBrokerClient *client);
+void       mre_broker_client_flow_detach  (MreBrokerClient *client);
+void       mre_broker_client_flow_forget  (MreBrokerClient *client);
+void       mre_broker_client_written      (MreConnection   *conn,
+                                           gpointer         user_data);
+void       mre_broker_client_drained      (MreConnection   *conn,
+                                           gpointer         user_data);
+void       mre_broker_closing_closed      (MreBrokerClient *client);
+void       mre_broker_add_peer_stats      (MreBroker       *self,
+                                           JsonBuilder     *builder);
 
 /* mre-broker.c */
 void       mre_broker_count_out           (MreBroker       *self,

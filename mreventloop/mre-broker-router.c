@@ -296,6 +296,7 @@ mre_router_subscribe (MreRouter       *router,
       router->scratch->data[7] = request;
       if (!mre_broker_client_send (client, router->scratch->data, size))
         return FALSE;
+      client->events_out++;
       mre_broker_count_out (router->broker, 1);
     }
 
@@ -467,10 +468,18 @@ route (MreRouter    *router,
   add_targets (router, g_hash_table_lookup (router->exact, name), name, sender);
   add_targets (router, router->prefixed, name, sender);
 
-  /* A client disconnected here (its queue full) is freed, and appears once
-   * only in targets: nothing after it refers to it. */
+  /* A client dropped here (its queue full) is routed to no more, and
+   * appears once only in targets: nothing after it refers to it. */
   for (guint i = 0; i < router->targets->len; i++)
-    delivered += mre_broker_client_send (g_ptr_array_index (router->targets, i), data, size);
+    {
+      MreBrokerClient *client = g_ptr_array_index (router->targets, i);
+
+      if (mre_broker_client_send (client, data, size))
+        {
+          client->events_out++;
+          delivered++;
+        }
+    }
   mre_broker_count_out (router->broker, delivered);
 }
 

@@ -43,7 +43,12 @@
  * [method@Mre.Peer.publishv] reports %MRE_ERROR_BUSY), nothing is lost. A
  * peer that reads nothing for a second is not waited for: the others go on,
  * its queue fills, and it is disconnected, the events queued for it
- * counted as dropped.
+ * counted as dropped. All the queues together are bounded as well
+ * ([property@Mre.Broker:max-queued-bytes-total]): publishers are slowed
+ * down the same way, and a peer that reads nothing for a second meanwhile
+ * is disconnected. A peer disconnected for reading too slowly is sent an
+ * ERROR frame (code `slow-reader`) with the number of events dropped for
+ * it, after the rest of the frame it had begun to receive.
  *
  * The broker bounds what one client can make it hold:
  * [property@Mre.Broker:max-connections],
@@ -57,6 +62,8 @@
  */
 
 #define DEFAULT_MAX_QUEUED_BYTES  (G_GUINT64_CONSTANT (64) * 1024 * 1024)
+/* Four times max-queued-bytes: see the property's documentation. */
+#define DEFAULT_MAX_QUEUED_BYTES_TOTAL (G_GUINT64_CONSTANT (256) * 1024 * 1024)
 #define DEFAULT_MAX_CONNECTIONS   1024
 #define DEFAULT_MAX_SUBSCRIPTIONS 4096
 #define DEFAULT_MAX_RETAINED_BYTES (G_GUINT64_CONSTANT (64) * 1024 * 1024)
@@ -69,6 +76,7 @@ enum
   PROP_OUT_PATH,
   PROP_MAX_FRAME_SIZE,
   PROP_MAX_QUEUED_BYTES,
+  PROP_MAX_QUEUED_BYTES_TOTAL,
   PROP_IDLE_TIMEOUT,
   PROP_SAME_UID_ONLY,
   PROP_MAX_CONNECTIONS,
@@ -335,6 +343,7 @@ stop_on_context (gpointer data)
       mre_broker_client_detach (g_ptr_array_index (self->clients, self->clients->len - 1));
       g_ptr_array_remove_index (self->clients, self->clients->len - 1);
     }
+  mre_broker_flow_stop (self);
   mre_broker_durable_stop (self);
   g_clear_pointer (&self->log, mre_broker_log_free);
   self->started = FALSE;
@@ -469,6 +478,14 @@ stats_on_context (gpointer data)
   json_builder_add_int_value (builder, g_hash_table_size (self->sessions));
   json_builder_set_member_name (builder, "retained");
   mre_router_add_retained_counts (self->router, builder);
+  json_builder_set_member_name (builder, "queued_bytes");
+  json_builder_add_int_value (builder, self->queued_total);
+  json_builder_set_member_name (builder, "queued_bytes_peak");
+  json_builder_add_int_value (builder, self->queued_peak);
+  json_builder_set_member_name (builder, "max_queued_bytes_total");
+  json_builder_add_int_value (builder, self->max_queued_bytes_total);
+  json_builder_set_member_name (builder, "peers");
+  mre_broker_add_peer_stats (self, builder);
   json_builder_end_object (builder);
 
   call->stats = json_builder_get_root (builder);
@@ -482,9 +499,13 @@ stats_on_context (gpointer data)
  * `docs/PROTOCOL.md`): `connections`, `subscriptions`, `events_in`,
  * `events_out`, `events_per_second`, `dropped`, `slow_disconnects`,
  * `rejected`, `flow_control_pauses`, `refused_connections`,
- * `handshake_timeouts`, `retained_evicted`, `push_duplicates`, `sessions`
- * and `retained` (event name to
- * the number of events retained).
+ * `handshake_timeouts`, `retained_evicted`, `push_duplicates`, `sessions`,
+ * `retained` (event name to the number of events retained),
+ * `queued_bytes` (queued for all connections now), `queued_bytes_peak`,
+ * `max_queued_bytes_total`, and `peers`: one object per connection that
+ * said HELLO, with its `id`, `queued_bytes`, `subscriptions`, `events_in`,
+ * `events_out`, and the `dropped` events and `slow_disconnects` of its id
+ * since the broker started.
  *
  * Called from a thread other than the broker's, it waits for the broker's
  * loop to answer.
@@ -518,6 +539,7 @@ mre_broker_finalize (GObject *object)
   if (self->started)
     mre_broker_stop (self);
   g_ptr_array_unref (self->clients);
+  mre_broker_flow_finalize (self);
   mre_router_free (self->router);
   mre_broker_durable_finalize (self);
   if (self->own_loop)
@@ -555,6 +577,9 @@ mre_broker_get_property (GObject    *object,
       break;
     case PROP_MAX_QUEUED_BYTES:
       g_value_set_uint64 (value, self->max_queued_bytes);
+      break;
+    case PROP_MAX_QUEUED_BYTES_TOTAL:
+      g_value_set_uint64 (value, self->max_queued_bytes_total);
       break;
     case PROP_IDLE_TIMEOUT:
       g_value_set_uint (value, self->idle_timeout);
@@ -606,6 +631,9 @@ mre_broker_set_property (GObject      *object,
       break;
     case PROP_MAX_QUEUED_BYTES:
       mre_broker_set_max_queued_bytes (self, g_value_get_uint64 (value));
+      break;
+    case PROP_MAX_QUEUED_BYTES_TOTAL:
+      mre_broker_set_max_queued_bytes_total (self, g_value_get_uint64 (value));
       break;
     case PROP_IDLE_TIMEOUT:
       mre_broker_set_idle_timeout (self, g_value_get_uint (value));
@@ -683,14 +711,46 @@ mre_broker_class_init (MreBrokerClass *klass)
    * MreBroker:max-queued-bytes:
    *
    * The most bytes queued for one peer and not yet read by it; a peer that
-   * reaches it is disconnected and what was queued for it is counted as
-   * dropped. Set it before [method@Mre.Broker.start].
+   * reaches it is disconnected (after an ERROR frame, code `slow-reader`)
+   * and what was queued for it is counted as dropped. 64 MiB by default.
+   * Set it before [method@Mre.Broker.start].
    *
    * Since: 0.1
    */
   properties[PROP_MAX_QUEUED_BYTES] =
     g_param_spec_uint64 ("max-queued-bytes", NULL, NULL,
                          4096, G_MAXUINT64, DEFAULT_MAX_QUEUED_BYTES,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * MreBroker:max-queued-bytes-total:
+   *
+   * The most bytes queued for all peers together and not yet read by them,
+   * as [property@Mre.Broker:max-queued-bytes] bounds one peer's; 0 for no
+   * limit. Readers are never disconnected for it: at three quarters of it
+   * the broker stops reading from every connection, which slows the
+   * publishers down, until the total is back under half of it. The last
+   * quarter is room for what the read in progress still routes (the
+   * frames of one read, times the subscribers of each; see
+   * `docs/RELIABILITY.md`, "What is bounded, and by how much"). A
+   * peer that reads nothing for a second while the broker waits is
+   * disconnected (ERROR `slow-reader`), the one with the most queued
+   * first, until the total is under half: a stalled peer neither holds
+   * the others up for longer nor takes the broker past the bound.
+   *
+   * 256 MiB by default: four times max-queued-bytes, so that one peer
+   * still reaches its own bound, and 32 times its flow-control mark, so
+   * that 32 subscribers each hold a full mark before the total slows
+   * anyone down (a burst through 54 subscribers held some 470 MiB
+   * without it). The benchmarks (at most 4 subscribers) and the soak test
+   * (54 paced subscribers) stay well under it. Set it before
+   * [method@Mre.Broker.start].
+   *
+   * Since: 0.1
+   */
+  properties[PROP_MAX_QUEUED_BYTES_TOTAL] =
+    g_param_spec_uint64 ("max-queued-bytes-total", NULL, NULL,
+                         0, G_MAXUINT64, DEFAULT_MAX_QUEUED_BYTES_TOTAL,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -852,6 +912,7 @@ mre_broker_init (MreBroker *self)
 {
   self->max_frame_size = MRE_FRAME_DEFAULT_MAX;
   self->max_queued_bytes = DEFAULT_MAX_QUEUED_BYTES;
+  self->max_queued_bytes_total = DEFAULT_MAX_QUEUED_BYTES_TOTAL;
   self->same_uid_only = TRUE;
   self->max_connections = DEFAULT_MAX_CONNECTIONS;
   self->max_subscriptions = DEFAULT_MAX_SUBSCRIPTIONS;
@@ -859,6 +920,7 @@ mre_broker_init (MreBroker *self)
   self->handshake_timeout = DEFAULT_HANDSHAKE_TIMEOUT;
   self->clients = g_ptr_array_new_with_free_func ((GDestroyNotify) mre_broker_client_free);
   self->router = mre_router_new (self);
+  mre_broker_flow_init (self);
   mre_broker_durable_init (self);
 }
 
@@ -1016,6 +1078,47 @@ mre_broker_set_max_queued_bytes (MreBroker *self,
     return;
   self->max_queued_bytes = max_queued_bytes;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_QUEUED_BYTES]);
+}
+
+/**
+ * mre_broker_get_max_queued_bytes_total:
+ * @self: a broker
+ *
+ * Gets how many bytes the broker queues for all peers together before it
+ * stops reading from them.
+ *
+ * Returns: [property@Mre.Broker:max-queued-bytes-total], 0 for no limit
+ *
+ * Since: 0.1
+ */
+guint64
+mre_broker_get_max_queued_bytes_total (MreBroker *self)
+{
+  g_return_val_if_fail (MRE_IS_BROKER (self), 0);
+  return self->max_queued_bytes_total;
+}
+
+/**
+ * mre_broker_set_max_queued_bytes_total:
+ * @self: a broker, not started
+ * @max_queued_bytes_total: the most bytes queued for all peers together,
+ *   or 0 for no limit
+ *
+ * Sets [property@Mre.Broker:max-queued-bytes-total].
+ *
+ * Since: 0.1
+ */
+void
+mre_broker_set_max_queued_bytes_total (MreBroker *self,
+                                       guint64    max_queued_bytes_total)
+{
+  g_return_if_fail (MRE_IS_BROKER (self));
+  g_return_if_fail (!self->started);
+
+  if (self->max_queued_bytes_total == max_queued_bytes_total)
+    return;
+  self->max_queued_bytes_total = max_queued_bytes_total;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_QUEUED_BYTES_TOTAL]);
 }
 
 /**

@@ -48,6 +48,11 @@ MRE_AVAILABLE_IN_ALL
 void        mre_broker_set_max_queued_bytes (MreBroker  *self,
                                              guint64     max_queued_bytes);
 MRE_AVAILABLE_IN_ALL
+guint64     mre_broker_get_max_queued_bytes_total (MreBroker *self);
+MRE_AVAILABLE_IN_ALL
+void        mre_broker_set_max_queued_bytes_total (MreBroker *self,
+                                                   guint64    max_queued_bytes_total);
+MRE_AVAILABLE_IN_ALL
 guint       mre_broker_get_idle_timeout   (MreBroker    *self);
 MRE_AVAILABLE_IN_ALL
 void        mre_broker_set_idle_timeout   (MreBroker    *self,

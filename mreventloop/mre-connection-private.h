@@ -69,6 +69,8 @@ gboolean       mre_connection_queue_bytes      (MreConnection            *conn,
                                                 gsize                     len);
 guint64        mre_connection_get_queued_bytes (MreConnection            *conn);
 guint64        mre_connection_count_unsent     (MreConnection            *conn);
+guint64        mre_connection_drop_unsent      (MreConnection            *conn,
+                                                guint8                    type);
 guint64        mre_connection_get_bytes_written (MreConnection           *conn);
 void           mre_connection_set_reading      (MreConnection            *conn,
                                                 gboolean                  reading);

@@ -295,6 +295,59 @@ mre_connection_count_unsent (MreConnection *conn)
   return unsent;
 }
 
+/* The size of the frame written at @data, from its header. */
+static gsize
+queued_frame_size (const guint8 *data)
+{
+  return MRE_FRAME_HEADER_SIZE + ((gsize) data[24] << 8 | data[25]) +
+         ((gsize) data[26] << 8 | data[27]) +
+         ((gsize) data[28] << 24 | (gsize) data[29] << 16 | (gsize) data[30] << 8 | data[31]);
+}
+
+/* Counts the whole frames of @data, and those of type @type among them. */
+static void
+count_frames (const guint8 *data,
+              gsize         len,
+              guint8        type,
+              guint64      *frames,
+              guint64      *of_type)
+{
+  for (gsize pos = 0; pos + MRE_FRAME_HEADER_SIZE <= len; pos += queued_frame_size (data + pos))
+    {
+      (*frames)++;
+      *of_type += data[pos + 1] == type;
+    }
+}
+
+/* Drops every frame queued and not yet begun on the socket; a frame of
+ * which some bytes are written is kept, so that the other end never gets
+ * half a frame. Returns how many of the frames dropped are of @type. Once
+ * per connection at most (the broker drops a slow reader): it walks the
+ * queue. On the context. */
+guint64
+mre_connection_drop_unsent (MreConnection *conn,
+                            guint8         type)
+{
+  guint64 frames = 0, of_type = 0;
+  gsize keep = 0;
+
+  g_mutex_lock (&conn->lock);
+  /* @wbuf holds whole frames from its start: keep up to the end of the one
+   * that @woff is in (none if it is at a frame's start). */
+  while (keep < conn->woff)
+    keep += queued_frame_size (conn->wbuf->data + keep);
+  count_frames (conn->wbuf->data + keep, conn->wbuf->len - keep, type, &frames, &of_type);
+  conn->wbuf_frames -= frames;
+  g_byte_array_set_size (conn->wbuf, keep);
+  frames = 0;
+  count_frames (conn->out->data, conn->out->len, type, &frames, &of_type);
+  g_byte_array_set_size (conn->out, 0);
+  conn->out_frames = 0;
+  g_mutex_unlock (&conn->lock);
+
+  return of_type;
+}
+
 /* Writing ---------------------------------------------------------------- */
 
 static void
@@ -552,7 +605,9 @@ conn_read (MreConnection *conn)
       total += n;
       if (!conn_parse (conn))
         return FALSE;
-      if ((gsize) n < READ_CHUNK)
+      /* Paused by a frame of this read (flow control): what the socket
+       * holds waits, so that a pause costs at most one chunk's frames. */
+      if ((gsize) n < READ_CHUNK || conn->paused)
         return TRUE;
     }
 

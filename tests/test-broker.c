@@ -503,9 +503,11 @@ test_limits_properties (void)
 {
   g_autoptr(MreBroker) broker = mre_broker_new ("/nonexistent/mre/limits.sock");
   guint connections, subscriptions, timeout;
-  guint64 retained;
+  guint64 retained, queued_total;
 
   g_assert_cmpuint (mre_broker_get_max_connections (broker), ==, 1024);
+  /* Issue 10: the bound on all queues together, 4 x max-queued-bytes. */
+  g_assert_cmpuint (mre_broker_get_max_queued_bytes_total (broker), ==, 256 * 1024 * 1024);
   g_assert_cmpuint (mre_broker_get_max_subscriptions (broker), ==, 4096);
   g_assert_cmpuint (mre_broker_get_max_retained_bytes (broker), ==, 64 * 1024 * 1024);
   g_assert_cmpuint (mre_broker_get_handshake_timeout (broker), ==, 10);
@@ -514,15 +516,21 @@ test_limits_properties (void)
   mre_broker_set_max_subscriptions (broker, 0);
   mre_broker_set_max_retained_bytes (broker, G_GUINT64_CONSTANT (1) << 40);
   mre_broker_set_handshake_timeout (broker, 1);
+  mre_broker_set_max_queued_bytes_total (broker, 0);
   g_object_get (broker, "max-connections", &connections, "max-subscriptions", &subscriptions,
-                "max-retained-bytes", &retained, "handshake-timeout", &timeout, NULL);
+                "max-retained-bytes", &retained, "handshake-timeout", &timeout,
+                "max-queued-bytes-total", &queued_total, NULL);
   g_assert_cmpuint (connections, ==, 3);
   g_assert_cmpuint (subscriptions, ==, 0);
   g_assert_cmpuint (retained, ==, G_GUINT64_CONSTANT (1) << 40);
   g_assert_cmpuint (timeout, ==, 1);
+  g_assert_cmpuint (queued_total, ==, 0);
 
-  g_object_set (broker, "max-connections", 7, "handshake-timeout", 0, NULL);
+  g_object_set (broker, "max-connections", 7, "handshake-timeout", 0,
+                "max-queued-bytes-total", G_GUINT64_CONSTANT (1) << 33, NULL);
   g_assert_cmpuint (mre_broker_get_max_connections (broker), ==, 7);
+  g_assert_cmpuint (mre_broker_get_max_queued_bytes_total (broker), ==,
+                    G_GUINT64_CONSTANT (1) << 33);
   g_assert_cmpuint (mre_broker_get_handshake_timeout (broker), ==, 0);
 }
 
@@ -891,6 +899,241 @@ test_log_counts (void)
   g_assert_false (g_main_context_pending (context));
 }
 
+/* Reads one whole frame from @socket into @buf (which keeps what follows
+ * it); FALSE at the end of the stream. The frame's pointers are valid until
+ * the next call. */
+static gboolean
+read_frame (GSocket    *socket,
+            GByteArray *buf,
+            gsize      *consumed,
+            MreFrame   *frame)
+{
+  g_byte_array_remove_range (buf, 0, *consumed);
+  *consumed = 0;
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      char chunk[65536];
+      gssize n;
+
+      switch (mre_frame_parse (buf->data, buf->len, MRE_FRAME_HARD_MAX, frame, consumed, &error))
+        {
+        case MRE_FRAME_PARSE_OK:
+          return TRUE;
+        case MRE_FRAME_PARSE_NEED_MORE:
+          break;
+        default:
+          g_error ("the broker sent a frame that does not parse: %s", error->message);
+        }
+      n = g_socket_receive (socket, chunk, sizeof chunk, NULL, &error);
+      if (n == 0 || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED))
+        {
+          /* The end of the stream, never in the middle of a frame. */
+          g_assert_cmpuint (buf->len, ==, 0);
+          return FALSE;
+        }
+      g_assert_no_error (error);
+      g_byte_array_append (buf, (const guint8 *) chunk, n);
+    }
+}
+
+static void
+count_peer_gone (MreBroker   *broker,
+                 const char  *id,
+                 TestCounter *gone)
+{
+  if (g_strcmp0 (id, "slow") == 0)
+    test_counter_inc (gone);
+}
+
+/* Issue 10: a subscriber that reads nothing is dropped at max-queued-bytes;
+ * what is left in its socket is whole EVENTs, then ERROR slow-reader with
+ * the count the broker dropped for it, then the end. */
+static void
+test_slow_reader_told (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("mre-slow-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "bus.sock", NULL);
+  g_autoptr(MreBroker) broker = mre_broker_new (path);
+  g_autoptr(MrePeer) pub = NULL;
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, 0, NULL);
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GByteArray) buf = g_byte_array_new ();
+  g_autoptr(JsonNode) stats = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *payload = g_strnfill (10000, 'x');
+  MreFrame hello = { .type = MRE_FRAME_HELLO, .name = "slow", .name_len = 4 };
+  MreFrame sub = { .type = MRE_FRAME_SUBSCRIBE, .arg = 1, .name = "big", .name_len = 3 };
+  g_autoptr(GBytes) hello_bytes = mre_frame_to_bytes (&hello);
+  g_autoptr(GBytes) sub_bytes = mre_frame_to_bytes (&sub);
+  TestCounter gone;
+  MreFrame frame;
+  gsize consumed = 0;
+  guint events = 0;
+  JsonObject *body;
+
+  g_assert_no_error (error);
+  test_counter_init (&gone);
+  mre_broker_set_max_queued_bytes (broker, 65536);
+  g_signal_connect (broker, "peer-disconnected", G_CALLBACK (count_peer_gone), &gone);
+  mre_broker_start (broker, &error);
+  g_assert_no_error (error);
+
+  address = g_unix_socket_address_new (path);
+  g_assert_true (g_socket_connect (socket, address, NULL, &error));
+  g_socket_set_timeout (socket, 30);
+  g_socket_send (socket, g_bytes_get_data (hello_bytes, NULL), g_bytes_get_size (hello_bytes),
+                 NULL, &error);
+  g_assert_no_error (error);
+  g_socket_send (socket, g_bytes_get_data (sub_bytes, NULL), g_bytes_get_size (sub_bytes),
+                 NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (read_frame (socket, buf, &consumed, &frame));
+  g_assert_cmpint (frame.type, ==, MRE_FRAME_WELCOME);
+  g_assert_true (read_frame (socket, buf, &consumed, &frame));
+  g_assert_cmpint (frame.type, ==, MRE_FRAME_ACK);
+
+  /* 2 MB for a reader that reads nothing, 64 KiB allowed. */
+  pub = mre_peer_new (path, "pub");
+  mre_peer_start (pub, NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 200; i++)
+    {
+      mre_peer_yell (pub, "big", &error, G_TYPE_UINT, i, G_TYPE_STRING, payload, G_TYPE_INVALID);
+      g_assert_no_error (error);
+    }
+  test_counter_wait (&gone, 1);
+
+  while (read_frame (socket, buf, &consumed, &frame) && frame.type == MRE_FRAME_EVENT)
+    events++;
+  g_assert_cmpint (frame.type, ==, MRE_FRAME_ERROR);
+  g_assert_cmpuint (frame.arg, ==, 0);
+  g_assert_cmpuint (frame.seq, ==, 0);
+  g_assert_cmpuint (frame.name_len, ==, 0);
+  json_parser_load_from_data (parser, (const char *) frame.body, frame.body_len, &error);
+  g_assert_no_error (error);
+  body = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpstr (json_object_get_string_member (body, "code"), ==, "slow-reader");
+  g_assert_nonnull (strstr (json_object_get_string_member (body, "message"),
+                            "max-queued-bytes (65536)"));
+  g_assert_false (read_frame (socket, buf, &consumed, &frame));
+
+  stats = mre_broker_dup_stats (broker);
+  g_assert_cmpint (json_object_get_int_member (body, "dropped"), ==,
+                   json_object_get_int_member (json_node_get_object (stats), "dropped"));
+  g_assert_cmpint (json_object_get_int_member (body, "dropped"), >, 0);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (stats), "slow_disconnects"),
+                   ==, 1);
+  g_assert_cmpuint (events + json_object_get_int_member (body, "dropped"), <=, 200);
+  g_test_message ("%u whole events, then ERROR slow-reader (%" G_GINT64_FORMAT " dropped)",
+                  events, json_object_get_int_member (body, "dropped"));
+
+  mre_peer_close (pub);
+  mre_broker_stop (broker);
+  test_counter_clear (&gone);
+  g_rmdir (dir);
+}
+
+static void
+count_event (MrePeer     *peer,
+             MreEvent    *event,
+             TestCounter *counter)
+{
+  test_counter_inc (counter);
+}
+
+/* Issue 10: with max-queued-bytes-total, a subscriber that reads nothing is
+ * dropped when the total is reached (it is far under max-queued-bytes),
+ * with ERROR slow-reader; a subscriber that reads gets every event, and
+ * the total never passes the bound. */
+static void
+test_total_bound_stalled (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("mre-total-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "bus.sock", NULL);
+  g_autoptr(MreBroker) broker = mre_broker_new (path);
+  g_autoptr(MrePeer) pub = NULL;
+  g_autoptr(MrePeer) reader = NULL;
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, 0, NULL);
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GByteArray) buf = g_byte_array_new ();
+  g_autoptr(JsonNode) stats = NULL;
+  g_autofree char *payload = g_strnfill (4000, 'x');
+  MreFrame hello = { .type = MRE_FRAME_HELLO, .name = "slow", .name_len = 4 };
+  MreFrame sub = { .type = MRE_FRAME_SUBSCRIBE, .arg = 1, .name = "big", .name_len = 3 };
+  g_autoptr(GBytes) hello_bytes = mre_frame_to_bytes (&hello);
+  g_autoptr(GBytes) sub_bytes = mre_frame_to_bytes (&sub);
+  const guint64 bound = 1024 * 1024;
+  const guint n = 600;  /* 2.4 MB */
+  TestCounter gone, received;
+  MreFrame frame;
+  gsize consumed = 0;
+  JsonObject *object;
+
+  g_assert_no_error (error);
+  test_counter_init (&gone);
+  test_counter_init (&received);
+  mre_broker_set_max_queued_bytes_total (broker, bound);
+  g_signal_connect (broker, "peer-disconnected", G_CALLBACK (count_peer_gone), &gone);
+  mre_broker_start (broker, &error);
+  g_assert_no_error (error);
+
+  address = g_unix_socket_address_new (path);
+  g_assert_true (g_socket_connect (socket, address, NULL, &error));
+  g_socket_set_timeout (socket, 30);
+  g_socket_send (socket, g_bytes_get_data (hello_bytes, NULL), g_bytes_get_size (hello_bytes),
+                 NULL, &error);
+  g_assert_no_error (error);
+  g_socket_send (socket, g_bytes_get_data (sub_bytes, NULL), g_bytes_get_size (sub_bytes),
+                 NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (read_frame (socket, buf, &consumed, &frame));
+  g_assert_true (read_frame (socket, buf, &consumed, &frame));
+  g_assert_cmpint (frame.type, ==, MRE_FRAME_ACK);
+
+  reader = mre_peer_new (path, "reader");
+  mre_peer_start (reader, NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (reader, "event::big", G_CALLBACK (count_event), &received);
+  mre_peer_subscribe (reader, "big", NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  pub = mre_peer_new (path, "pub");
+  mre_peer_start (pub, NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < n; i++)
+    {
+      mre_peer_yell (pub, "big", &error, G_TYPE_UINT, i, G_TYPE_STRING, payload, G_TYPE_INVALID);
+      g_assert_no_error (error);
+    }
+  test_counter_wait (&gone, 1);
+  test_counter_wait (&received, n);
+
+  while (read_frame (socket, buf, &consumed, &frame) && frame.type == MRE_FRAME_EVENT)
+    ;
+  g_assert_cmpint (frame.type, ==, MRE_FRAME_ERROR);
+  g_assert_nonnull (g_strstr_len ((const char *) frame.body, frame.body_len, "\"slow-reader\""));
+  g_assert_nonnull (g_strstr_len ((const char *) frame.body, frame.body_len,
+                                  "max-queued-bytes-total (1048576)"));
+
+  stats = mre_broker_dup_stats (broker);
+  object = json_node_get_object (stats);
+  g_assert_cmpint (json_object_get_int_member (object, "slow_disconnects"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (object, "max_queued_bytes_total"), ==, bound);
+  g_assert_cmpint (json_object_get_int_member (object, "queued_bytes_peak"), <=, bound);
+  g_assert_cmpint (json_object_get_int_member (object, "queued_bytes_peak"), >=, bound / 2);
+  g_assert_cmpuint (test_counter_get (&received), ==, n);
+
+  mre_peer_close (pub);
+  mre_peer_close (reader);
+  mre_broker_stop (broker);
+  test_counter_clear (&gone);
+  test_counter_clear (&received);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -919,6 +1162,8 @@ main (int   argc,
   g_test_add_func ("/broker/limits-properties", test_limits_properties);
   g_test_add_func ("/broker/max-subscriptions", test_max_subscriptions);
   g_test_add_func ("/broker/log/counts", test_log_counts);
+  g_test_add_func ("/broker/slow-reader-told", test_slow_reader_told);
+  g_test_add_func ("/broker/total-bound-stalled", test_total_bound_stalled);
 
   return g_test_run ();
 }

@@ -27,6 +27,7 @@ import socket
 import stat
 import subprocess
 import sys
+import threading
 import time
 
 from mretap import Bus, PATIENCE, TOOL, TestFailure, check, check_equal, lines, run_tests, wait_until
@@ -233,6 +234,265 @@ def test_max_retained_bytes():
             # Other names have their own budget.
             pub.publish('s', None, push=0, body=notification('s', [1]))
             check_equal(pub.stats()['retained'], {'r': 1, 's': 1}, 'retained per name')
+
+
+# Slow readers and the bound on all queues (issue 10, items 5 and 13) -----
+
+class Reader(threading.Thread):
+    """Reads the frames of a connection on a thread of its own, as they
+    come: EVENTs whose params are [i, ...], checked to come in order from
+    0, and the other frames (kept in `frames`). `pause` seconds of sleep
+    after each recv() of at most `chunk` bytes make it a slow reader. Ends
+    after `n` events, at an ERROR, or at the end of the stream."""
+
+    def __init__(self, conn, n, chunk=65536, pause=0.0):
+        super().__init__(daemon=True)
+        self.conn, self.n, self.chunk, self.pause = conn, n, chunk, pause
+        self.events = 0
+        self.frames = []
+        self.closed = False
+        self.failure = None
+
+    def run(self):
+        try:
+            self._run()
+        except Exception as error:          # reported by result()
+            self.failure = error
+
+    def _run(self):
+        buf = bytearray(self.conn.buffer)
+        self.conn.buffer = b''
+        while True:
+            pos = 0
+            while len(buf) - pos >= HEADER.size:
+                header = HEADER.unpack_from(buf, pos)
+                size = HEADER.size + header[7] + header[8] + header[9]
+                if len(buf) - pos < size:
+                    break
+                start = pos + HEADER.size
+                if header[1] == EVENT:
+                    body = bytes(buf[start + header[7] + header[8]:pos + size])
+                    index = json.loads(body.decode())['params'][0]
+                    if index != self.events:
+                        raise TestFailure('event %d came as number %d' % (index, self.events))
+                    self.events += 1
+                else:
+                    self.frames.append(proto.Frame(
+                        header, bytes(buf[start:start + header[7]]),
+                        bytes(buf[start + header[7]:start + header[7] + header[8]]),
+                        bytes(buf[start + header[7] + header[8]:pos + size])))
+                    if header[1] == ERROR:
+                        return
+                pos += size
+            del buf[:pos]
+            if self.events >= self.n:
+                return
+            try:
+                data = self.conn.sock.recv(self.chunk)
+            except ConnectionResetError:
+                data = b''
+            if not data:
+                check(not buf, 'the stream ended in the middle of a frame (%d bytes)' % len(buf))
+                self.closed = True
+                return
+            buf += data
+            if self.pause:
+                time.sleep(self.pause)
+
+    def result(self, timeout=PATIENCE * 3):
+        if self.ident is None:
+            self.start()
+        self.join(timeout)
+        check(not self.is_alive(), 'a reader still reads after %d s (%d events)'
+              % (timeout, self.events))
+        if self.failure is not None:
+            raise self.failure
+        return self
+
+
+def publish_burst(conn, name, n, size):
+    """Yells `name` [i, 'x' * size] for i in 0..n-1, many frames a
+    sendall() as a fast publisher writes them."""
+    batch = []
+    for i in range(n):
+        body = notification(name, [i, 'x' * size])
+        batch.append(frame(PUBLISH, name=name, body=body, seq=i + 1))
+        if len(batch) == 32 or i == n - 1:
+            conn.send(b''.join(batch))
+            batch = []
+
+
+def peers_of(stats_now):
+    return {peer['id']: peer for peer in stats_now['peers']}
+
+
+def test_slow_reader_told():
+    n, size = 300, 50001            # 15 MB, 15 times max-queued-bytes
+    bound = 1 << 20
+    with Bus(['--max-queued-bytes', str(bound)]) as bus:
+        with connect(bus, 'watch') as watch, connect(bus, 'pub') as pub, \
+                connect(bus, 'slow') as slow:
+            slow.subscribe('stream')    # then reads nothing
+            publisher = threading.Thread(target=publish_burst, args=(pub, 'stream', n, size),
+                                         daemon=True)
+            publisher.start()
+            # Before it is dropped, its queue shows in the peers section.
+            queued = wait_until(lambda: peers_of(watch.stats()).get('slow', {})
+                                .get('queued_bytes', 0),
+                                'bytes queued for the slow reader')
+            check(queued <= bound, 'queued for it: %d, over max-queued-bytes' % queued)
+            wait_until(lambda: watch.stats()['slow_disconnects'] == 1, 'the slow reader dropped')
+            # What is left in its socket: whole EVENTs in order, then the
+            # ERROR, then the end.
+            reader = Reader(slow, n).result()
+            publisher.join(PATIENCE)
+            check(not publisher.is_alive(), 'the publisher is done')
+            stats_now = watch.stats()
+            check_equal(reader.frames and reader.frames[-1].type, ERROR, 'the last frame')
+            check_equal([f.type for f in reader.frames], [ERROR], 'frames after its events')
+            error = reader.frames[-1]
+            check_equal((error.arg, error.seq, error.name, error.sender), (0, 0, '', ''),
+                        'arg, seq, name and sender of the ERROR')
+            body = error.json()
+            check_equal(sorted(body), ['code', 'dropped', 'message'], 'members of the ERROR')
+            check_equal(body['code'], 'slow-reader', 'code')
+            check('max-queued-bytes (%d)' % bound in body['message'],
+                  'message: %r' % body['message'])
+            check_equal(body['dropped'], stats_now['dropped'],
+                        'dropped: the ERROR\'s and the stats\'')
+            check(body['dropped'] > 0 and reader.events > 0 and
+                  reader.events + body['dropped'] <= n,
+                  '%d events read, %d dropped, of %d' % (reader.events, body['dropped'], n))
+            diag('the slow reader read %d whole events, then ERROR slow-reader (%d dropped)'
+                 % (reader.events, body['dropped']))
+            check('Closing the connection of slow, %d events dropped' % body['dropped']
+                  in broker_log(bus), 'logged: %r' % broker_log(bus))
+
+            # The peers section: the open connections that said HELLO;
+            # dropped and slow_disconnects per id, since the broker started.
+            with connect(bus, 'slow') as again:
+                peers = peers_of(watch.stats())
+                check_equal(sorted(peers), ['pub', 'slow', 'watch'], 'ids in peers')
+                expected = {'slow': (0, body['dropped'], 1, 0, 0, 0),
+                            'pub': (0, 0, 0, 0, n, 0),
+                            'watch': (0, 0, 0, 0, 0, 0)}
+                for peer_id, values in expected.items():
+                    peer = peers[peer_id]
+                    check_equal(tuple(peer[k] for k in ('queued_bytes', 'dropped',
+                                                       'slow_disconnects', 'subscriptions',
+                                                       'events_in', 'events_out')),
+                                values, 'peers entry of %s (%r)' % (peer_id, peer))
+                again.subscribe('stream')
+                again.subscribe('other')
+                pub.publish('other', [0])
+                again.expect(EVENT)
+                peer = peers_of(watch.stats())['slow']
+                check_equal((peer['subscriptions'], peer['events_out'], peer['dropped'],
+                             peer['slow_disconnects']),
+                            (2, 1, body['dropped'], 1), 'slow, subscribed again')
+
+
+def sample_broker(bus, watch, samples, stop):
+    """Every 20 ms until stop is set: (queued_bytes, RSS in KiB)."""
+    while not stop.is_set():
+        samples.append((watch.stats()['queued_bytes'], rss_kib(bus.broker.pid)))
+        time.sleep(0.02)
+
+
+def test_total_bound_slow_readers():
+    n, size, readers = 2000, 2000, 10      # 4 MB to each of 10 readers
+    bound = 4 << 20
+    with Bus(['--max-queued-bytes-total', str(bound)]) as bus:
+        with connect(bus, 'watch') as watch, connect(bus, 'pub') as pub:
+            subs = [connect(bus, 'sub%d' % i) for i in range(readers)]
+            try:
+                for sub in subs:
+                    sub.subscribe('burst')
+                rss_before = rss_kib(bus.broker.pid)
+                # Each reads 16 KiB every 4 ms at most: together 40 MB/s,
+                # slower than a publisher writes.
+                threads = [Reader(sub, n, chunk=16384, pause=0.004) for sub in subs]
+                for thread in threads:
+                    thread.start()
+                samples, stop = [], threading.Event()
+                with connect(bus, 'sampler') as sampler:
+                    sampling = threading.Thread(target=sample_broker,
+                                                args=(bus, sampler, samples, stop), daemon=True)
+                    sampling.start()
+                    publish_burst(pub, 'burst', n, size)
+                    for thread in threads:
+                        thread.result()
+                    stop.set()
+                    sampling.join(PATIENCE)
+                stats_now = watch.stats()
+            finally:
+                for sub in subs:
+                    sub.close()
+        check_equal([t.events for t in threads], [n] * readers, 'events each reader received')
+        check_equal((stats_now['dropped'], stats_now['slow_disconnects']), (0, 0),
+                    'dropped, slow_disconnects')
+        check_equal(stats_now['max_queued_bytes_total'], bound, 'max_queued_bytes_total')
+        peak = stats_now['queued_bytes_peak']
+        highest = max(q for q, _ in samples)
+        rss_max = max(r for _, r in samples)
+        diag('%d readers x %d events of %d bytes: queued peak %d (bound %d), highest sample %d '
+             'of %d; %d pauses; broker RSS %d -> max %d KiB'
+             % (readers, n, size, peak, bound, highest, len(samples),
+                stats_now['flow_control_pauses'], rss_before, rss_max))
+        check(peak <= bound, 'the total queued reached %d, over the bound %d' % (peak, bound))
+        check(highest <= bound, 'a sample of the total queued: %d' % highest)
+        # The bound was what held the burst back.
+        check(peak >= bound // 2 and stats_now['flow_control_pauses'] > 0,
+              'peak %d, %d pauses: the bound was not reached' % (peak, stats_now['flow_control_pauses']))
+        if sanitized(bus.broker.pid):
+            diag('the broker runs under AddressSanitizer: RSS not checked')
+        else:
+            # Queues of 4 MiB in all, in buffers that double as they grow.
+            check(rss_max - rss_before < 4 * bound // 1024 + 8192,
+                  'the broker\'s RSS grew by %d KiB' % (rss_max - rss_before))
+
+
+def test_total_bound_stalled_reader():
+    n, size = 3000, 2000                   # 6 MB, more than the bound
+    bound = 4 << 20
+    with Bus(['--max-queued-bytes-total', str(bound)]) as bus:
+        with connect(bus, 'watch') as watch, connect(bus, 'pub') as pub, \
+                connect(bus, 'good1') as good1, connect(bus, 'good2') as good2, \
+                connect(bus, 'stalled') as stalled:
+            for conn in (good1, good2, stalled):
+                conn.subscribe('burst')
+            rss_before = rss_kib(bus.broker.pid)
+            readers = [Reader(conn, n) for conn in (good1, good2)]
+            for reader in readers:
+                reader.start()
+            publisher = threading.Thread(target=publish_burst, args=(pub, 'burst', n, size),
+                                         daemon=True)
+            publisher.start()
+            # Under max-queued-bytes (64 MiB), over three quarters of the
+            # total: dropped after a second without reading.
+            wait_until(lambda: watch.stats()['slow_disconnects'] == 1, 'the stalled reader dropped')
+            left = Reader(stalled, n).result()
+            for reader in readers:
+                reader.result()
+            publisher.join(PATIENCE)
+            rss_after = rss_kib(bus.broker.pid)
+            stats_now = watch.stats()
+        check_equal([r.events for r in readers], [n, n], 'events the readers received')
+        check_equal([f.type for f in left.frames], [ERROR], 'the stalled reader\'s last frame')
+        body = left.frames[0].json()
+        check_equal(body['code'], 'slow-reader', 'code')
+        check('max-queued-bytes-total (%d)' % bound in body['message'],
+              'message: %r' % body['message'])
+        check_equal(body['dropped'], stats_now['dropped'], 'dropped: the ERROR\'s and the stats\'')
+        check_equal(peers_of(stats_now).keys() & {'stalled'}, set(), 'stalled is gone')
+        diag('stalled reader: %d events read, %d dropped; queued peak %d (bound %d); '
+             'broker RSS %d -> %d KiB'
+             % (left.events, body['dropped'], stats_now['queued_bytes_peak'], bound,
+                rss_before, rss_after))
+        check(stats_now['queued_bytes_peak'] <= bound,
+              'the total queued reached %d, over the bound %d'
+              % (stats_now['queued_bytes_peak'], bound))
+        check(bus.broker.poll() is None, 'the broker runs')
 
 
 def test_handshake_timeout():
@@ -799,6 +1059,12 @@ TESTS = [
     ('max-subscriptions: one over gets ERROR too-many-subscriptions; the connection stays',
      test_max_subscriptions),
     ('max-retained-bytes: the oldest retained events of the name go', test_max_retained_bytes),
+    ('issue 10: a slow reader is sent the rest of its frame, then ERROR slow-reader with the '
+     'count dropped, and closed; the peers section counts it', test_slow_reader_told),
+    ('issue 10: max-queued-bytes-total holds 10 slow readers\' queues under the bound, '
+     'nothing lost', test_total_bound_slow_readers),
+    ('issue 10: max-queued-bytes-total: a stalled reader is dropped, the others get every event',
+     test_total_bound_stalled_reader),
     ('handshake-timeout: a peer that sends nothing is closed, its slot freed',
      test_handshake_timeout),
     ('handshake-timeout: half a HELLO is no HELLO', test_handshake_timeout_half_hello),

@@ -500,6 +500,10 @@ def test_usage_errors():
                         '--max-subscriptions past 32 bits'),
                        (['broker', '--max-retained-bytes', '-5'], 'a negative --max-retained-bytes'),
                        (['broker', '--max-queued-bytes', '100'], 'a tiny --max-queued-bytes'),
+                       (['broker', '--max-queued-bytes-total', '100'],
+                        'a tiny --max-queued-bytes-total'),
+                       (['broker', '--max-queued-bytes-total', '-3'],
+                        'a negative --max-queued-bytes-total'),
                        (['broker', '--handshake-timeout', 'soon'], 'a --handshake-timeout not a number')):
         result = subprocess.run([TOOL] + args, capture_output=True, timeout=PATIENCE)
         check_equal(result.returncode, 2, 'status for %s' % what)
@@ -534,6 +538,65 @@ def test_stats():
         check('connections' in stats, 'has connections: %r' % stats)
         check_equal(stats['retained'], {'kept': 1}, 'retained')
         check(out.count('\n') > 3, 'pretty JSON, on several lines')
+
+
+def _raw_protocol():
+    """test-protocol.py's raw connection (a file name with a dash: loaded
+    by path)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'mre_test_protocol',
+        os.path.join(os.path.dirname(os.path.abspath(__file__)), 'test-protocol.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_stats_peers():
+    proto = _raw_protocol()
+    with Bus(['--max-queued-bytes', '262144']) as bus:
+        monitor, out = bus.spawn_to_file('monitor.out', 'monitor', '--socket', bus.path,
+                                         '--id', 'mon', 'big')
+        # A peer that subscribes and reads nothing: dropped as a slow
+        # reader, then back under the same id.
+        slow = proto.Connection(bus.path)
+        slow.hello('slowpoke')
+        slow.subscribe('big')
+        wait_for_subscriptions(bus, 2)
+        # 900 KB: more than its socket takes and max-queued-bytes.
+        for _ in range(30):
+            emit(bus, '--id', 'pub', 'big', json.dumps(['y' * 30000]))
+        wait_until(lambda: broker_stats(bus)['slow_disconnects'] == 1, 'the slow peer dropped')
+        slow.close()
+        dropped = broker_stats(bus)['dropped']
+        wait_until(lambda: len(lines(out)) >= 30, 'the monitor\'s 30 lines')
+        with proto.Connection(bus.path) as again:
+            again.hello('slowpoke')
+            status, text, err = bus.run('stats', '--socket', bus.path, '--id', 'me', '--peers')
+        check_equal(status, 0, 'stats --peers status (stderr %r)' % err)
+        rows = text.split('\n')
+        check_equal(rows[-1], '', 'the output ends with a newline')
+        rows = rows[:-1]
+        columns = ['id', 'queued_bytes', 'dropped', 'slow_disconnects', 'subscriptions',
+                   'events_in', 'events_out']
+        check_equal(rows[0].split(), columns, 'the header')
+        # Aligned: the id column starts each line, every count ends where
+        # its header ends.
+        ends = [m.end() for m in re.finditer(r'\S+', rows[0])]
+        for row in rows[1:]:
+            check_equal([m.end() for m in re.finditer(r'\S+', row)][1:], ends[1:],
+                        'where the columns of %r end (header %r)' % (row, rows[0]))
+        table = [row.split() for row in rows[1:]]
+        check_equal(table, [['me', '0', '0', '0', '0', '0', '0'],
+                            ['mon', '0', '0', '0', '1', '0', '30'],
+                            ['slowpoke', '0', str(dropped), '1', '0', '0', '0']],
+                    'the peers, sorted by id')
+        check(dropped > 0, 'events dropped for slowpoke: %d' % dropped)
+        # Without --peers: JSON, with the peers in it.
+        stats = broker_stats(bus)
+        check('mon' in [p['id'] for p in stats['peers']], 'mon in the JSON\'s peers: %r' % stats)
+        check('max_queued_bytes_total' in stats and 'queued_bytes' in stats,
+              'the total queued and its bound in the JSON: %r' % stats)
 
 
 def test_second_broker_fails():
@@ -654,6 +717,8 @@ TESTS = [
     ('usage errors exit 2 with a message', test_usage_errors),
     ('emit refuses bad arguments and names; no broker is an error', test_emit_errors),
     ('stats prints the counters as JSON', test_stats),
+    ('issue 10: stats --peers prints the peers as an aligned table, drops of an id included',
+     test_stats_peers),
     ('a second broker on a live socket fails with a message', test_second_broker_fails),
     ('broker exits 0 on SIGTERM, SIGINT and idle exit', test_broker_signals_and_idle_exit),
     ('without --socket, the default bus is started and used', test_default_bus),

@@ -33,6 +33,7 @@ tool_cmd_broker (int    argc,
   gint idle_exit = 0;
   gint64 max_frame_size = 0;
   gint64 max_queued_bytes = 0;
+  gint64 max_queued_bytes_total = -1;
   gint64 max_connections = -1;
   gint64 max_subscriptions = -1;
   gint64 max_retained_bytes = -1;
@@ -48,6 +49,9 @@ tool_cmd_broker (int    argc,
       "Refuse frames larger than N bytes, header included (default: 16 MiB)", "N" },
     { "max-queued-bytes", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_INT64, &max_queued_bytes,
       "Disconnect a peer once N bytes wait for it (default: 64 MiB)", "N" },
+    { "max-queued-bytes-total", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_INT64, &max_queued_bytes_total,
+      "Slow publishers down once N bytes wait for all peers together,\n"
+      "                                  0 for no limit (default: 256 MiB)", "N" },
     { "max-connections", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_INT64, &max_connections,
       "Keep at most N connections open, 0 for no limit (default: 1024)", "N" },
     { "max-subscriptions", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_INT64, &max_subscriptions,
@@ -84,6 +88,9 @@ tool_cmd_broker (int    argc,
 
   if (max_queued_bytes != 0 && max_queued_bytes < 4096)
     return tool_fail_usage (context, "--max-queued-bytes takes a number of bytes, 4096 or more");
+  if (max_queued_bytes_total < -1 || (max_queued_bytes_total > 0 && max_queued_bytes_total < 4096))
+    return tool_fail_usage (context,
+                            "--max-queued-bytes-total takes a number of bytes, 4096 or more, or 0");
   if (max_connections < -1 || max_connections > G_MAXUINT)
     return tool_fail_usage (context, "--max-connections takes a number up to %u", G_MAXUINT);
   if (max_subscriptions < -1 || max_subscriptions > G_MAXUINT)
@@ -123,6 +130,8 @@ tool_cmd_broker (int    argc,
     mre_broker_set_max_frame_size (broker, (guint) max_frame_size);
   if (max_queued_bytes > 0)
     mre_broker_set_max_queued_bytes (broker, (guint64) max_queued_bytes);
+  if (max_queued_bytes_total >= 0)
+    mre_broker_set_max_queued_bytes_total (broker, (guint64) max_queued_bytes_total);
   if (max_connections >= 0)
     mre_broker_set_max_connections (broker, (guint) max_connections);
   if (max_subscriptions >= 0)
