@@ -130,7 +130,7 @@ child_flush (MrePeer *peer)
 {
   g_autoptr(GError) error = NULL;
 
-  if (!mre_peer_flush (peer, NULL, &error))
+  if (!mre_peer_flush (peer, -1, NULL, &error))
     g_error ("flush: %s", error->message);
 }
 
@@ -576,7 +576,7 @@ test_slow_subscriber (Fixture       *f,
         {
           g_assert_error (error, MRE_ERROR, MRE_ERROR_BUSY);
           g_clear_error (&error);
-          g_assert_true (mre_peer_flush (pub, NULL, &error));
+          g_assert_true (mre_peer_flush (pub, -1, NULL, &error));
         }
     }
   test_counter_wait (&counter, n);
