@@ -99,6 +99,7 @@ tool_cmd_monitor (int    argc,
     }
 
   g_signal_connect (peer, "event", G_CALLBACK (monitor_event_cb), NULL);
+  tool_report_lost (peer);
 
   if (!mre_peer_subscribe (peer, pattern, NULL, NULL, &error))
     {
