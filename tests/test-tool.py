@@ -15,7 +15,10 @@ import json
 import os
 import re
 import signal
+import socket
+import struct
 import subprocess
+import threading
 import time
 
 from mretap import (Bus, PATIENCE, TOOL, TestFailure, check, check_equal, lines,
@@ -255,6 +258,100 @@ def test_default_bus_quiet():
             kill_processes_of(bus.tmp.name)
 
 
+def test_emit_larger_than_broker_takes():
+    # Issue 10: the broker's --max-frame-size is the peer's limit too.
+    with Bus(['--max-frame-size', '65536']) as bus:
+        monitor = bus.spawn('monitor', '--socket', bus.path)
+        wait_for_subscriptions(bus, 1)
+        big = json.dumps(['y' * 100000])
+        status, out, err = bus.run('emit', '--socket', bus.path, 'big', big)
+        check(status not in (0, 124), 'emit of 100,000 bytes fails (status %d)' % status)
+        check(err.startswith('mreventloop: '), 'a message on stderr: %r' % err)
+        check('65536' in err, 'the message names the broker\'s limit: %r' % err)
+        check(re.search(r'\b1000\d\d bytes', err) is not None,
+              'the message names the event\'s size: %r' % err)
+        check_equal(out, '', 'stdout')
+        stats = broker_stats(bus)
+        check_equal((stats['events_in'], stats['events_out'], stats['rejected']), (0, 0, 0),
+                    'nothing reached the broker, nothing was delivered')
+        check_equal(monitor.poll(), None, 'the monitor runs on')
+
+
+# A broker of the test's own, for what a real one sends rarely: the frames
+# of docs/PROTOCOL.md with struct and socket only.
+HEADER = struct.Struct('>BBBBIQqHHI')
+WELCOME, ACK, ERROR = 2, 5, 8
+
+
+def fake_frame(type, name=b'', body=b'', arg=0, seq=0):
+    return HEADER.pack(1, type, 0, 0, arg, seq, 0, len(name), 0, len(body)) + name + body
+
+
+class FakeBroker:
+    """Accepts one connection, welcomes it, acknowledges its SUBSCRIBE,
+    then sends it an ERROR of code slow-reader and closes it, as a broker
+    that dropped a slow reader does (interfaces: arg 0, seq 0, no name)."""
+
+    def __init__(self, path, dropped, message):
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(path)
+        self.listener.listen(4)
+        self.body = json.dumps({'code': 'slow-reader', 'message': message,
+                                'dropped': dropped}).encode()
+        self.error = None
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def read_frame(self, conn):
+        def read(n):
+            data = b''
+            while len(data) < n:
+                chunk = conn.recv(n - len(data))
+                if not chunk:
+                    raise EOFError('the peer closed the connection')
+                data += chunk
+            return data
+        header = HEADER.unpack(read(HEADER.size))
+        read(header[7] + header[8] + header[9])
+        return header
+
+    def run(self):
+        try:
+            conn, _ = self.listener.accept()
+            with conn:
+                self.read_frame(conn)                      # HELLO
+                conn.sendall(fake_frame(WELCOME, b'slow', b'{"protocol":1,"max_frame_size":16777216}'))
+                subscribe = self.read_frame(conn)
+                conn.sendall(fake_frame(ACK, arg=subscribe[4]))
+                conn.sendall(fake_frame(ERROR, body=self.body))
+        except Exception as error:
+            self.error = error
+
+    def close(self):
+        self.listener.close()
+        self.thread.join(PATIENCE)
+
+
+def test_monitor_and_wait_report_lost():
+    # Issue 10: a peer the broker dropped as too slow says so, and goes on.
+    message = 'it does not read: 3 frames, 70000 bytes queued (max-queued-bytes); they are dropped'
+    for command in (['monitor'], ['wait', 'never']):
+        with Bus() as bus:
+            path = os.path.join(os.path.dirname(bus.path), 'fake.sock')
+            fake = FakeBroker(path, 226265, message)
+            try:
+                process, out = bus.spawn_to_file('out', *command, '--socket', path)
+                expected = ('mreventloop: the broker dropped 226265 events for this peer: %s'
+                            % message)
+                wait_until(lambda: expected in lines(out), '%s to report the loss' % command[0])
+                check_equal(fake.error, None, 'the fake broker\'s conversation')
+                check_equal(process.poll(), None, '%s goes on' % command[0])
+                check(not any('WARNING' in line for line in lines(out)),
+                      'no warning besides: %r' % lines(out))
+            finally:
+                fake.close()
+
+
 def kill_processes_of(directory):
     """Kills the default broker that the peers started: no child of ours,
     but it runs on a socket in DIRECTORY and inherited the test's
@@ -306,6 +403,10 @@ TESTS = [
     ('broker exits 0 on SIGTERM, SIGINT and idle exit', test_broker_signals_and_idle_exit),
     ('without --socket, the default bus is started and used', test_default_bus),
     ('a peer of the running default bus prints no warning', test_default_bus_quiet),
+    ('emit larger than the broker\'s max-frame-size fails, naming both sizes',
+     test_emit_larger_than_broker_takes),
+    ('monitor and wait report the events the broker dropped for them, and go on',
+     test_monitor_and_wait_report_lost),
 ]
 
 if __name__ == '__main__':
