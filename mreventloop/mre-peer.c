@@ -293,7 +293,9 @@ mre_peer_start_async (MrePeer             *self,
  * Finishes [method@Mre.Peer.start_async].
  *
  * Returns: %TRUE when connected, or %FALSE with the reason (for example
- *   %G_IO_ERROR_NOT_FOUND: no socket at the peer's path)
+ *   %G_IO_ERROR_NOT_FOUND: no socket at the peer's path;
+ *   %G_IO_ERROR_INVALID_ARGUMENT: an address that is not a unix socket
+ *   path)
  *
  * Since: 0.1
  */
@@ -925,8 +927,8 @@ mre_peer_class_init (MrePeerClass *klass)
   /**
    * MrePeer:path:
    *
-   * The broker's socket path; %NULL at construction for the default bus
-   * (see [func@Mre.default_socket_path]).
+   * The broker's address: a unix socket path, or `unix:PATH`; %NULL at
+   * construction for the default bus (see [func@Mre.default_socket_path]).
    *
    * Since: 0.1
    */
@@ -963,8 +965,9 @@ mre_peer_class_init (MrePeerClass *klass)
   /**
    * MrePeer:autostart:
    *
-   * Whether to start a broker (`mreventloop broker --idle-exit`) when none
-   * answers at the path; %TRUE for the default bus.
+   * Whether to start a broker (`mreventloop broker --idle-exit`, or
+   * `$MRE_BROKER_PROGRAM`) when none answers at the path; %TRUE for the
+   * default bus. See [ctor@Mre.Peer.new_default].
    *
    * Since: 0.1
    */
@@ -1100,11 +1103,13 @@ mre_peer_init (MrePeer *self)
 
 /**
  * mre_peer_new:
- * @path: the broker's unix socket path
+ * @path: the broker's address: its unix socket path, or `unix:PATH`
  * @id: (nullable): the peer's id, or %NULL to get one from the broker
  *
  * Creates a peer of the broker listening on @path. It does not connect
- * before [method@Mre.Peer.start].
+ * before [method@Mre.Peer.start], which fails with
+ * %G_IO_ERROR_INVALID_ARGUMENT for an address of another scheme
+ * (`ipc://…`, `tcp:…`).
  *
  * Returns: (transfer full): a new peer; call [method@Mre.Peer.start]
  *
@@ -1127,6 +1132,17 @@ mre_peer_new (const char *path,
  * starts and no broker answers there, it starts one, exactly one even when
  * several peers start at once; that broker exits after its last peer left.
  *
+ * The broker started is `mreventloop broker` of the installed tool, or the
+ * program `$MRE_BROKER_PROGRAM` names: `meson devenv` sets it to the build
+ * tree's tool, so that a program run from a build tree starts the broker
+ * it was built with. The broker's stderr goes to a log file beside the
+ * socket (`default.sock.log`); if it exits or does not listen within 10 s,
+ * [method@Mre.Peer.start] fails with an error naming the program and
+ * quoting the broker's last lines. It keeps its retained events in a
+ * directory of the socket's own under `$XDG_STATE_HOME/mreventloop`
+ * (`$MRE_STATE_DIR` names another parent, or, empty, none), so that buses
+ * auto-started on other sockets run side by side.
+ *
  * Returns: (transfer full): a new peer; call [method@Mre.Peer.start]
  *
  * Since: 0.1
@@ -1142,7 +1158,9 @@ mre_peer_new_default (const char *id)
  *
  * The socket of the default bus: `$MRE_BUS` if set, else
  * `$XDG_RUNTIME_DIR/mreventloop/default.sock`, or
- * `/tmp/mreventloop-UID/default.sock` without `XDG_RUNTIME_DIR`.
+ * `/tmp/mreventloop-UID/default.sock` without `XDG_RUNTIME_DIR`. Its
+ * broker is started as [ctor@Mre.Peer.new_default] says
+ * (`$MRE_BROKER_PROGRAM`, which `meson devenv` sets).
  *
  * Returns: (transfer full) (type filename): the path
  *
