@@ -325,7 +325,7 @@ mre_peer_flush (MrePeer       *self,
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
 
   if (timeout_ms == -1)
-    timeout_ms = (gint) MIN (self->flush_timeout, G_MAXINT);
+    timeout_ms = (gint) mre_peer_get_flush_timeout (self);
 
   wait = g_new0 (FlushWait, 1);
   wait->timeout_ms = timeout_ms;

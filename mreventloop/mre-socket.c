@@ -126,10 +126,10 @@ check_directory (const char  *dir,
 }
 
 /* @listen_address: see mre_socket_parse_address(), checked before anything
- * is created. Creates the directory of its path (0700) if it is missing, checks that it is
- * safe (check_directory()), replaces a stale socket file (connecting is
- * refused: its broker is gone), refuses to take a live one, binds with mode
- * 0600 and listens. */
+ * is created. Creates the directory of its path (0700) if it is missing,
+ * checks that it is safe (check_directory()), replaces a stale socket file
+ * (connecting is refused: its broker is gone), refuses to take a live one,
+ * binds with mode 0600 and listens. */
 GSocket *
 mre_socket_listen (const char  *listen_address,
                    GError     **error)
