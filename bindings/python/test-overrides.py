@@ -659,6 +659,8 @@ def test_with_peer_flush_times_out_on_a_frozen_broker():
             with peer:
                 peer.props.flush_timeout = 100
                 bus.broker.send_signal(signal.SIGSTOP)
+                # Stopped once waitpid says so, not when kill() returns.
+                os.waitpid(bus.broker.pid, os.WUNTRACED)
                 peer.push('state', 'frozen', backlog=1)
                 peer.yell('tick', 1)
         except GLib.Error as error:
