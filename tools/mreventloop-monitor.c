@@ -75,7 +75,9 @@ tool_cmd_monitor (int    argc,
   g_option_context_set_summary (context,
     "Prints every event whose name matches PATTERN (an event name, a\n"
     "“prefix.*” pattern, or “*”, the default), one line each:\n"
-    "NAME SENDER TIME JSON-ARGUMENTS. Retained events come first.");
+    "NAME SENDER TIME JSON-ARGUMENTS. Retained events come first. Events\n"
+    "the broker dropped for this monitor (too slow a reader) are counted\n"
+    "on stderr.");
   tool_peer_options_add (context, &options);
   if (!tool_parse (context, &argc, &argv, &status))
     goto out;
