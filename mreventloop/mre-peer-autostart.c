@@ -13,6 +13,9 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <glib/gstdio.h>
+
+#include "mre-peer.h"
 #include "mre-peer-autostart-private.h"
 #include "mre-socket-private.h"
 
@@ -48,13 +51,15 @@ detach (gpointer user_data)
  * there, a directory named after the socket file and a hash of its whole
  * path (`default-0123456789ab`), one per socket. */
 static char *
-state_directory (const char *path)
+state_directory (const char  *path,
+                 char       **base_out)
 {
   const char *env = g_getenv ("MRE_STATE_DIR");
   g_autofree char *base = NULL;
   g_autofree char *name = g_path_get_basename (path);
   g_autofree char *hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, path, -1);
   g_autofree char *dir = NULL;
+  char *state;
 
   if (env != NULL && env[0] == '\0')
     return NULL;
@@ -71,7 +76,57 @@ state_directory (const char *path)
     name[64] = '\0';
   hash[12] = '\0';
   dir = g_strdup_printf ("%s-%s", name, hash);
-  return g_build_filename (base, dir, NULL);
+  state = g_build_filename (base, dir, NULL);
+  *base_out = g_steal_pointer (&base);
+  return state;
+}
+
+/* Until the state directory was per socket, an auto-started broker kept
+ * its store in @base itself: the first one to start on that layout, the
+ * default bus's under $XDG_STATE_HOME (any bus's under $MRE_STATE_DIR),
+ * takes it into @state, so that its retained events are not left behind.
+ * Only if no broker holds @base (its lock file, see mre-store.c). Under the
+ * socket's lock, before its broker starts. */
+static void
+adopt_old_store (const char *path,
+                 const char *base,
+                 const char *state)
+{
+  static const char * const files[] = { "store.db-shm", "store.db-wal", "store.db" };
+  g_autofree char *old_db = g_build_filename (base, "store.db", NULL);
+  g_autofree char *new_db = g_build_filename (state, "store.db", NULL);
+  g_autofree char *lock_path = g_build_filename (base, "lock", NULL);
+  g_autofree char *default_path = NULL;
+  int fd;
+
+  if (!g_file_test (old_db, G_FILE_TEST_IS_REGULAR) || g_file_test (new_db, G_FILE_TEST_EXISTS))
+    return;
+  if (g_getenv ("MRE_STATE_DIR") == NULL &&
+      g_strcmp0 (path, default_path = mre_default_socket_path ()) != 0)
+    return;
+
+  fd = open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0 || flock (fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      if (fd >= 0)
+        close (fd);
+      return;  /* an older broker still runs on it: it stays its */
+    }
+
+  if (g_mkdir_with_parents (state, 0700) == 0)
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+        {
+          g_autofree char *from = g_build_filename (base, files[i], NULL);
+          g_autofree char *to = g_build_filename (state, files[i], NULL);
+
+          if (g_rename (from, to) != 0 && errno != ENOENT)
+            g_warning ("Cannot move the store %s to %s: %s", from, to, g_strerror (errno));
+        }
+      g_message ("Moved the store of the broker of %s from %s to %s, its own directory",
+                 path, base, state);
+    }
+  close (fd);
 }
 
 static const char *
@@ -115,7 +170,8 @@ spawn_broker (const char  *path,
 {
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   const char *idle = g_getenv ("MRE_IDLE_EXIT");
-  g_autofree char *state = state_directory (path);
+  g_autofree char *base = NULL;
+  g_autofree char *state = state_directory (path, &base);
   const char *argv[] = {
     broker_program (),
     "broker", "--socket", path, "--idle-exit", idle != NULL && idle[0] != '\0' ? idle : "10",
@@ -133,6 +189,8 @@ spawn_broker (const char  *path,
       return NULL;
     }
   g_subprocess_launcher_take_stderr_fd (launcher, fd);
+  if (state != NULL)
+    adopt_old_store (path, base, state);
   g_subprocess_launcher_set_child_setup (launcher, detach, NULL, NULL);
 
   return g_subprocess_launcher_spawnv (launcher, argv, error);

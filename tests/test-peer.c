@@ -106,16 +106,18 @@ tool_path (void)
   return tool;
 }
 
-/* `mreventloop broker --socket PATH` as a process of its own, once it
- * accepts connections. */
+/* `mreventloop broker --socket PATH [--state-dir DIR]` as a process of
+ * its own, once it accepts connections. */
 static void
-spawn_broker (Fixture *f)
+spawn_broker_in (Fixture    *f,
+                 const char *state_dir)
 {
   g_autoptr(GError) error = NULL;
   gint64 deadline = g_get_monotonic_time () + TEST_DEADLINE_USEC;
 
   f->process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error,
-                                 tool_path (), "broker", "--socket", f->path, NULL);
+                                 tool_path (), "broker", "--socket", f->path,
+                                 state_dir != NULL ? "--state-dir" : NULL, state_dir, NULL);
   g_assert_no_error (error);
 
   for (;;)
@@ -129,6 +131,12 @@ spawn_broker (Fixture *f)
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
       g_usleep (10000);
     }
+}
+
+static void
+spawn_broker (Fixture *f)
+{
+  spawn_broker_in (f, NULL);
 }
 
 /* SIGSTOP, and wait until the broker has stopped: kill() returns before
@@ -629,8 +637,11 @@ count_stores (const char *state)
   g_assert_nonnull (dir);
   while ((name = g_dir_read_name (dir)) != NULL)
     {
+      g_autofree char *sub = g_build_filename (state, name, NULL);
       g_autofree char *store = g_build_filename (state, name, "store.db", NULL);
 
+      if (!g_file_test (sub, G_FILE_TEST_IS_DIR))
+        continue;
       g_assert_true (g_file_test (store, G_FILE_TEST_IS_REGULAR));
       n++;
     }
@@ -672,6 +683,71 @@ test_autostart_two_buses (Fixture       *f,
   mre_peer_close (b);
   wait_gone (default_path);
   wait_gone (other);
+  autostart_env_clear ();
+}
+
+static void
+log_params (MrePeer  *peer,
+            MreEvent *event,
+            TestLog  *log)
+{
+  g_autofree char *params = mre_event_dup_params_json (event, NULL);
+
+  test_log_add (log, "%s %s", mre_event_get_name (event), params);
+}
+
+/* The default bus's store, where an older version kept it (the state
+ * directory itself), is taken into the default bus's own directory: its
+ * retained events are still there. */
+static void
+test_autostart_adopts_old_store (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autofree char *base = g_build_filename (g_get_user_state_dir (), "mreventloop", NULL);
+  g_autofree char *old_db = g_build_filename (base, "store.db", NULL);
+  g_autofree char *default_path = NULL;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(MreEventLoop) loop = mre_event_loop_new_for_context (context);
+  g_autoptr(MrePeer) old = NULL;
+  g_autoptr(MrePeer) peer = NULL;
+  g_autoptr(GError) error = NULL;
+  TestLog log;
+
+  g_test_bug ("10");
+  autostart_env (f);
+  default_path = mre_default_socket_path ();
+  test_log_init (&log);
+
+  spawn_broker_in (f, base);
+  old = start_peer (f->path, "old");
+  g_assert_true (mre_peer_push (old, "kept", 1, &error, G_TYPE_INT, 42, G_TYPE_INVALID));
+  g_assert_true (mre_peer_flush (old, -1, NULL, &error));
+  g_assert_no_error (error);
+  mre_peer_close (old);
+  g_subprocess_send_signal (f->process, SIGTERM);
+  g_assert_true (g_subprocess_wait_check (f->process, NULL, &error));
+  g_assert_no_error (error);
+  g_clear_object (&f->process);
+  g_assert_true (g_file_test (old_db, G_FILE_TEST_IS_REGULAR));
+
+  /* On this thread's context, so that the message is expected here. */
+  g_test_expect_message ("Mre", G_LOG_LEVEL_MESSAGE, "Moved the store of the broker of *");
+  peer = mre_peer_new_default ("new");
+  mre_object_set_event_loop (peer, loop);
+  g_signal_connect (peer, "event", G_CALLBACK (log_params), &log);
+  mre_peer_start (peer, NULL, &error);
+  g_assert_no_error (error);
+  g_test_assert_expected_messages ();
+  mre_peer_subscribe (peer, "kept", NULL, NULL, &error);
+  g_assert_no_error (error);
+  test_log_assert (&log, "kept [42]");
+
+  g_assert_false (g_file_test (old_db, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (count_stores (base), ==, 1);
+
+  mre_peer_close (peer);
+  wait_gone (default_path);
+  test_log_clear (&log);
   autostart_env_clear ();
 }
 
@@ -757,6 +833,7 @@ main (int   argc,
   ADD ("autostart/two-buses", test_autostart_two_buses, NULL);
   ADD ("autostart/broker-message", test_autostart_broker_message, NULL);
   ADD ("autostart/names-program", test_autostart_names_program, NULL);
+  ADD ("autostart/adopts-old-store", test_autostart_adopts_old_store, NULL);
 #undef ADD
 
   return g_test_run ();
