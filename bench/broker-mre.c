@@ -166,7 +166,7 @@ mre_bench_peer_flush (BenchPeer  *peer,
 {
   MreBenchPeer *self = (MreBenchPeer *) peer;
 
-  return mre_peer_flush (self->peer, NULL, error);
+  return mre_peer_flush (self->peer, G_MAXINT, NULL, error);
 }
 
 static gboolean
@@ -198,7 +198,7 @@ mre_bench_peer_publish (BenchPeer   *peer,
         }
 
       self->parent.busy_retries++;
-      if (!mre_peer_flush (self->peer, NULL, error))
+      if (!mre_peer_flush (self->peer, G_MAXINT, NULL, error))
         return FALSE;
     }
 }
@@ -242,7 +242,7 @@ mre_bench_peer_free (BenchPeer *peer)
     g_clear_signal_handler (&self->subscriptions[i].handler_id, self->peer);
   if (self->peer != NULL)
     {
-      mre_peer_flush (self->peer, NULL, NULL);
+      mre_peer_flush (self->peer, G_MAXINT, NULL, NULL);
       mre_peer_close (self->peer);
     }
   g_clear_object (&self->peer);

@@ -173,7 +173,7 @@ main (int   argc,
     }
 
   /* Every "produced" reached the broker before we go. */
-  if (!mre_peer_flush (producer_peer, NULL, &error))
+  if (!mre_peer_flush (producer_peer, -1, NULL, &error))
     goto fail;
 
   mre_peer_close (producer_peer);

@@ -926,7 +926,9 @@ mre_broker_init (MreBroker *self)
 
 /**
  * mre_broker_new:
- * @path: the unix socket path to listen on
+ * @path: the unix socket path to listen on, or `unix:PATH` (another
+ *   scheme fails [method@Mre.Broker.start] with
+ *   %G_IO_ERROR_INVALID_ARGUMENT)
  *
  * Creates a broker that will listen on @path. [method@Mre.Broker.start]
  * makes it listen.

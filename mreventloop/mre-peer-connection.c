@@ -27,8 +27,8 @@
 
 /* Frames from the broker ------------------------------------------------------ */
 
-static GQuark
-error_code_quark (const char *code)
+static gint
+error_code (const char *code)
 {
   return g_str_equal (code, "frame-too-large") ? MRE_ERROR_FRAME_TOO_LARGE : MRE_ERROR_PROTOCOL;
 }
@@ -41,15 +41,19 @@ handle_error_frame (MrePeer        *self,
   g_autofree char *name = g_strndup (frame->name, frame->name_len);
   const char *code = "unknown";
   const char *message = "(no message)";
+  gint64 dropped = -1;
   Request *request;
 
   if (json_parser_load_from_data (parser, (const char *) frame->body, frame->body_len, NULL) &&
       JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
       JsonObject *object = json_node_get_object (json_parser_get_root (parser));
+      JsonNode *count = json_object_get_member (object, "dropped");
 
       code = json_object_get_string_member_with_default (object, "code", code);
       message = json_object_get_string_member_with_default (object, "message", message);
+      if (count != NULL && json_node_get_value_type (count) == G_TYPE_INT64)
+        dropped = json_node_get_int (count);
     }
 
   if (frame->arg == 0 ||
@@ -62,13 +66,28 @@ handle_error_frame (MrePeer        *self,
       g_message ("The broker refused the connection: %s: %s", code, message);
       return;
     }
+  if (request == NULL && g_str_equal (code, "slow-reader"))
+    {
+      /* The broker closes the connection next (docs/PROTOCOL.md). */
+      mre_peer_emit_lost (self, dropped >= 0 ? (guint64) dropped : 0, message);
+      return;
+    }
   if (request == NULL)
     {
       g_message ("The broker refused “%s” (seq %" G_GUINT64_FORMAT ") from %s: %s: %s",
                  name, frame->seq, self->id, code, message);
+      if (frame->seq != 0)
+        mre_peer_publish_refused (self, name, frame->seq, error_code (code), message);
       return;
     }
 
+  if (request->kind == REQUEST_SYNC)
+    {
+      g_message ("The broker refused the flush's request: %s: %s", code, message);
+      mre_peer_synced (self, request->synced);
+      mre_peer_request_free (request);
+      return;
+    }
   if (request->kind == REQUEST_SUBSCRIBE || request->kind == REQUEST_RESUBSCRIBE)
     g_hash_table_remove (self->subs, request->key);
   if (request->kind == REQUEST_RESUBSCRIBE)
@@ -77,7 +96,7 @@ handle_error_frame (MrePeer        *self,
       self->resubscribing--;
     }
   if (request->task != NULL)
-    g_task_return_new_error (request->task, MRE_ERROR, error_code_quark (code),
+    g_task_return_new_error (request->task, MRE_ERROR, error_code (code),
                              "The broker refused “%s”: %s", name, message);
   mre_peer_request_free (request);
   mre_peer_maybe_connected (self);
@@ -114,6 +133,10 @@ handle_reply (MrePeer        *self,
 
     case REQUEST_UNSUBSCRIBE:
       g_task_return_boolean (request->task, TRUE);
+      break;
+
+    case REQUEST_SYNC:
+      mre_peer_synced (self, request->synced);
       break;
 
     case REQUEST_STATS:
@@ -159,6 +182,31 @@ handle_event (MrePeer        *self,
   mre_peer_emit_event (self, event_detail (self, mre_event_get_name (event)), event);
 }
 
+/* What the WELCOME says: the broker's store, and its max_frame_size, which
+ * limits what this peer publishes if it is smaller than its own. */
+static void
+handle_welcome (MrePeer        *self,
+                const MreFrame *welcome)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  JsonObject *object = NULL;
+  JsonNode *size;
+  guint limit = self->max_frame_size;
+
+  if (json_parser_load_from_data (parser, (const char *) welcome->body, welcome->body_len, NULL) &&
+      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    object = json_node_get_object (json_parser_get_root (parser));
+
+  size = object != NULL ? json_object_get_member (object, "max_frame_size") : NULL;
+  if (size != NULL && json_node_get_value_type (size) == G_TYPE_INT64 &&
+      json_node_get_int (size) > 0 && json_node_get_int (size) < limit)
+    limit = (guint) json_node_get_int (size);
+  g_atomic_int_set (&self->frame_limit, limit);
+
+  mre_peer_store_welcomed (self, object != NULL ? json_object_get_string_member_with_default (object, "store", NULL)
+                                                : NULL);
+}
+
 static void
 peer_frame (MreConnection  *conn,
             const MreFrame *frame,
@@ -177,7 +225,7 @@ peer_frame (MreConnection  *conn,
       g_free (self->id);
       self->id = g_strndup (frame->name, frame->name_len);
       self->welcomed = TRUE;
-      mre_peer_store_welcomed (self, frame);
+      handle_welcome (self, frame);
       mre_peer_notify_id (self);
       mre_peer_maybe_connected (self);
       break;
@@ -297,7 +345,13 @@ mre_peer_disconnected (MrePeer      *self,
   g_hash_table_iter_init (&iter, self->subs);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     ((Subscription *) value)->live = FALSE;
-  mre_peer_complete_tasks (&self->flush_tasks, lost);
+  /* The yells written to the lost connection were delivered at most once:
+   * nothing tells which. */
+  self->syncing = FALSE;
+  g_mutex_lock (&self->lock);
+  self->yells_confirmed = self->yells_sent;
+  g_mutex_unlock (&self->lock);
+  mre_peer_end_flushes (self, lost);
 
   mre_peer_set_state (self, MRE_PEER_STATE_DISCONNECTED, lost);
 
@@ -355,8 +409,8 @@ mre_peer_connect (MrePeer *self)
 
   mre_peer_set_state (self, MRE_PEER_STATE_CONNECTING, NULL);
 
-  socket = self->autostart ? mre_peer_autostart_connect (self->path, &error)
-                           : mre_socket_connect (self->path, &error);
+  socket = self->autostart ? mre_peer_autostart_connect (self->socket_path, &error)
+                           : mre_socket_connect (self->socket_path, &error);
   if (socket == NULL)
     {
       mre_peer_disconnected (self, error);

@@ -28,29 +28,6 @@ frame_seq (GBytes *frame)
   return GUINT64_FROM_BE (*(const guint64 *) (gconstpointer) (data + 8));
 }
 
-/* Events that wait for the broker: the yells published while
- * disconnected and the pushes not acknowledged. */
-guint
-mre_peer_count_waiting (MrePeer *self)
-{
-  guint waiting;
-
-  g_mutex_lock (&self->lock);
-  waiting = self->pending.length + self->unacked.length;
-  g_mutex_unlock (&self->lock);
-  return waiting;
-}
-
-/* Ends the flushes once everything is written and acknowledged. On the
- * context. */
-void
-mre_peer_check_flushed (MrePeer *self)
-{
-  if (self->conn != NULL && mre_connection_get_queued_bytes (self->conn) == 0 &&
-      mre_peer_count_waiting (self) == 0)
-    mre_peer_complete_tasks (&self->flush_tasks, NULL);
-}
-
 /* The pushes acknowledged are forgotten; flushes waiting for them end.
  * On the context. */
 void
@@ -91,25 +68,22 @@ mre_peer_resend (MrePeer       *self,
       data = g_bytes_get_data (next, &len);
       mre_connection_queue_bytes (conn, data, len);
       if (next == yell)
-        g_bytes_unref (yell);
+        {
+          self->yells_sent++;
+          g_bytes_unref (yell);
+        }
     }
 }
 
-/* The broker's WELCOME: positions of another store do not compare with
- * those of this one, and are forgotten. */
+/* The broker's WELCOME named @store (or none): positions of another store
+ * do not compare with those of this one, and are forgotten. */
 void
-mre_peer_store_welcomed (MrePeer        *self,
-                         const MreFrame *welcome)
+mre_peer_store_welcomed (MrePeer    *self,
+                         const char *store)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  const char *store = NULL;
   GHashTableIter iter;
   gpointer value;
 
-  if (json_parser_load_from_data (parser, (const char *) welcome->body, welcome->body_len, NULL) &&
-      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    store = json_object_get_string_member_with_default (json_node_get_object (json_parser_get_root (parser)),
-                                                        "store", NULL);
   if (store != NULL && g_strcmp0 (store, self->store_id) == 0)
     return;
 

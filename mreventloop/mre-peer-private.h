@@ -16,16 +16,20 @@ G_BEGIN_DECLS
 
 #define MRE_PEER_DEFAULT_MAX_PENDING       10000
 #define MRE_PEER_DEFAULT_MAX_QUEUED_BYTES  (G_GUINT64_CONSTANT (64) * 1024 * 1024)
+#define MRE_PEER_DEFAULT_FLUSH_TIMEOUT_MS  25000
 
 struct _MrePeer
 {
   GObject        parent_instance;
 
-  char          *path;
+  char          *path;             /* the address given */
+  char          *socket_path;      /* its unix socket path, once started */
   char          *id;
   gboolean       autostart;        /* the default bus: start a broker if none */
   gboolean       reconnect;
   guint          max_frame_size;
+  guint          frame_limit;      /* atomic: the smaller of max_frame_size and the broker's */
+  guint          flush_timeout;    /* ms, for a flush given -1 */
   guint          max_pending;      /* events published while disconnected */
   guint64        max_queued_bytes; /* written to the socket and not yet sent */
 
@@ -39,6 +43,7 @@ struct _MrePeer
   GQueue         pending;          /* GBytes: yells published while disconnected */
   GQueue         unacked;          /* GBytes: pushes the broker has not acknowledged */
   guint64        seq;
+  guint64        yells_sent;       /* queued on a connection, ever */
   int            state;            /* MrePeerState, atomic */
 
   /* On the context only. */
@@ -53,7 +58,11 @@ struct _MrePeer
   GSource       *retry_source;
   guint          backoff_ms;
   GList         *start_tasks;
-  GList         *flush_tasks;
+  GList         *flush_tasks;      /* GTask, its data a FlushWait */
+  guint64        yells_confirmed;  /* of yells_sent: the broker answered a SYNC sent after them */
+  gboolean       syncing;          /* a SYNC waits for its ACK */
+  GError        *refused;          /* the first publish the broker refused since the last flush */
+  guint          n_refused;
   guint64        n_events;         /* emitted, for mre_peer_check() */
   GQuark         last_detail;
 };
@@ -73,13 +82,15 @@ typedef enum
   REQUEST_UNSUBSCRIBE,
   REQUEST_RESUBSCRIBE,
   REQUEST_STATS,
+  REQUEST_SYNC,       /* mre-peer-flush.c: answered after every frame sent before */
 } RequestKind;
 
 typedef struct
 {
   RequestKind  kind;
-  GTask       *task;  /* NULL for a RESUBSCRIBE */
-  char        *key;   /* of the subscription */
+  GTask       *task;    /* NULL for a RESUBSCRIBE or a SYNC */
+  char        *key;     /* of the subscription */
+  guint64      synced;  /* SYNC: the yells_sent it follows */
 } Request;
 
 /* mre-peer.c */
@@ -97,6 +108,14 @@ void     mre_peer_emit_event        (MrePeer       *self,
                                      GQuark         detail,
                                      MreEvent      *event);
 void     mre_peer_notify_id         (MrePeer       *self);
+void     mre_peer_emit_lost         (MrePeer       *self,
+                                     guint64        dropped,
+                                     const char    *message);
+GTask   *mre_peer_sync_call         (MrePeer        *self,
+                                     GCancellable   *cancellable,
+                                     GSourceFunc     func,
+                                     gpointer        task_data,
+                                     GDestroyNotify  task_data_destroy);
 
 /* mre-peer-connection.c */
 void     mre_peer_connect           (MrePeer       *self);
@@ -109,15 +128,26 @@ void     mre_peer_send_request      (MrePeer       *self,
                                      const char    *body,
                                      Request       *request);
 
-/* mre-peer-durable.c */
+/* mre-peer-flush.c */
 guint    mre_peer_count_waiting     (MrePeer        *self);
 void     mre_peer_check_flushed     (MrePeer        *self);
+void     mre_peer_end_flushes       (MrePeer        *self,
+                                     const GError   *error);
+void     mre_peer_synced            (MrePeer        *self,
+                                     guint64         synced);
+void     mre_peer_publish_refused   (MrePeer        *self,
+                                     const char     *name,
+                                     guint64         seq,
+                                     gint            code,
+                                     const char     *message);
+
+/* mre-peer-durable.c */
 void     mre_peer_push_acked        (MrePeer        *self,
                                      guint64         seq);
 void     mre_peer_resend            (MrePeer        *self,
                                      MreConnection  *conn);
 void     mre_peer_store_welcomed    (MrePeer        *self,
-                                     const MreFrame *welcome);
+                                     const char     *store);
 void     mre_peer_push_received     (MrePeer        *self,
                                      const MreFrame *event,
                                      const char     *name,

@@ -108,6 +108,7 @@ mre_peer_queue_publish (MrePeer      *self,
 {
   MreFrame frame = { 0 };
   gsize size;
+  guint limit;
   gboolean ok = TRUE;
 
   frame.type = MRE_FRAME_PUBLISH;
@@ -119,11 +120,17 @@ mre_peer_queue_publish (MrePeer      *self,
   frame.body_len = body->len;
 
   size = mre_frame_size (&frame);
-  if (size > self->max_frame_size)
+  limit = (guint) g_atomic_int_get (&self->frame_limit);
+  if (size > limit)
     {
-      g_set_error (error, MRE_ERROR, MRE_ERROR_FRAME_TOO_LARGE,
-                   "Event “%s” is %" G_GSIZE_FORMAT " bytes, more than the maximum frame size, %u",
-                   name, size, self->max_frame_size);
+      if (limit < self->max_frame_size)
+        g_set_error (error, MRE_ERROR, MRE_ERROR_FRAME_TOO_LARGE,
+                     "Event “%s” is %" G_GSIZE_FORMAT " bytes, more than the broker takes: "
+                     "its max-frame-size is %u bytes", name, size, limit);
+      else
+        g_set_error (error, MRE_ERROR, MRE_ERROR_FRAME_TOO_LARGE,
+                     "Event “%s” is %" G_GSIZE_FORMAT " bytes, more than the peer's "
+                     "max-frame-size, %u bytes", name, size, limit);
       return FALSE;
     }
 
@@ -162,8 +169,8 @@ mre_peer_queue_publish (MrePeer      *self,
           data = g_bytes_get_data (push, &len);
           sent = self->conn != NULL && mre_connection_queue_bytes (self->conn, data, len);
         }
-      else
-        sent = self->conn != NULL && mre_connection_queue (self->conn, &frame);
+      else if ((sent = self->conn != NULL && mre_connection_queue (self->conn, &frame)))
+        self->yells_sent++;
 
       if (!sent && self->pending.length + self->unacked.length >= self->max_pending)
         {

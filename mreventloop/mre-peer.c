@@ -60,6 +60,7 @@ enum
   PROP_RECONNECT,
   PROP_MAX_FRAME_SIZE,
   PROP_MAX_PENDING,
+  PROP_FLUSH_TIMEOUT,
   N_PROPS
 };
 
@@ -67,6 +68,7 @@ enum
 {
   SIGNAL_EVENT,
   SIGNAL_STATE_CHANGED,
+  SIGNAL_LOST,
   N_SIGNALS
 };
 
@@ -158,6 +160,20 @@ mre_peer_notify_id (MrePeer *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ID]);
 }
 
+/* The broker dropped @dropped events for this peer and closes the
+ * connection (an ERROR "slow-reader"). Said out loud when nobody listens:
+ * events were lost. */
+void
+mre_peer_emit_lost (MrePeer    *self,
+                    guint64     dropped,
+                    const char *message)
+{
+  if (!g_signal_has_handler_pending (self, signals[SIGNAL_LOST], 0, FALSE))
+    g_warning ("The broker dropped %" G_GUINT64_FORMAT " events for peer %s: %s",
+               dropped, self->id != NULL ? self->id : "(no id)", message);
+  g_signal_emit (self, signals[SIGNAL_LOST], 0, dropped, message);
+}
+
 /* Starting ------------------------------------------------------------------- */
 
 static void
@@ -193,6 +209,19 @@ start_on_context (gpointer data)
       g_task_return_boolean (task, TRUE);
       g_object_unref (task);
       return;
+    }
+
+  if (self->socket_path == NULL)
+    {
+      GError *error = NULL;
+
+      self->socket_path = mre_socket_parse_address (self->path, &error);
+      if (self->socket_path == NULL)
+        {
+          g_task_return_error (task, error);
+          g_object_unref (task);
+          return;
+        }
     }
 
   self->start_tasks = g_list_prepend (self->start_tasks, task);
@@ -264,7 +293,9 @@ mre_peer_start_async (MrePeer             *self,
  * Finishes [method@Mre.Peer.start_async].
  *
  * Returns: %TRUE when connected, or %FALSE with the reason (for example
- *   %G_IO_ERROR_NOT_FOUND: no socket at the peer's path)
+ *   %G_IO_ERROR_NOT_FOUND: no socket at the peer's path;
+ *   %G_IO_ERROR_INVALID_ARGUMENT: an address that is not a unix socket
+ *   path)
  *
  * Since: 0.1
  */
@@ -294,12 +325,12 @@ sync_done (GObject      *object,
   g_main_context_wakeup (g_main_context_get_thread_default ());
 }
 
-static GTask *
-sync_call (MrePeer        *self,
-           GCancellable   *cancellable,
-           GSourceFunc     func,
-           gpointer        task_data,
-           GDestroyNotify  task_data_destroy)
+GTask *
+mre_peer_sync_call (MrePeer        *self,
+                    GCancellable   *cancellable,
+                    GSourceFunc     func,
+                    gpointer        task_data,
+                    GDestroyNotify  task_data_destroy)
 {
   GAsyncResult *result = NULL;
   GMainContext *context;
@@ -353,8 +384,45 @@ mre_peer_start (MrePeer       *self,
 
   g_return_val_if_fail (MRE_IS_PEER (self), FALSE);
 
-  task = sync_call (self, cancellable, start_idle, NULL, NULL);
+  task = mre_peer_sync_call (self, cancellable, start_idle, NULL, NULL);
   return g_task_propagate_boolean (task, error);
+}
+
+/**
+ * mre_peer_get_flush_timeout:
+ * @self: a peer
+ *
+ * Gets how long [method@Mre.Peer.flush] waits when given -1.
+ *
+ * Returns: [property@Mre.Peer:flush-timeout], in milliseconds
+ *
+ * Since: 0.1
+ */
+guint
+mre_peer_get_flush_timeout (MrePeer *self)
+{
+  g_return_val_if_fail (MRE_IS_PEER (self), 0);
+  return (guint) g_atomic_int_get (&self->flush_timeout);
+}
+
+/**
+ * mre_peer_set_flush_timeout:
+ * @self: a peer
+ * @timeout_ms: milliseconds, at most %G_MAXINT (which waits for ever)
+ *
+ * Sets [property@Mre.Peer:flush-timeout]. Thread-safe.
+ *
+ * Since: 0.1
+ */
+void
+mre_peer_set_flush_timeout (MrePeer *self,
+                            guint    timeout_ms)
+{
+  g_return_if_fail (MRE_IS_PEER (self));
+  g_return_if_fail (timeout_ms <= G_MAXINT);
+
+  if ((guint) g_atomic_int_exchange (&self->flush_timeout, timeout_ms) != timeout_ms)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FLUSH_TIMEOUT]);
 }
 
 static void
@@ -382,7 +450,9 @@ close_on_context (gpointer data)
  *
  * Closes the connection for good: no reconnecting, and publishing fails
  * from now on. What was published and not yet written to the socket is
- * lost; call [method@Mre.Peer.flush] first to send it.
+ * lost; call [method@Mre.Peer.flush] first to send it. Never waits for
+ * the broker: a flush waiting in another thread fails with
+ * %MRE_ERROR_DISCONNECTED.
  *
  * Since: 0.1
  */
@@ -395,64 +465,6 @@ mre_peer_close (MrePeer *self)
     mre_loop_call_sync (self->loop, close_on_context, self);
   else
     g_atomic_int_set (&self->state, MRE_PEER_STATE_CLOSED);
-}
-
-/* Flushing --------------------------------------------------------------------- */
-
-static gboolean
-flush_idle (gpointer data)
-{
-  GTask *task = data;
-  MrePeer *self = g_task_get_source_object (task);
-  guint waiting = mre_peer_count_waiting (self);
-
-  if (self->conn == NULL)
-    {
-      if (waiting == 0)
-        g_task_return_boolean (task, TRUE);
-      else
-        g_task_return_new_error (task, MRE_ERROR, MRE_ERROR_DISCONNECTED,
-                                 "%u events wait for the broker to come back", waiting);
-      g_object_unref (task);
-    }
-  else if (mre_connection_get_queued_bytes (self->conn) == 0 && waiting == 0)
-    {
-      g_task_return_boolean (task, TRUE);
-      g_object_unref (task);
-    }
-  else
-    self->flush_tasks = g_list_append (self->flush_tasks, task);
-
-  return G_SOURCE_REMOVE;
-}
-
-/**
- * mre_peer_flush:
- * @self: a peer
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
- *
- * Waits until every event published so far has been written to the
- * broker's socket, and every push acknowledged by the broker: stored,
- * and so delivered to its subscribers even if this peer or the broker
- * then dies (see "Durable push" in `docs/PROTOCOL.md`).
- *
- * Returns: %TRUE, or %FALSE with %MRE_ERROR_DISCONNECTED if the broker is
- *   not there to take them
- *
- * Since: 0.1
- */
-gboolean
-mre_peer_flush (MrePeer       *self,
-                GCancellable  *cancellable,
-                GError       **error)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_return_val_if_fail (MRE_IS_PEER (self), FALSE);
-
-  task = sync_call (self, cancellable, flush_idle, NULL, NULL);
-  return g_task_propagate_boolean (task, error);
 }
 
 /* Subscribing ------------------------------------------------------------------ */
@@ -620,7 +632,7 @@ subscribe_sync (MrePeer       *self,
 
   if (call == NULL)
     return FALSE;
-  task = sync_call (self, cancellable, subscribe_idle, call, subscribe_call_free);
+  task = mre_peer_sync_call (self, cancellable, subscribe_idle, call, subscribe_call_free);
   return g_task_propagate_boolean (task, error);
 }
 
@@ -724,7 +736,7 @@ mre_peer_query_stats (MrePeer       *self,
 
   g_return_val_if_fail (MRE_IS_PEER (self), NULL);
 
-  task = sync_call (self, cancellable, stats_idle, NULL, NULL);
+  task = mre_peer_sync_call (self, cancellable, stats_idle, NULL, NULL);
   return g_task_propagate_pointer (task, error);
 }
 
@@ -800,7 +812,9 @@ mre_peer_finalize (GObject *object)
   g_hash_table_unref (self->requests);
   g_mutex_clear (&self->lock);
   g_free (self->path);
+  g_free (self->socket_path);
   g_free (self->id);
+  g_clear_error (&self->refused);
   g_free (self->session);
   g_free (self->store_id);
 
@@ -838,6 +852,9 @@ mre_peer_get_property (GObject    *object,
     case PROP_MAX_PENDING:
       g_value_set_uint (value, self->max_pending);
       break;
+    case PROP_FLUSH_TIMEOUT:
+      g_value_set_uint (value, mre_peer_get_flush_timeout (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -867,9 +884,13 @@ mre_peer_set_property (GObject      *object,
       break;
     case PROP_MAX_FRAME_SIZE:
       self->max_frame_size = g_value_get_uint (value);
+      g_atomic_int_set (&self->frame_limit, self->max_frame_size);
       break;
     case PROP_MAX_PENDING:
       self->max_pending = g_value_get_uint (value);
+      break;
+    case PROP_FLUSH_TIMEOUT:
+      mre_peer_set_flush_timeout (self, g_value_get_uint (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -906,8 +927,8 @@ mre_peer_class_init (MrePeerClass *klass)
   /**
    * MrePeer:path:
    *
-   * The broker's socket path; %NULL at construction for the default bus
-   * (see [func@Mre.default_socket_path]).
+   * The broker's address: a unix socket path, or `unix:PATH`; %NULL at
+   * construction for the default bus (see [func@Mre.default_socket_path]).
    *
    * Since: 0.1
    */
@@ -944,8 +965,9 @@ mre_peer_class_init (MrePeerClass *klass)
   /**
    * MrePeer:autostart:
    *
-   * Whether to start a broker (`mreventloop broker --idle-exit`) when none
-   * answers at the path; %TRUE for the default bus.
+   * Whether to start a broker (`mreventloop broker --idle-exit`, or
+   * `$MRE_BROKER_PROGRAM`) when none answers at the path; %TRUE for the
+   * default bus. See [ctor@Mre.Peer.new_default].
    *
    * Since: 0.1
    */
@@ -970,7 +992,8 @@ mre_peer_class_init (MrePeerClass *klass)
    *
    * The largest frame the peer publishes or accepts, header included: a
    * larger publish fails with %MRE_ERROR_FRAME_TOO_LARGE before anything
-   * is sent. Keep it at most the broker's.
+   * is sent. Once connected, the broker's own limit (announced in its
+   * WELCOME) applies too, if it is smaller.
    *
    * Since: 0.1
    */
@@ -991,6 +1014,20 @@ mre_peer_class_init (MrePeerClass *klass)
   properties[PROP_MAX_PENDING] =
     g_param_spec_uint ("max-pending", NULL, NULL, 0, G_MAXUINT, MRE_PEER_DEFAULT_MAX_PENDING,
                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * MrePeer:flush-timeout:
+   *
+   * How long, in milliseconds, [method@Mre.Peer.flush] waits when given
+   * -1 (as Python's `with peer:` does on leaving), before it fails with
+   * %G_IO_ERROR_TIMED_OUT; %G_MAXINT waits for ever. 25 s by default, as
+   * GDBus's calls.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_FLUSH_TIMEOUT] =
+    g_param_spec_uint ("flush-timeout", NULL, NULL, 0, G_MAXINT, MRE_PEER_DEFAULT_FLUSH_TIMEOUT_MS,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -1026,6 +1063,26 @@ mre_peer_class_init (MrePeerClass *klass)
     g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 2, MRE_TYPE_PEER_STATE,
                   G_TYPE_ERROR | G_SIGNAL_TYPE_STATIC_SCOPE);
+
+  /**
+   * MrePeer::lost:
+   * @self: the peer
+   * @dropped: how many events the broker dropped for this peer
+   * @message: the broker's sentence saying why
+   *
+   * The broker dropped events meant for this peer, because the peer read
+   * too slowly (its queue at the broker reached `max-queued-bytes`), and
+   * is closing the connection; the peer then connects again, subscribes
+   * again and receives what the broker retains, but the events dropped are
+   * gone. Emitted on the peer's loop, before the disconnection. When no
+   * handler is connected, the peer logs a warning with the count and the
+   * message instead.
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_LOST] =
+    g_signal_new ("lost", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT64, G_TYPE_STRING);
 }
 
 static void
@@ -1033,6 +1090,8 @@ mre_peer_init (MrePeer *self)
 {
   self->reconnect = TRUE;
   self->max_frame_size = MRE_FRAME_DEFAULT_MAX;
+  self->frame_limit = MRE_FRAME_DEFAULT_MAX;
+  self->flush_timeout = MRE_PEER_DEFAULT_FLUSH_TIMEOUT_MS;
   self->max_pending = MRE_PEER_DEFAULT_MAX_PENDING;
   self->max_queued_bytes = MRE_PEER_DEFAULT_MAX_QUEUED_BYTES;
   g_mutex_init (&self->lock);
@@ -1044,11 +1103,13 @@ mre_peer_init (MrePeer *self)
 
 /**
  * mre_peer_new:
- * @path: the broker's unix socket path
+ * @path: the broker's address: its unix socket path, or `unix:PATH`
  * @id: (nullable): the peer's id, or %NULL to get one from the broker
  *
  * Creates a peer of the broker listening on @path. It does not connect
- * before [method@Mre.Peer.start].
+ * before [method@Mre.Peer.start], which fails with
+ * %G_IO_ERROR_INVALID_ARGUMENT for an address of another scheme
+ * (`ipc://…`, `tcp:…`).
  *
  * Returns: (transfer full): a new peer; call [method@Mre.Peer.start]
  *
@@ -1071,6 +1132,17 @@ mre_peer_new (const char *path,
  * starts and no broker answers there, it starts one, exactly one even when
  * several peers start at once; that broker exits after its last peer left.
  *
+ * The broker started is `mreventloop broker` of the installed tool, or the
+ * program `$MRE_BROKER_PROGRAM` names: `meson devenv` sets it to the build
+ * tree's tool, so that a program run from a build tree starts the broker
+ * it was built with. The broker's stderr goes to a log file beside the
+ * socket (`default.sock.log`); if it exits or does not listen within 10 s,
+ * [method@Mre.Peer.start] fails with an error naming the program and
+ * quoting the broker's last lines. It keeps its retained events in a
+ * directory of the socket's own under `$XDG_STATE_HOME/mreventloop`
+ * (`$MRE_STATE_DIR` names another parent, or, empty, none), so that buses
+ * auto-started on other sockets run side by side.
+ *
  * Returns: (transfer full): a new peer; call [method@Mre.Peer.start]
  *
  * Since: 0.1
@@ -1086,7 +1158,9 @@ mre_peer_new_default (const char *id)
  *
  * The socket of the default bus: `$MRE_BUS` if set, else
  * `$XDG_RUNTIME_DIR/mreventloop/default.sock`, or
- * `/tmp/mreventloop-UID/default.sock` without `XDG_RUNTIME_DIR`.
+ * `/tmp/mreventloop-UID/default.sock` without `XDG_RUNTIME_DIR`. Its
+ * broker is started as [ctor@Mre.Peer.new_default] says
+ * (`$MRE_BROKER_PROGRAM`, which `meson devenv` sets).
  *
  * Returns: (transfer full) (type filename): the path
  *

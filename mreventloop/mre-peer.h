@@ -100,8 +100,14 @@ MRE_AVAILABLE_IN_ALL
 void          mre_peer_close              (MrePeer              *self);
 MRE_AVAILABLE_IN_ALL
 gboolean      mre_peer_flush              (MrePeer              *self,
+                                           gint                  timeout_ms,
                                            GCancellable         *cancellable,
                                            GError              **error);
+MRE_AVAILABLE_IN_ALL
+guint         mre_peer_get_flush_timeout  (MrePeer              *self);
+MRE_AVAILABLE_IN_ALL
+void          mre_peer_set_flush_timeout  (MrePeer              *self,
+                                           guint                 timeout_ms);
 
 MRE_AVAILABLE_IN_ALL
 gboolean      mre_peer_subscribe          (MrePeer              *self,

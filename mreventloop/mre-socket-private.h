@@ -13,15 +13,17 @@
 
 G_BEGIN_DECLS
 
-/* Unix socket paths of brokers, and running code on a context and
- * waiting for it. */
+/* Addresses and unix socket paths of brokers, and running code on a
+ * context and waiting for it. */
 
+char     *mre_socket_parse_address (const char    *address,
+                                    GError       **error);
 GSocket  *mre_socket_connect       (const char    *path,
                                     GError       **error);
-GSocket  *mre_socket_listen        (const char    *path,
+GSocket  *mre_socket_listen        (const char    *listen_address,
                                     GError       **error);
 void      mre_socket_unlink_if_ours (GSocket      *listener,
-                                     const char   *path);
+                                     const char   *listen_address);
 char     *mre_socket_default_dir   (void);
 
 typedef void (*MreContextFunc) (gpointer data);

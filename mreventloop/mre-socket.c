@@ -21,6 +21,50 @@ unix_socket_new (GError **error)
                        G_SOCKET_PROTOCOL_DEFAULT, error);
 }
 
+/* Addresses ------------------------------------------------------------------ */
+
+/* The unix socket path of @address: `unix:PATH`, or a plain path. Anything
+ * else that starts with a scheme (`ipc://…`, `tcp:…`) is
+ * G_IO_ERROR_INVALID_ARGUMENT naming the schemes spoken, so that it never
+ * becomes a relative path of that name. A scheme is what RFC 3986 calls
+ * one: a letter, then letters, digits, “+”, “-” or “.”, then “:”, before
+ * any “/”. Pure: creates nothing. */
+char *
+mre_socket_parse_address (const char  *address,
+                          GError     **error)
+{
+  const char *p = address;
+  const char *path = address;
+
+  if (g_ascii_isalpha (*p))
+    {
+      while (g_ascii_isalnum (*p) || *p == '+' || *p == '-' || *p == '.')
+        p++;
+      if (*p == ':')
+        {
+          if (p - address != 4 || g_ascii_strncasecmp (address, "unix", 4) != 0)
+            {
+              g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           "“%s” is not an address mreventloop speaks: give a unix socket "
+                           "path, as “/run/user/1000/app.sock” or “unix:/run/user/1000/app.sock” "
+                           "(the only scheme spoken is “unix:”)", address);
+              return NULL;
+            }
+          path = p + 1;
+        }
+    }
+
+  if (path[0] == '\0')
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "“%s” names no socket path: give one, as “unix:/run/user/1000/app.sock”",
+                   address);
+      return NULL;
+    }
+
+  return g_strdup (path);
+}
+
 /* Connects to the broker at @path, blocking (connecting to a unix socket
  * does not wait for the other end). G_IO_ERROR_NOT_FOUND without a socket
  * file, G_IO_ERROR_CONNECTION_REFUSED with one and no broker. */
@@ -81,20 +125,26 @@ check_directory (const char  *dir,
   return TRUE;
 }
 
-/* Creates the directory of @path (0700) if it is missing, checks that it is
- * safe (check_directory()), replaces a stale socket file (connecting is
- * refused: its broker is gone), refuses to take a live one, binds with mode
- * 0600 and listens. */
+/* @listen_address: see mre_socket_parse_address(), checked before anything
+ * is created. Creates the directory of its path (0700) if it is missing,
+ * checks that it is safe (check_directory()), replaces a stale socket file
+ * (connecting is refused: its broker is gone), refuses to take a live one,
+ * binds with mode 0600 and listens. */
 GSocket *
-mre_socket_listen (const char  *path,
+mre_socket_listen (const char  *listen_address,
                    GError     **error)
 {
-  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *path = mre_socket_parse_address (listen_address, error);
+  g_autofree char *dir = NULL;
   g_autoptr(GSocket) socket = NULL;
   g_autoptr(GSocketAddress) address = NULL;
   g_autoptr(GError) local_error = NULL;
   struct stat st;
 
+  if (path == NULL)
+    return NULL;
+
+  dir = g_path_get_dirname (path);
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
       int saved = errno;
@@ -178,16 +228,18 @@ mre_socket_listen (const char  *path,
   return g_steal_pointer (&socket);
 }
 
-/* Removes the socket file of @listener, unless another broker replaced it
- * meanwhile: only if it is still the file bound (same inode). */
+/* Removes the socket file of @listener (listening on @listen_address),
+ * unless another broker replaced it meanwhile: only if it is still the file
+ * bound (same inode). */
 void
 mre_socket_unlink_if_ours (GSocket    *listener,
-                           const char *path)
+                           const char *listen_address)
 {
+  g_autofree char *path = mre_socket_parse_address (listen_address, NULL);
   struct stat *bound = g_object_get_data (G_OBJECT (listener), "mre-socket-stat");
   struct stat st;
 
-  if (bound != NULL && lstat (path, &st) == 0 &&
+  if (path != NULL && bound != NULL && lstat (path, &st) == 0 &&
       st.st_ino == bound->st_ino && st.st_dev == bound->st_dev)
     unlink (path);
 }

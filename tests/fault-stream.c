@@ -108,7 +108,7 @@ wait_out (MrePeer       *peer,
     {
       counts->busy++;
       /* Fails while disconnected; then the retry waits instead. */
-      if (mre_peer_flush (peer, NULL, NULL))
+      if (mre_peer_flush (peer, -1, NULL, NULL))
         return TRUE;
     }
   else if (!g_error_matches (error, MRE_ERROR, MRE_ERROR_DISCONNECTED))
@@ -191,7 +191,7 @@ role_publish (const char *path,
 
   /* Every push taken by the broker (acknowledged, once pushes are). */
   refused_since = g_get_monotonic_time ();
-  while (!mre_peer_flush (peer, NULL, &error))
+  while (!mre_peer_flush (peer, -1, NULL, &error))
     {
       if (!g_error_matches (error, MRE_ERROR, MRE_ERROR_DISCONNECTED) ||
           g_get_monotonic_time () - refused_since > GIVE_UP_US)

@@ -123,7 +123,7 @@ flush (MrePeer *peer)
 {
   g_autoptr(GError) error = NULL;
 
-  mre_peer_flush (peer, NULL, &error);
+  mre_peer_flush (peer, -1, NULL, &error);
   g_assert_no_error (error);
 }
 

@@ -130,7 +130,7 @@ child_flush (MrePeer *peer)
 {
   g_autoptr(GError) error = NULL;
 
-  if (!mre_peer_flush (peer, NULL, &error))
+  if (!mre_peer_flush (peer, -1, NULL, &error))
     g_error ("flush: %s", error->message);
 }
 
@@ -576,7 +576,7 @@ test_slow_subscriber (Fixture       *f,
         {
           g_assert_error (error, MRE_ERROR, MRE_ERROR_BUSY);
           g_clear_error (&error);
-          g_assert_true (mre_peer_flush (pub, NULL, &error));
+          g_assert_true (mre_peer_flush (pub, -1, NULL, &error));
         }
     }
   test_counter_wait (&counter, n);
@@ -637,10 +637,20 @@ test_default_bus_starts_one_broker (Fixture       *f,
     g_assert_cmpint (st.st_mode & 0777, ==, 0700);
   }
 
-  /* The default bus keeps its store in $XDG_STATE_HOME/mreventloop. */
+  /* The default bus keeps its store in a directory of its socket's own,
+   * $XDG_STATE_HOME/mreventloop/default-HASH. */
   {
-    g_autofree char *store = g_build_filename (g_get_user_state_dir (), "mreventloop", "store.db", NULL);
+    g_autofree char *state = g_build_filename (g_get_user_state_dir (), "mreventloop", NULL);
+    g_autoptr(GDir) dir = g_dir_open (state, 0, NULL);
+    const char *name;
+    g_autofree char *store = NULL;
 
+    g_assert_nonnull (dir);
+    name = g_dir_read_name (dir);
+    g_assert_nonnull (name);
+    g_assert_true (g_str_has_prefix (name, "default-"));
+    g_assert_null (g_dir_read_name (dir));
+    store = g_build_filename (state, name, "store.db", NULL);
     g_assert_true (g_file_test (store, G_FILE_TEST_IS_REGULAR));
   }
 

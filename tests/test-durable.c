@@ -192,7 +192,7 @@ test_flush_waits_for_acks (Fixture       *f,
     push (pub, i);
   mre_peer_yell (pub, "loud", &error, G_TYPE_INVALID);
   g_assert_no_error (error);
-  mre_peer_flush (pub, NULL, &error);
+  mre_peer_flush (pub, -1, NULL, &error);
   g_assert_no_error (error);
 
   /* Acknowledged: stored, no waiting. */
@@ -215,7 +215,7 @@ test_restart_keeps_retained (Fixture       *f,
       mre_peer_push (pub, "n", 4, &error, G_TYPE_UINT, i, G_TYPE_INVALID);
       g_assert_no_error (error);
     }
-  mre_peer_flush (pub, NULL, &error);
+  mre_peer_flush (pub, -1, NULL, &error);
   g_assert_no_error (error);
   stop_broker (f);
   f->broker = start_broker (f);
@@ -269,7 +269,7 @@ test_restart_exactly_once (Fixture       *f,
   for (guint i = 3 * n / 4; i < n; i++)
     push (pub, i);
   wait_connected (pub);
-  mre_peer_flush (pub, NULL, &error);
+  mre_peer_flush (pub, -1, NULL, &error);
   g_assert_no_error (error);
 
   wait_received (f, n);

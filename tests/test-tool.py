@@ -274,11 +274,13 @@ HELLO, WELCOME, SUBSCRIBE, ACK, EVENT = 1, 2, 3, 5, 7
 
 class FakeBroker:
     """Serves one peer on a raw socket at PATH: answers HELLO with WELCOME
-    and each SUBSCRIBE with ACK, and after the first ACK sends EVENTS,
-    (name, sender, body) each; then reads until the peer goes."""
+    and each SUBSCRIBE with ACK, and after the first ACK sends FRAMES
+    (bytes, see event() and frame()); then reads until the peer goes, or,
+    with hang_up, closes the connection as a broker that dropped it does."""
 
-    def __init__(self, path, events):
-        self.events = events
+    def __init__(self, path, frames, hang_up=False):
+        self.frames = frames
+        self.hang_up = hang_up
         self.error = None
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.listener.bind(path)
@@ -299,6 +301,12 @@ class FakeBroker:
     def frame(type, name=b'', sender=b'', body=b'', arg=0, seq=0):
         return HEADER.pack(1, type, 0, 0, arg, seq, int(time.time() * 1_000_000),
                            len(name), len(sender), len(body)) + name + sender + body
+
+    @classmethod
+    def events(cls, events):
+        """EVENT frames of (name, sender, body) each."""
+        return [cls.frame(EVENT, name.encode(), sender.encode(), body, seq=seq)
+                for seq, (name, sender, body) in enumerate(events, 1)]
 
     def serve(self):
         try:
@@ -333,9 +341,9 @@ class FakeBroker:
                         connection.sendall(self.frame(ACK, arg=arg))
                         if not sent:
                             sent = True
-                            for seq, (name, sender, body) in enumerate(self.events, 1):
-                                connection.sendall(self.frame(EVENT, name.encode(),
-                                                              sender.encode(), body, seq=seq))
+                            connection.sendall(b''.join(self.frames))
+                            if self.hang_up:
+                                return
         except Exception as error:
             self.error = error
 
@@ -352,7 +360,8 @@ MALFORMED = [('product', 'raw-publisher', b'["product"]'),
 def test_wait_skips_malformed_events():
     with Bus() as bus:
         path = os.path.join(bus.tmp.name, 'fake.sock')
-        fake = FakeBroker(path, MALFORMED + [('product', 'good', notification('product', ['ok', 1]))])
+        fake = FakeBroker(path, FakeBroker.events(
+            MALFORMED + [('product', 'good', notification('product', ['ok', 1]))]))
         try:
             result = subprocess.run([TOOL, 'wait', '--socket', path, '--timeout', str(PATIENCE),
                                      'product'], stdout=subprocess.PIPE,
@@ -373,8 +382,9 @@ def test_wait_skips_malformed_events():
 def test_monitor_skips_malformed_events():
     with Bus() as bus:
         path = os.path.join(bus.tmp.name, 'fake.sock')
-        fake = FakeBroker(path, [('product', 'good', notification('product', ['first']))] +
-                          MALFORMED + [('product', 'good', notification('product', ['second']))])
+        fake = FakeBroker(path, FakeBroker.events(
+            [('product', 'good', notification('product', ['first']))] +
+            MALFORMED + [('product', 'good', notification('product', ['second']))]))
         monitor, out = bus.spawn_to_file('monitor.out', 'monitor', '--socket', path)
         try:
             seen = wait_until(lambda: len(lines(out)) >= 4 and lines(out), 'four lines')
@@ -652,6 +662,53 @@ def test_default_bus_quiet():
             kill_processes_of(bus.tmp.name)
 
 
+def test_emit_larger_than_broker_takes():
+    # Issue 10: the broker's --max-frame-size is the peer's limit too.
+    with Bus(['--max-frame-size', '65536']) as bus:
+        monitor = bus.spawn('monitor', '--socket', bus.path)
+        wait_for_subscriptions(bus, 1)
+        big = json.dumps(['y' * 100000])
+        status, out, err = bus.run('emit', '--socket', bus.path, 'big', big)
+        check(status not in (0, 124), 'emit of 100,000 bytes fails (status %d)' % status)
+        check(err.startswith('mreventloop: '), 'a message on stderr: %r' % err)
+        check('65536' in err, 'the message names the broker\'s limit: %r' % err)
+        check(re.search(r'\b1000\d\d bytes', err) is not None,
+              'the message names the event\'s size: %r' % err)
+        check_equal(out, '', 'stdout')
+        stats = broker_stats(bus)
+        check_equal((stats['events_in'], stats['events_out'], stats['rejected']), (0, 0, 0),
+                    'nothing reached the broker, nothing was delivered')
+        check_equal(monitor.poll(), None, 'the monitor runs on')
+
+
+# A broker of the test's own, for what a real one sends rarely: the frames
+# of docs/PROTOCOL.md with struct and socket only.
+HEADER = struct.Struct('>BBBBIQqHHI')
+WELCOME, ACK, ERROR = 2, 5, 8
+
+
+def test_monitor_and_wait_report_lost():
+    # Issue 10: a peer the broker dropped as too slow says so, and goes on.
+    message = 'it does not read: 3 frames, 70000 bytes queued (max-queued-bytes); they are dropped'
+    for command in (['monitor'], ['wait', 'never']):
+        with Bus() as bus:
+            path = os.path.join(os.path.dirname(bus.path), 'fake.sock')
+            body = json.dumps({'code': 'slow-reader', 'message': message,
+                               'dropped': 226265}).encode()
+            fake = FakeBroker(path, [FakeBroker.frame(ERROR, body=body)], hang_up=True)
+            try:
+                process, out = bus.spawn_to_file('out', *command, '--socket', path)
+                expected = ('mreventloop: the broker dropped 226265 events for this peer: %s'
+                            % message)
+                wait_until(lambda: expected in lines(out), '%s to report the loss' % command[0])
+                check_equal(fake.error, None, 'the fake broker\'s conversation')
+                check_equal(process.poll(), None, '%s goes on' % command[0])
+                check(not any('WARNING' in line for line in lines(out)),
+                      'no warning besides: %r' % lines(out))
+            finally:
+                fake.close()
+
+
 def kill_processes_of(directory):
     """Kills the default broker that the peers started: no child of ours,
     but it runs on a socket in DIRECTORY and inherited the test's
@@ -723,6 +780,10 @@ TESTS = [
     ('broker exits 0 on SIGTERM, SIGINT and idle exit', test_broker_signals_and_idle_exit),
     ('without --socket, the default bus is started and used', test_default_bus),
     ('a peer of the running default bus prints no warning', test_default_bus_quiet),
+    ('emit larger than the broker\'s max-frame-size fails, naming both sizes',
+     test_emit_larger_than_broker_takes),
+    ('monitor and wait report the events the broker dropped for them, and go on',
+     test_monitor_and_wait_report_lost),
 ]
 
 if __name__ == '__main__':

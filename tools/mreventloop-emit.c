@@ -198,7 +198,7 @@ tool_cmd_emit (int    argc,
       !mre_peer_publish_json (peer, name,
                               emit.push ? MRE_DELIVERY_PUSH : MRE_DELIVERY_YELL,
                               emit.backlog, params, &error) ||
-      !mre_peer_flush (peer, NULL, &error))
+      !mre_peer_flush (peer, -1, NULL, &error))
     {
       status = tool_fail (error);
       goto out;

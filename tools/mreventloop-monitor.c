@@ -76,7 +76,9 @@ tool_cmd_monitor (int    argc,
     "“prefix.*” pattern, or “*”, the default), one line each:\n"
     "NAME SENDER TIME JSON-ARGUMENTS. Retained events come first. A\n"
     "malformed event (a body that is not a JSON-RPC notification) is\n"
-    "reported on stderr, with its name and sender, and skipped.");
+    "reported on stderr, with its name and sender, and skipped. Events\n"
+    "the broker dropped for this monitor (too slow a reader) are counted\n"
+    "on stderr.");
   tool_peer_options_add (context, &options);
   if (!tool_parse (context, &argc, &argv, &status))
     goto out;
@@ -100,6 +102,7 @@ tool_cmd_monitor (int    argc,
     }
 
   g_signal_connect (peer, "event", G_CALLBACK (monitor_event_cb), NULL);
+  tool_report_lost (peer);
 
   if (!mre_peer_subscribe (peer, pattern, NULL, NULL, &error))
     {

@@ -40,6 +40,8 @@ MrePeer  *tool_peer_new           (const ToolPeerOptions  *options);
 MrePeer  *tool_peer_connect       (const ToolPeerOptions  *options,
                                    GError                **error);
 
+void      tool_report_lost        (MrePeer          *peer);
+
 int       tool_fail               (const GError     *error);
 int       tool_fail_usage         (GOptionContext   *context,
                                    const char       *format,

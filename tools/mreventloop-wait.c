@@ -206,6 +206,7 @@ tool_cmd_wait (int    argc,
   /* Connected before subscribing: the retained events arrive first. */
   g_signal_connect (peer, "event", G_CALLBACK (wait_event_cb), &state);
   g_signal_connect (peer, "state-changed", G_CALLBACK (wait_state_changed_cb), &state);
+  tool_report_lost (peer);
   mre_peer_start_async (peer, NULL, wait_started_cb, &state);
 
   g_main_loop_run (state.loop);

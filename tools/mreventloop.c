@@ -133,6 +133,23 @@ tool_peer_connect (const ToolPeerOptions  *options,
   return g_steal_pointer (&peer);
 }
 
+/* MrePeer::lost: said on stderr; the subcommand goes on. */
+static void
+report_lost (MrePeer    *peer,
+             guint64     dropped,
+             const char *message,
+             gpointer    user_data)
+{
+  g_printerr ("mreventloop: the broker dropped %" G_GUINT64_FORMAT " events for this peer: %s\n",
+              dropped, message);
+}
+
+void
+tool_report_lost (MrePeer *peer)
+{
+  g_signal_connect (peer, "lost", G_CALLBACK (report_lost), NULL);
+}
+
 int
 tool_fail (const GError *error)
 {

@@ -14,6 +14,7 @@
 import asyncio
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -574,11 +575,14 @@ class Bus:
     """`mreventloop broker` on a socket in a temporary directory; kills and
     reaps every process it started."""
 
+    def __init__(self, *broker_args):
+        self.broker_args = broker_args
+
     def __enter__(self):
         self.tmp = tempfile.mkdtemp(prefix='mre-py-')
         self.path = os.path.join(self.tmp, 'bus.sock')
         self.processes = []
-        self.broker = self.spawn('broker')
+        self.broker = self.spawn('broker', *self.broker_args)
         wait_until(lambda: os.path.exists(self.path), 'the broker socket')
         return self
 
@@ -598,6 +602,7 @@ class Bus:
     def __exit__(self, *exc):
         for process in self.processes:
             if process.poll() is None:
+                process.send_signal(signal.SIGCONT)   # if a test froze it
                 process.kill()
             process.communicate()
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -655,6 +660,70 @@ def test_big_integers_and_nul_strings_arrive_unchanged():
         sender.flush()
         check_equal(bus.run('wait', 'exact.kept', '--timeout', '10'),
                     '[18446744073709551615,"a\\u0000b"]\n', 'what wait printed')
+
+
+@tap_test
+def test_publish_larger_than_the_broker_takes():
+    # Issue 10: the limit the broker announces applies from Python too.
+    with Bus('--max-frame-size', '65536') as bus, Mre.Peer.new(bus.path, 'py') as peer:
+        error = raises(GLib.Error, peer.yell, 'big', 'y' * 100000)
+        check_gerror(error, Mre.error_quark(), Mre.Error.FRAME_TOO_LARGE)
+        check('65536' in error.message and '“big”' in error.message, error.message)
+        peer.yell('small', 'y' * 1000)
+        check_equal(peer.stats()['events_in'], 1, 'only the small one reached the broker')
+
+
+@tap_test
+def test_with_peer_flush_times_out_on_a_frozen_broker():
+    # Issue 10: leaving `with peer:` waits at most flush-timeout.
+    with Bus() as bus:
+        peer = Mre.Peer.new(bus.path, 'py')
+        check_equal(peer.props.flush_timeout, 25000, 'the default flush-timeout')
+        try:
+            with peer:
+                peer.props.flush_timeout = 100
+                bus.broker.send_signal(signal.SIGSTOP)
+                # Stopped once waitpid says so, not when kill() returns.
+                os.waitpid(bus.broker.pid, os.WUNTRACED)
+                peer.push('state', 'frozen', backlog=1)
+                peer.yell('tick', 1)
+        except GLib.Error as error:
+            check_gerror(error, Gio.io_error_quark(), Gio.IOErrorEnum.TIMED_OUT)
+            check(' 2 events ' in error.message, error.message)
+        else:
+            raise AssertionError('leaving `with peer:` did not fail')
+        finally:
+            bus.broker.send_signal(signal.SIGCONT)
+        check_equal(peer.get_state(), Mre.PeerState.CLOSED, 'closed all the same')
+        error = raises(GLib.Error, peer.flush, 50)
+        check_gerror(error, Mre.error_quark(), Mre.Error.DISCONNECTED)
+
+
+@tap_test
+def test_addresses():
+    # Issue 10: unix:PATH, or a plain path; any other scheme is refused at
+    # start, before anything is created.
+    tmp = tempfile.mkdtemp(prefix='mre-py-')
+    cwd = os.getcwd()
+    try:
+        os.chdir(tmp)
+        for address in ('ipc:///tmp/x.sock', 'tcp:127.0.0.1:5555'):
+            for peer in (Mre.Peer.new(address, None),
+                         GObject.new(Mre.Peer, path=address, autostart=True)):
+                error = raises(GLib.Error, peer.start)
+                check_gerror(error, Gio.io_error_quark(), Gio.IOErrorEnum.INVALID_ARGUMENT)
+                check(address in error.message and 'unix:' in error.message, error.message)
+            error = raises(GLib.Error, Mre.Broker.new(address).start)
+            check_gerror(error, Gio.io_error_quark(), Gio.IOErrorEnum.INVALID_ARGUMENT)
+        check_equal(os.listdir(tmp), [], 'nothing created')
+
+        path = os.path.join(tmp, 'bus.sock')
+        with Mre.Broker.new('unix:' + path), Mre.Peer.new('unix:' + path, 'u') as peer:
+            check(os.path.exists(path), 'the broker listens on the path')
+            peer.yell('x', 1)
+    finally:
+        os.chdir(cwd)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 @tap_test

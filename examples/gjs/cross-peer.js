@@ -134,7 +134,7 @@ function main(args) {
     }
 
     // Every "produced" reached the broker before we go.
-    peer.flush(null);
+    peer.flush(-1, null);
     peer.close();
     return 0;
 }

@@ -248,7 +248,7 @@ main (int   argc,
     goto fail;
 
   /* The rest of finish(): the goodbye reaches the broker before we go. */
-  if (!mre_peer_flush (peer, NULL, &error))
+  if (!mre_peer_flush (peer, -1, NULL, &error))
     goto fail;
   mre_peer_close (peer);
 

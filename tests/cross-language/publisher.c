@@ -298,7 +298,7 @@ publish (const char *socket_path)
       if (ok)
         printf ("published %s with %u arguments\n", event_names[e], n_args);
     }
-  ok = ok && mre_peer_flush (peer, NULL, &error);
+  ok = ok && mre_peer_flush (peer, -1, NULL, &error);
 
   for (guint i = 0; i < n; i++)
     g_value_unset (&values[i]);

@@ -91,7 +91,7 @@ publish (PubPeer     *p,
         }
       p->busy++;
       g_clear_error (&error);
-      if (!mre_peer_flush (p->peer, NULL, &error))
+      if (!mre_peer_flush (p->peer, -1, NULL, &error))
         {
           p->error = g_strdup_printf ("flush: %s", error->message);
           return FALSE;
@@ -214,7 +214,7 @@ soak_run_publisher (int    argc,
       g_autofree char *yelled = NULL;
 
       g_thread_join (p->thread);
-      if (p->error == NULL && !mre_peer_flush (p->peer, NULL, &error))
+      if (p->error == NULL && !mre_peer_flush (p->peer, -1, NULL, &error))
         p->error = g_strdup_printf ("flush: %s", error->message);
       if (p->error != NULL)
         {

@@ -1036,6 +1036,8 @@ class Peer(Mre.Peer):
         return self
 
     def __exit__(self, exc_type, exc, tb):
+        # The flush waits at most the flush-timeout property (25 s by
+        # default), then raises GLib.Error TIMED_OUT; close never waits.
         try:
             if exc_type is None:
                 self.flush()
@@ -1046,8 +1048,11 @@ class Peer(Mre.Peer):
     def start(self, cancellable=None):
         return super().start(cancellable)
 
-    def flush(self, cancellable=None):
-        return super().flush(cancellable)
+    def flush(self, timeout_ms=-1, cancellable=None):
+        """Waits until the broker has every event published so far; see
+        ``mre_peer_flush``. ``timeout_ms`` -1 takes the ``flush-timeout``
+        property, ``GLib.MAXINT`` waits for ever."""
+        return super().flush(timeout_ms, cancellable)
 
     def subscribe(self, pattern, sender=None, cancellable=None):
         return super().subscribe(pattern, sender, cancellable)
