@@ -1082,7 +1082,7 @@ mre_json_append_compact (GString      *out,
  * around it.
  *
  * Returns: %TRUE, or %FALSE with MRE_ERROR_TYPE_MISMATCH naming the
- *   problem and its offset
+ *   problem, its line and column, and its offset
  */
 gboolean
 mre_json_check_params (const guint8  *text,
@@ -1112,8 +1112,21 @@ mre_json_check_params (const guint8  *text,
       s.problem = "text after the value";
     }
 
-  g_set_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH,
-               "The arguments are not JSON: %s at byte %" G_GSIZE_FORMAT,
-               s.problem, (gsize) (s.p - text));
+  {
+    gsize line = 1, column = 1;
+
+    /* Where a person looks: lines, and characters (not bytes) within. */
+    for (const guint8 *p = text; p < s.p; p++)
+      {
+        if (*p == '\n')
+          line++, column = 1;
+        else if ((*p & 0xC0) != 0x80)
+          column++;
+      }
+    g_set_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH,
+                 "The arguments are not JSON: %s at line %" G_GSIZE_FORMAT
+                 ", column %" G_GSIZE_FORMAT " (byte %" G_GSIZE_FORMAT ")",
+                 s.problem, line, column, (gsize) (s.p - text));
+  }
   return FALSE;
 }

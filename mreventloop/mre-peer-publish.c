@@ -390,6 +390,39 @@ mre_peer_push (MrePeer     *self,
 }
 
 /**
+ * mre_check_params_json:
+ * @params_json: (array length=length) (element-type guint8): the arguments
+ *   of an event as JSON text
+ * @length: the length of @params_json in bytes, or -1 if it ends with a NUL
+ * @error: return location for a #GError
+ *
+ * Checks @params_json as [method@Mre.Peer.publish_json] does before it
+ * publishes: strict JSON (RFC 8259) in UTF-8, one array or object and
+ * nothing after it but white space, nested shallowly enough for a broker.
+ * Integers of any size and strings holding U+0000 pass: they are carried
+ * as written. A program can check what a user typed before it connects to
+ * anything, as `mreventloop emit` does. Runs on any thread.
+ *
+ * Returns: %TRUE, or %FALSE with %MRE_ERROR_TYPE_MISMATCH naming the
+ *   problem, its line and column, and its byte offset
+ *
+ * Since: 0.1
+ */
+gboolean
+mre_check_params_json (const char  *params_json,
+                       gssize       length,
+                       GError     **error)
+{
+  const guint8 *start, *end;
+
+  g_return_val_if_fail (params_json != NULL || length == 0, FALSE);
+
+  return mre_json_check_params ((const guint8 *) params_json,
+                                length < 0 ? strlen (params_json) : (gsize) length,
+                                &start, &end, error);
+}
+
+/**
  * mre_peer_publish_json:
  * @self: a peer
  * @name: the event's name
@@ -405,8 +438,8 @@ mre_peer_push (MrePeer     *self,
  * subscribers unchanged (see [method@Mre.Event.dup_params_json]).
  *
  * Returns: %TRUE if queued, or %FALSE with %MRE_ERROR_TYPE_MISMATCH if
- *   @params_json is not one JSON array or object (the message names the
- *   problem and its byte offset), or as [method@Mre.Peer.publishv]
+ *   @params_json is not one JSON array or object (as
+ *   [func@Mre.check_params_json] says), or as [method@Mre.Peer.publishv]
  *
  * Since: 0.1
  */
@@ -431,7 +464,8 @@ mre_peer_publish_json (MrePeer      *self,
 
   /* Checked, then sent as it is: json-glib would wrap integers past
    * gint64 and cut strings at U+0000. */
-  if (!mre_json_check_params ((const guint8 *) params_json, strlen (params_json), &start, &end, &check_error))
+  if (!mre_json_check_params ((const guint8 *) params_json, strlen (params_json),
+                              &start, &end, &check_error))
     {
       g_set_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH,
                    "The arguments of “%s”: %s", name, check_error->message);

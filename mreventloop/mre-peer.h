@@ -162,6 +162,10 @@ gboolean      mre_peer_publish_json       (MrePeer              *self,
                                            const char           *params_json,
                                            GError              **error);
 MRE_AVAILABLE_IN_ALL
+gboolean      mre_check_params_json       (const char           *params_json,
+                                           gssize                length,
+                                           GError              **error);
+MRE_AVAILABLE_IN_ALL
 gulong        mre_peer_forward            (MrePeer              *self,
                                            gpointer              emitter,
                                            const char           *detailed_signal,

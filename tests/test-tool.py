@@ -243,7 +243,7 @@ def test_emit_nesting_depth():
                 f.write('[' * depth + ']' * depth)
             status, out, err = bus.run('emit', '--socket', bus.path, 'deeper', '@' + path)
             check_equal(status, 1, 'emit %d levels: status (stderr %r)' % (depth, err))
-            check('nested too deep' in err and 'column 512' in err,
+            check('nesting too deep' in err and 'column 512' in err,
                   'the message for %d levels: %r' % (depth, err))
         check_equal(broker_stats(bus)['events_in'], 1, 'only the first was published')
 

@@ -78,7 +78,8 @@ read_stdin (GByteArray  *bytes,
 
 /* The JSON-ARGS text @arg stands for, NUL-terminated, in @text and
  * @length: @arg itself, standard input for “-”, or the file FILE for
- * “@FILE”. @origin names where it came from, for the messages. */
+ * “@FILE”. @origin names where it came from, for the messages (NULL:
+ * the command line). */
 static gboolean
 read_params (const char  *arg,
              char       **text,
@@ -95,7 +96,7 @@ read_params (const char  *arg,
       *length = bytes->len;
       g_byte_array_append (bytes, (const guint8 *) "", 1);
       *text = (char *) g_byte_array_free (g_steal_pointer (&bytes), FALSE);
-      *origin = g_strdup ("The arguments on standard input");
+      *origin = g_strdup ("Standard input");
     }
   else if (arg[0] == '@')
     {
@@ -106,13 +107,13 @@ read_params (const char  *arg,
           g_prefix_error (error, "Cannot read the arguments: ");
           return FALSE;
         }
-      *origin = g_strdup_printf ("The arguments in “%s”", display);
+      *origin = g_strdup_printf ("“%s”", display);
     }
   else
     {
       *text = g_strdup (arg);
       *length = strlen (arg);
-      *origin = g_strdup ("The arguments");
+      *origin = NULL;
     }
 
   return TRUE;
@@ -186,9 +187,15 @@ tool_cmd_emit (int    argc,
   name = argv[1];
 
   /* Checked before connecting: a typo never starts a broker. */
-  if (!read_params (argc == 3 ? argv[2] : "[]", &params, &length, &origin, &error) ||
-      !tool_json_check (params, length, origin, &error))
+  if (!read_params (argc == 3 ? argv[2] : "[]", &params, &length, &origin, &error))
     {
+      status = tool_fail (error);
+      goto out;
+    }
+  if (!mre_check_params_json (params, length, &error))
+    {
+      if (origin != NULL)
+        g_prefix_error (&error, "%s: ", origin);
       status = tool_fail (error);
       goto out;
     }

@@ -51,11 +51,6 @@ void      tool_quit_on_signals    (GMainLoop        *loop);
 
 char     *tool_event_dup_params   (MreEvent         *event);
 
-gboolean  tool_json_check         (const char       *text,
-                                   gsize             length,
-                                   const char       *origin,
-                                   GError          **error);
-
 int       tool_cmd_broker         (int               argc,
                                    char            **argv);
 int       tool_cmd_monitor        (int               argc,
