@@ -19,7 +19,8 @@ import os
 import struct
 import sys
 
-HELLO, WELCOME, SUBSCRIBE, UNSUBSCRIBE, ACK, PUBLISH, EVENT, ERROR, STATS, STATS_REPLY = range(1, 11)
+(HELLO, WELCOME, SUBSCRIBE, UNSUBSCRIBE, ACK, PUBLISH, EVENT, ERROR, STATS, STATS_REPLY,
+ SYNC) = range(1, 12)
 PUSH, RETAINED = 1, 2
 T = 1_700_000_000_000_000
 
@@ -80,6 +81,7 @@ frames = {
     'event': frame(EVENT, 'produced', 'p-1', rpc('produced', 'x'), flags=PUSH | RETAINED, seq=9),
     'error': frame(ERROR, 'produced', body='{"code":"invalid-name","message":"no"}', arg=1),
     'stats': frame(STATS, arg=7),
+    'sync': frame(SYNC, arg=8),
     'stats-reply': frame(STATS_REPLY, body='{"connections":1}', arg=7),
     'ack': frame(ACK, arg=1),
     'bad-version': frame(HELLO, version=2),
@@ -107,6 +109,7 @@ conversations = {
         frame(PUBLISH, 'prod.a', body=rpc('prod.a', 1), flags=PUSH, arg=1),
     'hello-unsubscribe': hello + frames['subscribe'] + frames['unsubscribe'] + frames['unsubscribe'],
     'hello-stats': hello + frames['stats'],
+    'hello-yell-refused-sync': hello + frames['publish-star'] + frames['yell'] + frames['sync'],
     'hello-refused': hello + frames['unknown-type'] + frames['unknown-flags'] + frames['name-not-utf8'] +
         frames['too-large'] + frames['publish-bad-json'] + frames['publish-star'] + frames['event'] +
         frames['stats'],

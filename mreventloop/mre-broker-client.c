@@ -455,6 +455,11 @@ client_frame (MreConnection  *conn,
     case MRE_FRAME_STATS:
       handle_stats (client, frame);
       break;
+    case MRE_FRAME_SYNC:
+      /* Every frame before it is handled, and the ERROR of any refused
+       * one queued before this ACK. */
+      send_ack (client, MRE_FRAME_ACK, frame->arg, NULL);
+      break;
     default:
       send_error (client, frame, "unexpected",
                   "The broker does not take this type of frame from a peer");

@@ -62,7 +62,7 @@ mre_frame_type_name (guint type)
 {
   static const char * const names[] = {
     NULL, "HELLO", "WELCOME", "SUBSCRIBE", "UNSUBSCRIBE", "ACK",
-    "PUBLISH", "EVENT", "ERROR", "STATS", "STATS_REPLY",
+    "PUBLISH", "EVENT", "ERROR", "STATS", "STATS_REPLY", "SYNC",
   };
 
   G_STATIC_ASSERT (G_N_ELEMENTS (names) == MRE_FRAME_LAST_TYPE + 1);

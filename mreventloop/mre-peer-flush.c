@@ -15,18 +15,16 @@
  * time limit, and telling the publisher what it refused.
  *
  * A push is done when the broker acknowledges it (mre-peer-durable.c). A
- * yell is never acknowledged, so a flush that follows yells sends a SYNC:
- * an UNSUBSCRIBE of a subscription no peer holds, which the broker answers
- * with an ACK after it has handled every frame sent before it, and so after
- * the ERROR of any publish it refused (docs/PROTOCOL.md, "Message flow").
+ * yell is never acknowledged, so a flush that follows yells sends a SYNC,
+ * which the broker answers with an ACK after it has handled every frame
+ * sent before it, and so after the ERROR of any publish it refused
+ * (docs/PROTOCOL.md, "Message flow"; a broker that does not know SYNC
+ * answers it with an ERROR, in order all the same).
  * The ERRORs of publishes (arg 0, the seq of the publish) are kept, and the
  * next flush fails with the first of them.
  *
  * Everything here runs on the peer's context, but for mre_peer_flush().
  */
-
-/* The sender of the SYNC's UNSUBSCRIBE: no subscription has it. */
-#define SYNC_SENDER "mre-flush-sync"
 
 typedef struct
 {
@@ -124,7 +122,7 @@ send_sync (MrePeer *self)
   request->synced = self->yells_sent;
   g_mutex_unlock (&self->lock);
   self->syncing = TRUE;
-  mre_peer_send_request (self, MRE_FRAME_UNSUBSCRIBE, "*", SYNC_SENDER, NULL, request);
+  mre_peer_send_request (self, MRE_FRAME_SYNC, NULL, NULL, NULL, request);
 }
 
 /* Ends the flushes whose events the broker has: everything written and

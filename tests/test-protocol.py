@@ -26,8 +26,9 @@ from mretap import Bus, PATIENCE, TestFailure, check, check_equal, lines, run_te
 HEADER = struct.Struct('>BBBBIQQHHI')          # 32 bytes
 VERSION = 1
 
-HELLO, WELCOME, SUBSCRIBE, UNSUBSCRIBE, ACK, PUBLISH, EVENT, ERROR, STATS, STATS_REPLY = range(1, 11)
-TYPE_NAMES = {1: 'HELLO', 2: 'WELCOME', 3: 'SUBSCRIBE', 4: 'UNSUBSCRIBE', 5: 'ACK',
+(HELLO, WELCOME, SUBSCRIBE, UNSUBSCRIBE, ACK, PUBLISH, EVENT, ERROR, STATS, STATS_REPLY,
+ SYNC) = range(1, 12)
+TYPE_NAMES = {11: 'SYNC', 1: 'HELLO', 2: 'WELCOME', 3: 'SUBSCRIBE', 4: 'UNSUBSCRIBE', 5: 'ACK',
               6: 'PUBLISH', 7: 'EVENT', 8: 'ERROR', 9: 'STATS', 10: 'STATS_REPLY'}
 
 PUSH = 0x01
@@ -633,6 +634,23 @@ def test_refused_frames_keep_connection():
         check_event(odd.expect(EVENT), 'echo', 'odd', ['back'])
 
 
+def test_sync_answered_after_refusals():
+    # Issue 10: a SYNC is answered with ACK once every frame before it is
+    # handled, the ERROR of any refused one first: mre_peer_flush() learns
+    # from it that a yell was refused.
+    with Bus(['--max-frame-size', '4096']) as bus, connect(bus, 'syncer') as syncer:
+        syncer.publish('big', ['y' * 5000], seq=7)
+        syncer.publish('bad', None, body=b'["not a notification"]', seq=8)
+        syncer.publish('fine', [1], seq=9)
+        syncer.send(frame(SYNC, arg=41))
+        first, second = syncer.expect(ERROR), syncer.expect(ERROR)
+        check_equal([(first.seq, first.json()['code']), (second.seq, second.json()['code'])],
+                    [(7, 'frame-too-large'), (8, 'invalid-notification')], 'the refusals')
+        ack = syncer.expect(ACK)
+        check_equal((ack.arg, ack.flags), (41, 0), 'the ACK answers the SYNC')
+        check_equal(syncer.stats()['events_in'], 1, 'the one good event went in')
+
+
 def test_garbage_closes_only_that_connection():
     with Bus() as bus, connect(bus, 'bystander') as bystander:
         bystander.subscribe('marker')
@@ -716,6 +734,8 @@ TESTS = [
     ('JSON that is not a JSON-RPC notification of the name gets ERROR invalid-notification; '
      'the connection stays', test_invalid_notification),
     ('bad names, types and flags get an ERROR; the connection stays', test_refused_frames_keep_connection),
+    ('SYNC is answered with ACK after the ERRORs of the frames before it (issue 10)',
+     test_sync_answered_after_refusals),
     ('garbage, a wrong version or a truncated frame close only that connection',
      test_garbage_closes_only_that_connection),
     ('STATS is answered with the counters', test_stats),
