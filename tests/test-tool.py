@@ -709,6 +709,39 @@ def test_monitor_and_wait_report_lost():
                 fake.close()
 
 
+def test_monitor_told_when_dropped():
+    # Issue 10, item 5, end to end: a monitor that stops reading is dropped
+    # by a real broker, which tells it how many events it lost; once it runs
+    # again it says so on stderr, and the broker's peers table agrees.
+    with Bus(['--max-queued-bytes', '65536']) as bus:
+        monitor, out = bus.spawn_to_file('monitor.out', 'monitor', '--socket', bus.path,
+                                         '--id', 'watch', 'flood')
+        wait_for_subscriptions(bus, 1)
+        monitor.send_signal(signal.SIGSTOP)
+        os.waitpid(monitor.pid, os.WUNTRACED)
+        try:
+            payload = '["%s"]' % ('y' * 50000)
+            for _ in range(200):
+                emit(bus, 'flood', payload)
+                if broker_stats(bus)['slow_disconnects'] > 0:
+                    break
+        finally:
+            monitor.send_signal(signal.SIGCONT)
+        stats = broker_stats(bus)
+        check_equal(stats['slow_disconnects'], 1, 'the monitor was dropped')
+        told = wait_until(lambda: [line for line in lines(out)
+                                   if line.startswith('mreventloop: the broker dropped ')],
+                          'the monitor to say what it lost')
+        dropped = int(told[0].split()[4])
+        check(dropped > 0 and 'max-queued-bytes' in told[0], 'what it said: %r' % told[0])
+        check_equal(dropped, stats['dropped'], 'the count it gave is the broker\'s')
+        watch = wait_until(lambda: [peer for peer in broker_stats(bus)['peers']
+                                    if peer['id'] == 'watch'], 'the monitor back')
+        check_equal((watch[0]['dropped'], watch[0]['slow_disconnects']), (dropped, 1),
+                    'its row of the peers table')
+        check_equal(monitor.poll(), None, 'monitor goes on')
+
+
 def kill_processes_of(directory):
     """Kills the default broker that the peers started: no child of ours,
     but it runs on a socket in DIRECTORY and inherited the test's
@@ -782,6 +815,8 @@ TESTS = [
     ('a peer of the running default bus prints no warning', test_default_bus_quiet),
     ('emit larger than the broker\'s max-frame-size fails, naming both sizes',
      test_emit_larger_than_broker_takes),
+    ('a real broker drops a stopped monitor and tells it; monitor says how many (issue 10)',
+     test_monitor_told_when_dropped),
     ('monitor and wait report the events the broker dropped for them, and go on',
      test_monitor_and_wait_report_lost),
 ]
