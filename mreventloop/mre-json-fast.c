@@ -46,96 +46,23 @@ skip_space (const guint8 *p,
   return p;
 }
 
-static int
-hex_value (guint8 c)
-{
-  return g_ascii_xdigit_value (c);
-}
-
-static gboolean
-read_u16 (const guint8 *p,
-          gunichar     *out)
-{
-  *out = 0;
-  for (int i = 0; i < 4; i++)
-    {
-      int v = hex_value (p[i]);
-
-      if (v < 0)
-        return FALSE;
-      *out = *out << 4 | v;
-    }
-  return TRUE;
-}
-
 /* The JSON string from @p ('"') to @end (past its closing '"'), which
- * mre_json_skip_value() checked, unescaped. NULL on an escape that is not
- * plain (a lone surrogate, a NUL: then @nul is set). */
+ * mre_json_skip_value() checked, unescaped; NULL if it holds U+0000,
+ * which a NUL-terminated string cannot. */
 static char *
 read_string (const guint8 *p,
-             const guint8 *end,
-             gboolean     *nul)
+             const guint8 *end)
 {
-  const guint8 *last = end - 1;  /* the closing quote */
-  GString *out;
+  char *str;
+  gsize len;
 
-  p++;
-  if (memchr (p, '\\', last - p) == NULL)
-    return g_strndup ((const char *) p, last - p);
+  if (memchr (p + 1, '\\', end - p - 2) == NULL)
+    return g_strndup ((const char *) p + 1, end - p - 2);
 
-  out = g_string_sized_new (last - p);
-  while (p < last)
-    {
-      const guint8 *backslash = memchr (p, '\\', last - p);
-      gunichar c;
-
-      if (backslash == NULL)
-        {
-          g_string_append_len (out, (const char *) p, last - p);
-          break;
-        }
-      g_string_append_len (out, (const char *) p, backslash - p);
-      p = backslash + 1;
-      switch (*p++)
-        {
-        case '"':  g_string_append_c (out, '"'); break;
-        case '\\': g_string_append_c (out, '\\'); break;
-        case '/':  g_string_append_c (out, '/'); break;
-        case 'b':  g_string_append_c (out, '\b'); break;
-        case 'f':  g_string_append_c (out, '\f'); break;
-        case 'n':  g_string_append_c (out, '\n'); break;
-        case 'r':  g_string_append_c (out, '\r'); break;
-        case 't':  g_string_append_c (out, '\t'); break;
-        case 'u':
-          if (!read_u16 (p, &c))
-            goto give_up;
-          p += 4;
-          if (c >= 0xd800 && c < 0xdc00)
-            {
-              gunichar low;
-
-              if (last - p < 6 || p[0] != '\\' || p[1] != 'u' || !read_u16 (p + 2, &low) ||
-                  low < 0xdc00 || low >= 0xe000)
-                goto give_up;
-              p += 6;
-              c = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00);
-            }
-          else if ((c >= 0xdc00 && c < 0xe000) || c == 0)
-            {
-              *nul = c == 0;
-              goto give_up;
-            }
-          g_string_append_unichar (out, c);
-          break;
-        default:
-          goto give_up;
-        }
-    }
-  return g_string_free (out, FALSE);
-
-give_up:
-  g_string_free (out, TRUE);
-  return NULL;
+  str = mre_json_unescape (p, end, &len);
+  if (strlen (str) != len)
+    g_clear_pointer (&str, g_free);
+  return str;
 }
 
 /* An integer token: an optional '-' and digits, nothing else. */
@@ -174,16 +101,13 @@ read_value (const guint8 *p,
         }
       if (*p == '"')
         {
-          gboolean nul = FALSE;
-          char *str = read_string (p, end, &nul);
+          char *str = read_string (p, end);
 
-          if (str == NULL && nul)
+          if (str == NULL)
             {
               *loss = (MreJsonLoss) { MRE_JSON_LOSS_NUL, p, end, TRUE };
               return READ_LOSS;
             }
-          if (str == NULL)
-            return READ_GIVE_UP;
           g_value_init (value, G_TYPE_STRING);
           g_value_take_string (value, str);
           return READ_DONE;
