@@ -450,11 +450,8 @@ drop_slow (MreBrokerClient *client,
   MreBroker *self = client->broker;
   g_autofree char *id = g_strdup (client->id);
   g_autoptr(GString) body = g_string_new ("{\"code\":\"slow-reader\",\"message\":");
-  g_autoptr(GBytes) bytes = NULL;
   MreFrame frame = { 0 };
   guint64 dropped;
-  const guint8 *data;
-  gsize len;
   guint index;
 
   dropped = mre_connection_drop_unsent (client->conn, MRE_FRAME_EVENT) + also_dropped;
@@ -475,9 +472,7 @@ drop_slow (MreBrokerClient *client,
   frame.time = g_get_real_time ();
   frame.body = (const guint8 *) body->str;
   frame.body_len = body->len;
-  bytes = mre_frame_to_bytes (&frame);
-  data = g_bytes_get_data (bytes, &len);
-  mre_connection_queue_bytes (client->conn, data, len);
+  mre_connection_queue (client->conn, &frame);
   account (client, mre_connection_get_queued_bytes (client->conn));
 
   client->close_timer = g_timeout_source_new (CLOSE_TIMEOUT_MS);
