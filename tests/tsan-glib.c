@@ -4,7 +4,8 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Linked into the tests of a ThreadSanitizer build only (-Db_sanitize=thread).
+ * Linked into the tests and the mreventloop tool of a ThreadSanitizer build
+ * only (-Db_sanitize=thread).
  *
  * ThreadSanitizer learns the order of two threads' memory accesses from
  * the synchronisation it sees: instrumented atomics and the pthread calls
