@@ -937,10 +937,37 @@ __all__.append('EventLoop')
 
 # Emissions and events ----------------------------------------------------------
 
+def _owned(value):
+    """@value, owned by Python: a boxed value (Mre.Event, GLib.Bytes,
+    Json.Node...) copied with g_boxed_copy() -- a reference for the
+    reference-counted ones -- into a wrapper that frees its copy. Anything
+    else as it is: PyGObject already gives strings, lists (a GStrv) and
+    numbers by value, and references objects, GLib.Variant and GParamSpec."""
+    if isinstance(value, GObject.GBoxed):
+        # Unbound: a type's own copy() (Json.Node.copy) may do another thing.
+        return GObject.GBoxed.copy(value)
+    return value
+
+
 class Emission(Mre.Emission):
+    """One emission of a signal, as ``Mre.wait_for()`` gives it. Its
+    arguments are Python's own: a boxed one stays valid after the
+    Emission is gone, as long as Python holds it.
+
+    PyGObject turns the GValue of ``mre_emission_get_arg()`` (transfer
+    none) into a wrapper that points at the boxed value inside the
+    GValue, without a copy and without a reference (it does so even for a
+    caller-allocated GValue, as of 3.42): the value is freed with the
+    Emission. Each argument is therefore copied here, while the Emission
+    is still alive."""
+
+    def get_arg(self, index):
+        """The argument at @index, Python's own (see the class)."""
+        return _owned(super().get_arg(index))
+
     @property
     def args(self):
-        """The arguments of the emission, as a tuple."""
+        """The arguments of the emission, as a tuple, Python's own."""
         return tuple(self.get_arg(i) for i in range(self.get_n_args()))
 
 
