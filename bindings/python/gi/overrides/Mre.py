@@ -669,6 +669,18 @@ def slot(*args, name=None):
     return decorate
 
 
+def _owned(value):
+    """@value, owned by Python: a boxed value (Mre.Event, GLib.Bytes,
+    Json.Node...) copied with g_boxed_copy() -- a reference for the
+    reference-counted ones -- into a wrapper that frees its copy. Anything
+    else as it is: PyGObject already gives strings, lists (a GStrv) and
+    numbers by value, and references objects, GLib.Variant and GParamSpec."""
+    if isinstance(value, GObject.GBoxed):
+        # Unbound: a type's own copy() (Json.Node.copy) may do another thing.
+        return GObject.GBoxed.copy(value)
+    return value
+
+
 def _find_method(cls, attr):
     for klass in cls.__mro__:
         if attr in klass.__dict__:
@@ -683,6 +695,9 @@ def _slot_body(declared):
 
     def body(instance, *args):
         *args, task = args
+        # The GValues the arguments came from are freed when this returns,
+        # before the coroutine is done: Python's own copies.
+        args = [_owned(arg) for arg in args]
         # Virtual, as Python methods are: a subclass may override the method.
         func = _find_method(type(instance), declared.attr) or declared.func
         try:
@@ -699,6 +714,8 @@ def _slot_body(declared):
 
 def _sync_slot_body(declared):
     def body(instance, args, *user_data):
+        # Freed with the call: Python's own copies, which the slot may keep.
+        args = [_owned(arg) for arg in args]
         func = _find_method(type(instance), declared.attr) or declared.func
         try:
             result = func(instance, *args)
@@ -936,18 +953,6 @@ __all__.append('EventLoop')
 
 
 # Emissions and events ----------------------------------------------------------
-
-def _owned(value):
-    """@value, owned by Python: a boxed value (Mre.Event, GLib.Bytes,
-    Json.Node...) copied with g_boxed_copy() -- a reference for the
-    reference-counted ones -- into a wrapper that frees its copy. Anything
-    else as it is: PyGObject already gives strings, lists (a GStrv) and
-    numbers by value, and references objects, GLib.Variant and GParamSpec."""
-    if isinstance(value, GObject.GBoxed):
-        # Unbound: a type's own copy() (Json.Node.copy) may do another thing.
-        return GObject.GBoxed.copy(value)
-    return value
-
 
 class Emission(Mre.Emission):
     """One emission of a signal, as ``Mre.wait_for()`` gives it. Its
