@@ -606,6 +606,44 @@ def test_emission_args_outlive_the_emission():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+class Keeper(GObject.Object):
+    __gtype_name__ = 'PyOvKeeper'
+
+    def __init__(self):
+        super().__init__()
+        self.kept = []
+
+    @Mre.slot('on-carried', GLib.Bytes, GLib.Variant, Json.Node, GObject.Object, list[str], str)
+    def carried(self, *args):
+        self.kept.append(args)
+
+    @Mre.slot('on-carried-later', GLib.Bytes, GLib.Variant, Json.Node, GObject.Object,
+              list[str], str)
+    async def carried_later(self, *args):
+        await asyncio.sleep(0)
+        self.kept.append(args)
+
+
+@tap_test
+def test_slot_args_outlive_the_call():
+    # The same for a slot, sync or async, that keeps its arguments: the
+    # queued call's GValues are freed once the slot returned.
+    carrier, keeper, payload = Carrier(), Keeper(), GObject.Object()
+    Mre.connect(carrier, 'carried', keeper, 'on-carried')
+    Mre.connect(carrier, 'carried', keeper, 'on-carried-later')
+    with keeper.event_loop:
+        carrier.carried.emit(GLib.Bytes.new(b'kept bytes ' * 8), GLib.Variant('as', ['a']),
+                             Json.from_string('[true]'), payload, ['x'], 'text')
+    gc.collect()
+    check_equal(len(keeper.kept), 2, 'slot calls')
+    for data, variant, node, obj, strv, text in keeper.kept:
+        check_equal(data.get_data(), b'kept bytes ' * 8, 'GLib.Bytes')
+        check_equal(variant.unpack(), ['a'], 'GLib.Variant')
+        check_equal(Json.to_string(node, False), '[true]', 'Json.Node')
+        check(obj is payload, 'the object: %r' % (obj,))
+        check_equal((strv, text), (['x'], 'text'), 'strv and string')
+
+
 @tap_test
 def test_await_wait_and_call_async_under_plain_asyncio():
     producer = Producer()
