@@ -186,6 +186,11 @@ mre_emission_get_n_args (MreEmission *self)
  *
  * Gets one argument of the emission.
  *
+ * A binding that wraps the value without copying it must copy it before
+ * @self goes: PyGObject (3.42) wraps a boxed value held in a returned
+ * #GValue with neither a copy nor a reference, even a caller-allocated
+ * one, so the Python overrides copy each argument themselves.
+ *
  * Returns: (transfer none): the argument, valid as long as @self
  *
  * Since: 0.1

@@ -669,6 +669,18 @@ def slot(*args, name=None):
     return decorate
 
 
+def _owned(value):
+    """@value, owned by Python: a boxed value (Mre.Event, GLib.Bytes,
+    Json.Node...) copied with g_boxed_copy() -- a reference for the
+    reference-counted ones -- into a wrapper that frees its copy. Anything
+    else as it is: PyGObject already gives strings, lists (a GStrv) and
+    numbers by value, and references objects, GLib.Variant and GParamSpec."""
+    if isinstance(value, GObject.GBoxed):
+        # Unbound: a type's own copy() (Json.Node.copy) may do another thing.
+        return GObject.GBoxed.copy(value)
+    return value
+
+
 def _find_method(cls, attr):
     for klass in cls.__mro__:
         if attr in klass.__dict__:
@@ -683,6 +695,9 @@ def _slot_body(declared):
 
     def body(instance, *args):
         *args, task = args
+        # The GValues the arguments came from are freed when this returns,
+        # before the coroutine is done: Python's own copies.
+        args = [_owned(arg) for arg in args]
         # Virtual, as Python methods are: a subclass may override the method.
         func = _find_method(type(instance), declared.attr) or declared.func
         try:
@@ -699,6 +714,8 @@ def _slot_body(declared):
 
 def _sync_slot_body(declared):
     def body(instance, args, *user_data):
+        # Freed with the call: Python's own copies, which the slot may keep.
+        args = [_owned(arg) for arg in args]
         func = _find_method(type(instance), declared.attr) or declared.func
         try:
             result = func(instance, *args)
@@ -938,9 +955,24 @@ __all__.append('EventLoop')
 # Emissions and events ----------------------------------------------------------
 
 class Emission(Mre.Emission):
+    """One emission of a signal, as ``Mre.wait_for()`` gives it. Its
+    arguments are Python's own: a boxed one stays valid after the
+    Emission is gone, as long as Python holds it.
+
+    PyGObject turns the GValue of ``mre_emission_get_arg()`` (transfer
+    none) into a wrapper that points at the boxed value inside the
+    GValue, without a copy and without a reference (it does so even for a
+    caller-allocated GValue, as of 3.42): the value is freed with the
+    Emission. Each argument is therefore copied here, while the Emission
+    is still alive."""
+
+    def get_arg(self, index):
+        """The argument at @index, Python's own (see the class)."""
+        return _owned(super().get_arg(index))
+
     @property
     def args(self):
-        """The arguments of the emission, as a tuple."""
+        """The arguments of the emission, as a tuple, Python's own."""
         return tuple(self.get_arg(i) for i in range(self.get_n_args()))
 
 
