@@ -207,7 +207,7 @@ def test_exception_event_without_exit_on_exception():
 
 # "Crossing Sockets" --------------------------------------------------------------
 
-@Mre.emits('request-product')
+@Mre.emits('request_product')
 class Requester(Consumer):
     pass
 
@@ -226,10 +226,10 @@ def test_crossing_sockets_through_a_broker():
 
         consumer = Requester()
         with Mre.Peer.new(bus.path, 'consumer') as consumer_peer:
-            consumer_peer.forward(consumer, 'request-product', 'request_product')
+            consumer_peer.forward(consumer, 'request_product')
             consumer_peer.on('produced', consumer.on_produced)
             with consumer.event_loop:
-                consumer.emit('request-product')
+                consumer.emit('request_product')
                 wait_until(lambda: consumer.products, 'the product from the other process')
         check_equal(consumer.products, ['some product'])
         check_equal(producer.wait(timeout=10), 0, 'the producer\'s exit status')

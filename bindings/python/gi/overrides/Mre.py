@@ -1311,6 +1311,13 @@ class Peer(Mre.Peer):
 
     def forward(self, emitter, detailed_signal, name=None,
                 delivery=Mre.Delivery.YELL, backlog=Mre.BACKLOG_UNBOUNDED):
+        """Publishes each emission of @detailed_signal by @emitter, as the
+        event @name: by default the signal's name as spelled here, so that
+        ``forward(consumer, 'request_product')`` publishes
+        ``request_product`` although GObject calls the signal
+        ``request-product``."""
+        if name is None:
+            name = detailed_signal.split('::', 1)[0]
         return super().forward(emitter, detailed_signal, name, delivery, backlog)
 
     def stats(self, cancellable=None):
