@@ -14,6 +14,9 @@ plain GI stays as it is, and this adds what plain GI makes awkward:
   ``@Mre.emits('produced', str)`` and ``produced = Mre.Signal(str)``
   declare signals. All of them are real GObject signals and Mre slots,
   usable by name from C (``mre_connect``, ``mre_invoke``) and from peers.
+- ``Mre.connect(producer, 'produced', lambda product: ...)``: any
+  callable, queued like a slot on ``loop=``, its GObject's loop or the
+  emitter's (``producer.event_loop``).
 - ``with loop:`` starts an :class:`EventLoop` and, on exit, stops it once
   its queue has drained and waits for it (``async with loop:`` too);
   MrEventLoop's ``async with consumer.event_loop:``.
@@ -30,7 +33,9 @@ plain GI stays as it is, and this adds what plain GI makes awkward:
   ``FALSE``: the exception becomes a ``GLib.Error`` (``Mre.Error.FAILED``
   unless it is one already) and the loop follows ``exit-on-exception``;
   ``run()``, ``join()`` and ``with`` raise it with the original Python
-  exception as its ``__cause__``.
+  exception as its ``__cause__``. So do the Python callbacks given to the
+  plain-GI ``Mre.slot_install_full``, ``Mre.slot_install`` and
+  ``loop.invoke_async``.
 
 See docs/python.md for a walk-through.
 """
