@@ -459,6 +459,35 @@ def test_invoke_python_callable_raising_gerror():
 
 
 @tap_test
+def test_slot_install_full_raising_names_the_slot():
+    # Issue 11, item 4: PyGObject prints an exception that is not a
+    # GLib.Error and returns FALSE; the loop's error names the slot, and
+    # with the overrides loaded it has the exception's type and message.
+    class PlainRaiser(GObject.Object):
+        __gtype_name__ = 'PyGiPlainRaiser'
+
+    def body(target, args, *user_data):
+        raise ValueError('boom ' + args[0])
+
+    Mre.slot_install_full(PlainRaiser.__gtype__, 'on-fail', body, None, [GObject.TYPE_STRING])
+    loop = Mre.EventLoop.new()
+    loop.props.exit_on_exception = False
+    errors = []
+    loop.connect('exception', lambda l, error: errors.append(error.message))
+    raiser = PlainRaiser()
+    Mre.object_set_event_loop(raiser, loop)
+    Mre.invoke(raiser, 'on-fail', ['x'])
+    queue_stop(loop)
+    loop.run()
+    check_equal(len(errors), 1)
+    if hasattr(Mre, 'emits'):
+        check_equal(errors[0], 'Slot “on-fail” of PlainRaiser raised ValueError: boom x')
+    else:
+        check_equal(errors[0], 'Slot “on-fail” of PyGiPlainRaiser returned FALSE '
+                               'without setting an error')
+
+
+@tap_test
 def test_exit_on_exception_false():
     loop = Mre.EventLoop.new()
     loop.props.exit_on_exception = False

@@ -337,6 +337,7 @@ typedef struct
   MreSlotFunc     func;
   gpointer        user_data;
   GDestroyNotify  destroy;
+  GQuark          name;
 } FuncClosure;
 
 static void
@@ -349,12 +350,17 @@ func_closure_marshal (GClosure     *closure,
 {
   FuncClosure *fc = (FuncClosure *) closure;
   GError **error = g_value_get_pointer (&param_values[n_param_values - 1]);
+
+  GObject *target = g_value_get_object (&param_values[0]);
   gboolean ok;
 
-  ok = fc->func (g_value_get_object (&param_values[0]), param_values + 1, n_param_values - 2,
-                 fc->user_data, error);
+  ok = fc->func (target, param_values + 1, n_param_values - 2, fc->user_data, error);
+  /* A binding's exception that is not a GError (PyGObject prints it and
+   * returns FALSE): at least say which slot it was. */
   if (!ok && error != NULL && *error == NULL)
-    g_set_error (error, MRE_ERROR, MRE_ERROR_FAILED, "Slot failed without setting an error");
+    g_set_error (error, MRE_ERROR, MRE_ERROR_FAILED,
+                 "Slot “%s” of %s returned FALSE without setting an error",
+                 g_quark_to_string (fc->name), G_OBJECT_TYPE_NAME (target));
   g_value_set_boolean (return_value, ok);
 }
 
@@ -408,6 +414,7 @@ mre_slot_install_full (GType           type,
   fc->func = func;
   fc->user_data = user_data;
   fc->destroy = destroy;
+  fc->name = g_quark_from_string (name);
   g_closure_set_marshal (&fc->closure, func_closure_marshal);
   g_closure_add_finalize_notifier (&fc->closure, NULL, func_closure_finalize);
 

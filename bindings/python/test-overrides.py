@@ -936,5 +936,118 @@ def test_subclass_inherits_and_overrides_slots():
     check_equal(consumer.seen, ['P PRODUCT 1', 'start p product 1', 'end p product 1'])
 
 
+
+# Plain callables and plain-GI callbacks (issue 11, item 4) ----------------------
+
+@tap_test
+def test_connect_plain_callables_queued_on_a_loop():
+    class Tally:
+        def __init__(self):
+            self.seen = []
+
+        def add(self, product):
+            self.seen.append(('tally', product, threading.get_ident()))
+
+    producer, consumer, tally, seen = Producer(), Consumer(), Tally(), []
+
+    def plain(product):
+        seen.append(('function', product, threading.get_ident()))
+
+    async def slow(product):
+        await asyncio.sleep(0.005)
+        seen.append(('async', product))
+
+    Mre.connect(producer, 'produced', lambda product: seen.append(('lambda', product)))
+    Mre.connect(producer, 'produced', plain)
+    Mre.connect(producer, 'produced', tally.add)
+    Mre.connect(producer, 'produced', slow)
+    Mre.connect(producer, 'produced', lambda p: seen.append(('once', p)), Mre.ConnectFlags.ONCE)
+    # loop=: on another object's loop.
+    Mre.connect(producer, 'produced', lambda p: consumer.seen.append(threading.get_ident()),
+                loop=consumer.event_loop)
+    with producer.event_loop, consumer.event_loop:
+        producer.request_product()
+        producer.request_product()
+    threads = {s[2] for s in seen if s[0] == 'function'} | {s[2] for s in tally.seen}
+    check_equal(len(threads), 1, 'threads of the producer loop')
+    check(threading.get_ident() not in threads, 'a callable ran in the emitter\'s stack')
+    check_equal([s[:2] for s in seen],
+                [('lambda', 'p product 1'), ('function', 'p product 1'), ('async', 'p product 1'),
+                 ('once', 'p product 1'),
+                 ('lambda', 'p product 2'), ('function', 'p product 2'), ('async', 'p product 2')])
+    check_equal([s[:2] for s in tally.seen], [('tally', 'p product 1'), ('tally', 'p product 2')])
+    check_equal(len(consumer.seen), 2, 'calls on loop=')
+    check(not (set(consumer.seen) & threads), 'loop= was not the consumer\'s loop')
+
+    check_equal(Mre.disconnect(producer, 'produced'), 5, 'disconnected')
+    with producer.event_loop:
+        producer.request_product()
+    check_equal(len(seen), 7, 'calls after disconnect')
+    check_equal(producer.__dict__.get('_mre_callables'), {}, 'targets kept')
+
+
+@tap_test
+def test_connect_callable_errors():
+    producer = Producer()
+    error = raises(GLib.Error, Mre.connect, producer, 'no-such', lambda x: None)
+    check_gerror(error, Mre.error_quark(), Mre.Error.NO_SUCH_SIGNAL)
+    raises(TypeError, Mre.connect, producer, 'produced', print, 'on-produced')
+    handler_id = Mre.connect(producer, 'produced', print)
+    check(Mre.disconnect_handler(producer, handler_id), 'not disconnected')
+    check_equal(producer.__dict__.get('_mre_callables'), {}, 'targets kept')
+
+
+@tap_test
+def test_raising_callable_fails_like_a_slot():
+    producer = Producer()
+    Mre.connect(producer, 'produced', lambda product: int(product))
+    producer.request_product()
+    error = raises(GLib.Error, producer.event_loop.run)
+    check_gerror(error, Mre.error_quark(), Mre.Error.FAILED)
+    check('ValueError: invalid literal' in error.message, 'message: %s' % error.message)
+    check(isinstance(error.__cause__, ValueError), 'cause: %r' % (error.__cause__,))
+
+
+@tap_test
+def test_plain_gi_callbacks_keep_the_exception_message():
+    class Plain(GObject.Object):
+        __gtype_name__ = 'PyOvPlainGI'
+
+    def full(target, values, *user_data):
+        raise KeyError('full ' + values[0])
+
+    def closure(target, value):
+        raise ValueError('closure ' + value)
+
+    def async_closure(target, value, task):
+        raise RuntimeError('async ' + value)
+
+    Mre.slot_install_full(Plain.__gtype__, 'full', full, None, [GObject.TYPE_STRING])
+    Mre.slot_install(Plain.__gtype__, 'closure', closure, Mre.SlotFlags.DEFAULT,
+                     [GObject.TYPE_STRING])
+    Mre.slot_install(Plain.__gtype__, 'later', async_closure, Mre.SlotFlags.ASYNC,
+                     [GObject.TYPE_STRING])
+    loop = Mre.EventLoop.new()
+    loop.props.exit_on_exception = False
+    errors = []
+    loop.connect('exception', lambda l, e: errors.append((e.domain, e.code, e.message)))
+    plain = Plain()
+    Mre.object_set_event_loop(plain, loop)
+    for slot_name in ('full', 'closure', 'later'):
+        Mre.invoke(plain, slot_name, ['x'])
+    def start(task, *unused):
+        return 1 / 0
+
+    loop.invoke_async(start)
+    with loop:
+        pass
+    failed = 'mre-error-quark', int(Mre.Error.FAILED)
+    check_equal(errors, [
+        failed + ('Slot “full” of Plain raised KeyError: \'full x\'',),
+        failed + ('Slot “closure” of Plain raised ValueError: closure x',),
+        failed + ('Slot “later” of Plain raised RuntimeError: async x',),
+        failed + ('Call of %s raised ZeroDivisionError: division by zero' % start.__qualname__,),
+    ])
+
 if __name__ == '__main__':
     sys.exit(run_tests())

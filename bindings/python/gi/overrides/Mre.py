@@ -14,6 +14,9 @@ plain GI stays as it is, and this adds what plain GI makes awkward:
   ``@Mre.emits('produced', str)`` and ``produced = Mre.Signal(str)``
   declare signals. All of them are real GObject signals and Mre slots,
   usable by name from C (``mre_connect``, ``mre_invoke``) and from peers.
+- ``Mre.connect(producer, 'produced', lambda product: ...)``: any
+  callable, queued like a slot on ``loop=``, its GObject's loop or the
+  emitter's (``producer.event_loop``).
 - ``with loop:`` starts an :class:`EventLoop` and, on exit, stops it once
   its queue has drained and waits for it (``async with loop:`` too);
   MrEventLoop's ``async with consumer.event_loop:``.
@@ -30,7 +33,9 @@ plain GI stays as it is, and this adds what plain GI makes awkward:
   ``FALSE``: the exception becomes a ``GLib.Error`` (``Mre.Error.FAILED``
   unless it is one already) and the loop follows ``exit-on-exception``;
   ``run()``, ``join()`` and ``with`` raise it with the original Python
-  exception as its ``__cause__``.
+  exception as its ``__cause__``. So do the Python callbacks given to the
+  plain-GI ``Mre.slot_install_full``, ``Mre.slot_install`` and
+  ``loop.invoke_async``.
 
 See docs/python.md for a walk-through.
 """
@@ -47,6 +52,7 @@ import threading
 import time
 import types
 import typing
+import weakref
 
 from ..module import get_introspection_module
 from ..overrides import override
@@ -473,7 +479,9 @@ def emits(name, *param_types):
             def request_product(self):
                 self.emit('produced', 'some product')
 
-    Stack it for several signals.
+    Stack it for several signals. The class gets an ``event_loop``
+    property as a class with slots does: the loop that callables connected
+    with :func:`connect` run on unless told otherwise.
     """
     gtypes = [_gtype(t, 'signal %r' % name) for t in param_types]
 
@@ -481,6 +489,8 @@ def emits(name, *param_types):
         if not (isinstance(cls, type) and issubclass(cls, GObject.Object)):
             raise TypeError('@Mre.emits decorates GObject.Object subclasses, not %r' % (cls,))
         Mre.signal_new(cls.__gtype__, name, gtypes)
+        # The loop that callables connected to the signal run on by default.
+        _add_event_loop_property(cls)
         return cls
 
     return decorate
@@ -761,6 +771,75 @@ def _install_pending_slots(cls):
                                       param_types=declared.param_types)
 
 
+# Plain-GI callbacks -------------------------------------------------------------
+#
+# PyGObject prints an exception that is not a GLib.Error raised in a
+# callback and returns FALSE without an error: the loop would report "Slot
+# failed without setting an error", and an async body that raises before
+# returning on its GTask would hold its loop for ever. The names of plain GI
+# that take Python callables wrap them so that the exception reaches the
+# loop as a GLib.Error (Mre.Error.FAILED, naming the slot and the exception's
+# type and message), raised again by run(), join() and `with` from it.
+
+@_export
+def slot_install_full(type_, name, func, *args, **kwargs):
+    """``mre_slot_install_full``: @func(target, args, *user_data) is the
+    body of the synchronous slot @name of @type_. It fails by raising (a
+    GLib.Error as it is, any other exception as Mre.Error.FAILED with its
+    type and message) or by returning False."""
+    if not callable(func):
+        return Mre.slot_install_full(type_, name, func, *args, **kwargs)
+
+    def body(target, values, *user_data):
+        try:
+            return func(target, values, *user_data)
+        except GLib.Error:
+            raise
+        except BaseException as exc:
+            gerror = _as_gerror(exc, 'Slot “%s” of %s' % (name, type(target).__name__))
+            _remember_failure(Mre.object_get_event_loop(target), gerror, exc)
+            raise gerror from None
+    return Mre.slot_install_full(type_, name, body, *args, **kwargs)
+
+
+@_export
+def slot_install(type_, name, closure, flags=Mre.SlotFlags.DEFAULT, param_types=None):
+    """``mre_slot_install_closure``: @closure(target, *args) is the body
+    of the slot @name of @type_; an %MRE_SLOT_ASYNC one gets the GTask last
+    and completes it. A Python callable fails by raising: a synchronous one
+    is installed through ``mre_slot_install_full`` (a closure slot of C
+    cannot fail), an asynchronous one that raises returns the error on its
+    task."""
+    if not callable(closure):
+        return Mre.slot_install(type_, name, closure, flags, param_types)
+    what = 'Slot “%s” of %%s' % name
+    if not flags & Mre.SlotFlags.ASYNC:
+        def body(target, values, *unused):
+            try:
+                result = closure(target, *values)
+            except GLib.Error:
+                raise
+            except BaseException as exc:
+                gerror = _as_gerror(exc, what % type(target).__name__)
+                _remember_failure(Mre.object_get_event_loop(target), gerror, exc)
+                raise gerror from None
+            return result is not False
+        return Mre.slot_install_full(type_, name, body, param_types=param_types)
+
+    def async_body(target, *args):
+        task = args[-1]
+        try:
+            closure(target, *args)
+        except BaseException as exc:
+            if task.get_completed() or task.had_error():
+                _logger.error('%s raised after completing its task', what % type(target).__name__,
+                              exc_info=exc)
+                return
+            _fail_task(task, Mre.object_get_event_loop(target), exc,
+                       what % type(target).__name__)
+    return Mre.slot_install(type_, name, async_body, flags, param_types)
+
+
 def _event_loop_get(self):
     return Mre.object_get_event_loop(self)
 
@@ -784,20 +863,148 @@ def _hook_type_register(owner):
         _install_pending_slots(cls)
 
     owner._type_register = classmethod(register)
+    _add_event_loop_property(owner)
+
+
+def _add_event_loop_property(owner):
     if not any('event_loop' in k.__dict__ for k in owner.__mro__):
         # MrEventLoop's @has_event_loop('event_loop').
         owner.event_loop = property(_event_loop_get, _event_loop_set, None,
                                     'The Mre.EventLoop this object\'s slots run on.')
 
 
+# Plain callables as queued slots ----------------------------------------------
+#
+# Mre.connect(producer, 'produced', lambda product: ...) queues each call of
+# the callable on a loop, as a named slot is queued on its object's loop: the
+# callable is the body of the slot "call" (or "call-async") of a small
+# GObject made for the connection, of a type made once per signal signature
+# so that mre_connect() checks and copies the arguments as for any slot.
+# The loop's FIFO, ONCE, FUTURE_ONLY, Mre.disconnect() and a raising
+# callable's GLib.Error all work as for a named slot.
+
+_callable_types = {}
+_callable_lock = threading.Lock()
+
+
+def _what_call(func):
+    return 'Call of %s' % (getattr(func, '__qualname__', None) or repr(func))
+
+
+def _callable_done(target):
+    # A ONCE connection has fired: its target is no longer needed.
+    emitter = target._mre_emitter() if target._mre_emitter is not None else None
+    if emitter is not None:
+        _forget_callables(emitter, lambda hid, t: t is target)
+
+
+def _callable_sync_body(target, values, *user_data):
+    func = target._mre_func
+    try:
+        result = func(*values)
+    except GLib.Error:
+        raise
+    except BaseException as exc:
+        gerror = _as_gerror(exc, _what_call(func))
+        _remember_failure(Mre.object_get_event_loop(target), gerror, exc)
+        raise gerror from None
+    finally:
+        _callable_done(target)
+    if inspect.isawaitable(result):
+        if inspect.iscoroutine(result):
+            result.close()
+        gerror = _error(Mre.Error.FAILED, '%s returned an awaitable; connect an async def '
+                        'function to have the loop wait for it' % _what_call(func))
+        _remember_failure(Mre.object_get_event_loop(target), gerror, None)
+        raise gerror
+    return True
+
+
+def _callable_async_body(target, *args):
+    *args, task = args
+    func = target._mre_func
+    loop = Mre.object_get_event_loop(target)
+    _callable_done(target)
+    try:
+        result = func(*args)
+    except BaseException as exc:
+        _fail_task(task, loop, exc, _what_call(func))
+        return
+    _complete_with(task, loop, result, _what_call(func))
+
+
+def _callable_type(param_types):
+    key = tuple(param_types)
+    with _callable_lock:
+        cls = _callable_types.get(key)
+        if cls is None:
+            cls = type('MreCallable', (GObject.Object,),
+                       {'__gtype_name__': 'MrePyCallable%d' % len(_callable_types)})
+            Mre.slot_install_full(cls.__gtype__, 'call', _callable_sync_body,
+                                  param_types=list(key))
+            Mre.slot_install(cls.__gtype__, 'call-async', _callable_async_body,
+                             Mre.SlotFlags.ASYNC, list(key))
+            _callable_types[key] = cls
+        return cls
+
+
+def _forget_callables(emitter, which):
+    with _callable_lock:
+        targets = emitter.__dict__.get('_mre_callables')
+        if targets:
+            for handler_id in [h for h, t in targets.items() if which(h, t)]:
+                del targets[handler_id]
+
+
+def _connect_callable(emitter, detailed_signal, func, flags, loop):
+    if not isinstance(emitter, GObject.Object):
+        raise TypeError('connect(): %r is not a GObject' % (emitter,))
+    name = detailed_signal.split('::', 1)[0]
+    if not GObject.signal_lookup(name, type(emitter)):
+        raise _error(Mre.Error.NO_SUCH_SIGNAL, '%s has no signal “%s”'
+                     % (type(emitter).__name__, detailed_signal))
+    if loop is None:
+        owner = getattr(func, '__self__', None)
+        loop = Mre.object_get_event_loop(owner if isinstance(owner, GObject.Object) else emitter)
+    query = GObject.signal_query(name, type(emitter))
+    target = _callable_type(query.param_types or ())()
+    target._mre_func = func
+    target._mre_once = bool(flags & Mre.ConnectFlags.ONCE)
+    target._mre_emitter = None
+    Mre.object_set_event_loop(target, loop)
+    is_async = inspect.iscoroutinefunction(func) or \
+        inspect.iscoroutinefunction(getattr(func, '__call__', None))
+    handler_id = Mre.connect(emitter, detailed_signal, target,
+                             'call-async' if is_async else 'call', flags)
+    # mre_connect() holds its target weakly: the emitter keeps it alive,
+    # until Mre.disconnect*() drops it or a ONCE connection fired.
+    with _callable_lock:
+        emitter.__dict__.setdefault('_mre_callables', {})[handler_id] = target
+        target._mre_handler_id = handler_id
+    if target._mre_once:
+        target._mre_emitter = weakref.ref(emitter)
+    return handler_id
+
+
 @_export
-def connect(emitter, detailed_signal, target, slot=None, flags=Mre.ConnectFlags.DEFAULT):
+def connect(emitter, detailed_signal, target, slot=None, flags=Mre.ConnectFlags.DEFAULT, *,
+            loop=None):
     """``mre_connect``: queues each emission of @detailed_signal by
     @emitter as a call of @target's named @slot, on @target's loop::
 
         Mre.connect(producer, 'produced', consumer, 'on-produced')
         Mre.connect(producer, 'produced', consumer.on_produced)
         Mre.connect(peer, 'event::produced', consumer.on_produced, Mre.ConnectFlags.ONCE)
+        Mre.connect(producer, 'produced', lambda product: print(product))
+        Mre.connect(producer, 'produced', results.append, loop=consumer.event_loop)
+
+    @target may also be any other callable (a function, a lambda, a bound
+    method): it is called with the signal's arguments (not the emitter),
+    queued like a slot on @loop if given, else on the loop of the GObject
+    whose bound method it is, else on the emitter's own loop
+    (``producer.event_loop``, which must then run). An ``async def``
+    holds the loop until its coroutine is done; one that raises fails as
+    a slot does (``exit-on-exception``).
 
     Returns the handler id; raises GLib.Error (Mre.Error.NO_SUCH_SIGNAL,
     NO_SUCH_SLOT, TYPE_MISMATCH).
@@ -809,10 +1016,40 @@ def connect(emitter, detailed_signal, target, slot=None, flags=Mre.ConnectFlags.
             flags = slot
         slot = target.slot.name
         target = target.instance
+    elif not isinstance(target, GObject.Object) and callable(target):
+        if slot is not None:
+            if isinstance(slot, str):
+                raise TypeError('connect() got a callable and a slot name')
+            flags = slot
+        return _connect_callable(emitter, detailed_signal, target, flags, loop)
     elif slot is None:
-        raise TypeError('connect() needs a slot name, or a bound slot such as consumer.on_produced')
+        raise TypeError('connect() needs a slot name, a bound slot such as consumer.on_produced, '
+                        'or a callable')
+    if loop is not None:
+        raise TypeError('connect(): loop= is for callables; a slot runs on its object\'s loop')
     _install_pending_slots(type(target))
     return Mre.connect(emitter, detailed_signal, target, slot, flags)
+
+
+@_export
+def disconnect(emitter, detailed_signal):
+    """``mre_disconnect``: drops every listener of @detailed_signal
+    (queued calls still run); returns how many."""
+    count = Mre.disconnect(emitter, detailed_signal)
+    targets = emitter.__dict__.get('_mre_callables') if hasattr(emitter, '__dict__') else None
+    if targets:
+        live = set(h for h in list(targets) if GObject.signal_handler_is_connected(emitter, h))
+        _forget_callables(emitter, lambda h, t: h not in live)
+    return count
+
+
+@_export
+def disconnect_handler(emitter, handler_id):
+    """``mre_disconnect_handler``: drops one connection by its id."""
+    found = Mre.disconnect_handler(emitter, handler_id)
+    if hasattr(emitter, '__dict__') and emitter.__dict__.get('_mre_callables'):
+        _forget_callables(emitter, lambda h, t: h == handler_id)
+    return found
 
 
 @_export
@@ -895,6 +1132,23 @@ class EventLoop(Mre.EventLoop):
             return result is not False
 
         return super().invoke(call, None)
+
+    def invoke_async(self, func, *user_data):
+        """``mre_event_loop_invoke_async``: ``func(task, *user_data)``
+        holds the loop until it returned on @task. One that raises before
+        it did fails the call with the exception (as a GLib.Error) rather
+        than holding the loop for ever."""
+        what = 'Call of %s' % getattr(func, '__qualname__', repr(func))
+
+        def start(task, *data):
+            try:
+                func(task, *data)
+            except BaseException as exc:
+                if task.get_completed() or task.had_error():
+                    _logger.error('%s raised after completing its task', what, exc_info=exc)
+                    return
+                _fail_task(task, self, exc, what)
+        return super().invoke_async(start, *user_data)
 
     def run(self):
         try:
@@ -1094,6 +1348,13 @@ class Peer(Mre.Peer):
 
     def forward(self, emitter, detailed_signal, name=None,
                 delivery=Mre.Delivery.YELL, backlog=Mre.BACKLOG_UNBOUNDED):
+        """Publishes each emission of @detailed_signal by @emitter, as the
+        event @name: by default the signal's name as spelled here, so that
+        ``forward(consumer, 'request_product')`` publishes
+        ``request_product`` although GObject calls the signal
+        ``request-product``."""
+        if name is None:
+            name = detailed_signal.split('::', 1)[0]
         return super().forward(emitter, detailed_signal, name, delivery, backlog)
 
     def stats(self, cancellable=None):
