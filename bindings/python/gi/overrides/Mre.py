@@ -129,13 +129,17 @@ _PYTHON_GTYPES = {
     int: GObject.TYPE_INT,
     bool: GObject.TYPE_BOOLEAN,
     float: GObject.TYPE_DOUBLE,
+    # Any Python object, by reference: it stays in this process.
+    object: GObject.TYPE_PYOBJECT,
 }
 
 
 def _gtype(t, what):
     """The GType of a parameter declared as @t: a GType, str, int (gint),
-    bool, float, list[str] (GStrv), Optional[X] (as X), or a class with a
-    __gtype__ (GObject classes, GLib.Variant, GLib.Bytes, Json.Node...)."""
+    bool, float, list[str] (GStrv), object (GObject.TYPE_PYOBJECT: any
+    Python object, by reference, in process only), Optional[X] (as X), or a
+    class with a __gtype__ (GObject classes, GLib.Variant, GLib.Bytes,
+    Json.Node...)."""
     if isinstance(t, GObject.GType):
         return t
     origin = typing.get_origin(t)
@@ -152,6 +156,20 @@ def _gtype(t, what):
         return gtype
     raise TypeError('%s: %r has no GType; use str, int, bool, float, list[str], '
                     'a GObject.TYPE_* constant or a class with a __gtype__' % (what, t))
+
+
+_CROSSING_TYPES = ('JSON data (None, bool, int, float, str, lists and dicts of them), '
+                   'GLib.Variant, GLib.Bytes, Json.Node or a JSON-serializable GObject')
+
+
+def _stays_in_process(value):
+    """Whether PyGObject passes @value as a GObject.TYPE_PYOBJECT, a
+    reference to a Python object, which no other process can read."""
+    if isinstance(value, GObject.Value):
+        return value.g_type == GObject.TYPE_PYOBJECT
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return False
+    return not isinstance(getattr(type(value), '__gtype__', None), GObject.GType)
 
 
 def _gvalue(gtype, value, what):
@@ -691,6 +709,14 @@ def _owned(value):
     return value
 
 
+def _owned_args(args, param_types):
+    """_owned() of each argument of a slot, but an argument declared
+    ``object`` (GObject.TYPE_PYOBJECT) as it is: the very object emitted,
+    even one that is boxed itself (a GLib.Bytes passed as an object)."""
+    return [arg if gtype == GObject.TYPE_PYOBJECT else _owned(arg)
+            for arg, gtype in zip(args, param_types)]
+
+
 def _find_method(cls, attr):
     for klass in cls.__mro__:
         if attr in klass.__dict__:
@@ -707,7 +733,7 @@ def _slot_body(declared):
         *args, task = args
         # The GValues the arguments came from are freed when this returns,
         # before the coroutine is done: Python's own copies.
-        args = [_owned(arg) for arg in args]
+        args = _owned_args(args, declared.param_types)
         # Virtual, as Python methods are: a subclass may override the method.
         func = _find_method(type(instance), declared.attr) or declared.func
         try:
@@ -725,7 +751,7 @@ def _slot_body(declared):
 def _sync_slot_body(declared):
     def body(instance, args, *user_data):
         # Freed with the call: Python's own copies, which the slot may keep.
-        args = [_owned(arg) for arg in args]
+        args = _owned_args(args, declared.param_types)
         func = _find_method(type(instance), declared.attr) or declared.func
         try:
             result = func(instance, *args)
@@ -938,8 +964,12 @@ def _callable_type(param_types):
     with _callable_lock:
         cls = _callable_types.get(key)
         if cls is None:
+            # A module outside gi.overrides: PyGObject registers no GType
+            # for a class of an overrides module, and the slots would go
+            # to GObject itself, each signature's replacing the last's.
             cls = type('MreCallable', (GObject.Object,),
-                       {'__gtype_name__': 'MrePyCallable%d' % len(_callable_types)})
+                       {'__gtype_name__': 'MrePyCallable%d' % len(_callable_types),
+                        '__module__': 'mreventloop.callables'})
             Mre.slot_install_full(cls.__gtype__, 'call', _callable_sync_body,
                                   param_types=list(key))
             Mre.slot_install(cls.__gtype__, 'call-async', _callable_async_body,
@@ -1221,8 +1251,14 @@ class Emission(Mre.Emission):
     is still alive."""
 
     def get_arg(self, index):
-        """The argument at @index, Python's own (see the class)."""
-        return _owned(super().get_arg(index))
+        """The argument at @index, Python's own (see the class); one
+        declared ``object`` is the very object emitted."""
+        value = super().get_arg(index)
+        if isinstance(value, GObject.GBoxed):
+            query = GObject.signal_query(self.get_signal_name(), type(self.get_instance()))
+            if query is None or query.param_types[index] != GObject.TYPE_PYOBJECT:
+                value = _owned(value)
+        return value
 
     @property
     def args(self):
@@ -1353,9 +1389,34 @@ class Peer(Mre.Peer):
         ``forward(consumer, 'request_product')`` publishes
         ``request_product`` although GObject calls the signal
         ``request-product``."""
+        signal_name = detailed_signal.split('::', 1)[0]
         if name is None:
-            name = detailed_signal.split('::', 1)[0]
+            name = signal_name
+        query = GObject.signal_query(signal_name, type(emitter)) \
+            if isinstance(emitter, GObject.Object) else None
+        for i, gtype in enumerate(query.param_types if query else ()):
+            if gtype == GObject.TYPE_PYOBJECT:
+                raise _error(Mre.Error.TYPE_MISMATCH,
+                             'Cannot forward signal “%s” of %s: argument %d is declared object, '
+                             'a Python object passed by reference, which stays in this process '
+                             'and cannot cross to another; declare it with a type that crosses '
+                             '(str, int, float, bool, list[str], GLib.Variant, Json.Node...)'
+                             % (signal_name, type(emitter).__name__, i + 1))
         return super().forward(emitter, detailed_signal, name, delivery, backlog)
+
+    def publishv(self, name, delivery, backlog, args):
+        """``mre_peer_publishv``; a Python object that PyGObject would pass
+        by reference (GObject.TYPE_PYOBJECT) raises GLib.Error
+        TYPE_MISMATCH: it cannot cross processes."""
+        for i, value in enumerate(args):
+            if _stays_in_process(value):
+                raise _error(Mre.Error.TYPE_MISMATCH,
+                             'Argument %d of event “%s” is a Python object (%s), passed by '
+                             'reference, which stays in this process and cannot cross to '
+                             'another; publish %s'
+                             % (i + 1, name, type(value.get_value() if isinstance(
+                                 value, GObject.Value) else value).__name__, _CROSSING_TYPES))
+        return super().publishv(name, delivery, backlog, args)
 
     def stats(self, cancellable=None):
         """The broker's counters, as a dict."""
