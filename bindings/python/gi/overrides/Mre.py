@@ -1501,3 +1501,13 @@ class Peer(Mre.Peer):
 
 Peer = override(Peer)
 __all__.append('Peer')
+
+
+# EventPy: dispatchers in processes (gi/overrides/_mre/dispatch.py) ----------------
+
+from ._mre import dispatch as _dispatch  # noqa: E402
+
+Dispatcher = _dispatch.Dispatcher
+DispatchManager = _dispatch.DispatchManager
+DispatchError = _dispatch.DispatchError
+__all__ += _dispatch.__all__
