@@ -21,6 +21,7 @@
 
 import multiprocessing
 import os
+import subprocess
 import sys
 import time
 
@@ -33,7 +34,7 @@ gi.require_version('Mre', '1.0')
 
 from gi.repository import Mre  # noqa: E402
 
-from mretap import Bus, check, check_equal, run_tests  # noqa: E402
+from mretap import Bus, check, check_equal, lines, run_tests, wait_until  # noqa: E402
 
 ROUNDS = 25
 # Each deploy, invoke and end of a test that works: a bound so that a
@@ -363,6 +364,44 @@ def test_dispatchers_that_hang():
         check_gone([pid for kind, pid in recorder.of('clock.started')])
 
 
+def orphaning_manager(path):
+    """The other process of test_dispatchers_outlive_no_manager: deploys
+    two clocks, says their pids, and waits to be killed."""
+    recorder = Recorder()
+    manager = Mre.DispatchManager(Clock(), Clock(), recorder, path=path, timeout=TIMEOUT)
+    manager.deploy()
+    manager.invoke()
+    print(' '.join(str(pid) for kind, pid in recorder.of('clock.started')), flush=True)
+    time.sleep(3600)
+
+
+def gone(pid):
+    """No process @pid, or only its exit status (a zombie) that whoever
+    adopted it has not collected yet."""
+    try:
+        with open('/proc/%d/stat' % pid) as stat:
+            return stat.read().rsplit(')', 1)[1].split()[0] == 'Z'
+    except FileNotFoundError:
+        return True
+
+
+def test_dispatchers_outlive_no_manager():
+    with Bus() as bus:
+        out = bus.log_path('manager.out')
+        with open(out, 'wb') as stdout:
+            manager = subprocess.Popen([sys.executable, __file__, '--orphaning-manager', bus.path],
+                                       stdout=stdout, stderr=subprocess.STDOUT)
+        bus.processes.append(manager)
+        pids = wait_until(lambda: lines(out) and [int(p) for p in lines(out)[0].split()],
+                          'the manager\'s dispatchers')
+        check_equal(len(pids), 2, 'dispatchers')
+        check(not any(gone(pid) for pid in pids), 'the dispatchers are not running')
+        manager.kill()
+        manager.wait()
+        # Killed, the manager could not end them: they notice and exit.
+        wait_until(lambda: all(gone(pid) for pid in pids), 'the dispatchers to exit')
+
+
 def test_registration_errors():
     clock = Clock()
     try:
@@ -386,7 +425,9 @@ def test_registration_errors():
         raise AssertionError('dispatched outside its process')
 
 
-if __name__ == '__main__':
+if __name__ == '__main__' and sys.argv[1:2] == ['--orphaning-manager']:
+    orphaning_manager(sys.argv[2])
+elif __name__ == '__main__':
     sys.exit(1 if run_tests([
         ('deploy, invoke, end: every event once, in order; finish ran; nothing left',
          test_deploy_invoke_end),
@@ -397,5 +438,6 @@ if __name__ == '__main__':
         ('a finish that raises is reported by end', test_finish_that_raises),
         ('a dispatcher that dies is reported', test_a_dispatcher_that_dies),
         ('a dispatcher that hangs is killed and reported', test_dispatchers_that_hang),
+        ('dispatchers do not outlive a killed manager', test_dispatchers_outlive_no_manager),
         ('registration errors', test_registration_errors),
     ]) else 0)

@@ -252,6 +252,9 @@ class _Deployment:
         self.dispatcher = dispatcher
         self.name = name
         self.peer_id = peer_id
+        self.reset()
+
+    def reset(self):
         self.process = None
         self.ready = False       # init ran
         self.updated = 0         # the last update that completed
@@ -441,6 +444,11 @@ class DispatchManager:
         self._call('init', timeout, lambda deadline: self._deploy(Mre, deadline, timeout))
 
     def _deploy(self, Mre, deadline, timeout):
+        # Deployed again after an end: new processes, nothing of the last.
+        self._round = 0
+        for d in self._deployments:
+            d.reset()
+        self._incoming = queue.SimpleQueue()
         try:
             self._connect(Mre)
             context = multiprocessing.get_context('spawn')
