@@ -1170,6 +1170,14 @@ def test_object_arguments_do_not_cross_processes():
                 check('is a Python object' in error.message and
                       'cannot cross' in error.message, error.message)
             check_equal(peer.stats()['retained'], {}, 'what the broker kept')
+
+            # What goes through publishv with them: None is JSON null (it
+            # crashed PyGObject), beside a value of the library's codec.
+            with Mre.Peer.new(path, 'q') as subscriber:
+                subscriber.subscribe('y')
+                emission = wait_for_while_emitting(
+                    subscriber, 'event::y', lambda: peer.yell('y', None, GLib.Variant('i', 3)))
+                check_equal(emission.args[0].params, [None, {'signature': 'i', 'value': 3}], 'params')
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     gc.collect()

@@ -346,9 +346,9 @@ def test_dispatchers_that_hang():
         manager = managers(Clock(), Faulty('update', how='hang', at=1), recorder,
                                       path=bus.path, timeout=TIMEOUT)
         manager.deploy()
-        error = raises_dispatch_error(manager.invoke, timeout=2)
+        error = raises_dispatch_error(manager.invoke, timeout=5)
         check_equal((error.dispatcher, error.phase, error.round), ('Faulty', 'update', 1))
-        check('did not complete update 1 within 2 s: killed' in str(error), str(error))
+        check('did not complete update 1 within 5 s: killed' in str(error), str(error))
         check_equal(recorder.of('tick'), [('tick', 1)], 'the clock\'s round')
         check_equal(manager.running, ['Clock'], 'running')
         manager.end()
@@ -357,9 +357,9 @@ def test_dispatchers_that_hang():
                                       path=bus.path, timeout=TIMEOUT)
         manager.deploy()
         manager.invoke()
-        error = raises_dispatch_error(manager.end, timeout=2)
+        error = raises_dispatch_error(manager.end, timeout=5)
         check_equal((error.dispatcher, error.phase), ('Faulty', 'end'))
-        check('did not end within 2 s: killed' in str(error), str(error))
+        check('did not end within 5 s: killed' in str(error), str(error))
         check(not manager.deployed, 'deployed after end')
         check_gone([pid for kind, pid in recorder.of('clock.started')])
 

@@ -1405,11 +1405,17 @@ class Peer(Mre.Peer):
         return super().forward(emitter, detailed_signal, name, delivery, backlog)
 
     def publishv(self, name, delivery, backlog, args):
-        """``mre_peer_publishv``; a Python object that PyGObject would pass
-        by reference (GObject.TYPE_PYOBJECT) raises GLib.Error
-        TYPE_MISMATCH: it cannot cross processes."""
+        """``mre_peer_publishv``; None is JSON null, and a Python object
+        that PyGObject would pass by reference (GObject.TYPE_PYOBJECT)
+        raises GLib.Error TYPE_MISMATCH: it cannot cross processes."""
+        args = list(args)
         for i, value in enumerate(args):
-            if _stays_in_process(value):
+            if value is None:
+                # PyGObject has no GValue for None in a GValue array (it
+                # crashes freeing the one it could not make).
+                from gi.repository import Json
+                args[i] = GObject.Value(Json.Node, Json.Node.new(Json.NodeType.NULL))
+            elif _stays_in_process(value):
                 raise _error(Mre.Error.TYPE_MISMATCH,
                              'Argument %d of event “%s” is a Python object (%s), passed by '
                              'reference, which stays in this process and cannot cross to '
