@@ -1078,6 +1078,25 @@ def object_classes():
     return Hander, Taker
 
 
+def refcounts(*objects):
+    gc.collect()
+    return [sys.getrefcount(o) for o in objects]
+
+
+def check_refcounts_return(before, *objects):
+    """The references the library took to @objects are all given back
+    (refcounts() was @before), maybe by a thread that is still finishing
+    (a wait's worker thread): waited for, bounded, never a measure of time."""
+    def now():
+        # As refcounts() counts: @objects holds one reference to each.
+        gc.collect()
+        return [sys.getrefcount(o) for o in objects]
+    deadline = time.monotonic() + PATIENCE
+    while now() != before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    check_equal(now(), before, 'reference counts')
+
+
 class Payload:
     """A plain Python object: no GType, not JSON."""
 
@@ -1090,7 +1109,7 @@ def test_object_arguments_keep_identity_on_queued_connections():
     Hander, Taker = object_classes()
     hander, taker = Hander(), Taker()
     payload, boxed, called = Payload('p'), GLib.Bytes.new(b'boxed'), []
-    before = sys.getrefcount(payload), sys.getrefcount(boxed)
+    before = refcounts(payload, boxed)
     Mre.connect(hander, 'handed', taker.on_handed)
     Mre.connect(hander, 'handed-twice', taker, 'on-handed-twice')
     Mre.connect(hander, 'handed', called.append, loop=taker.event_loop)
@@ -1112,16 +1131,15 @@ def test_object_arguments_keep_identity_on_queued_connections():
     check(not Mre.slot_exists(GObject.Object.__gtype__, 'call'), 'GObject has a slot "call"')
     taker.taken.clear()
     called.clear()
-    gc.collect()
     # Neither lost nor kept: the queued calls took a reference and gave it back.
-    check_equal((sys.getrefcount(payload), sys.getrefcount(boxed)), before, 'reference counts')
+    check_refcounts_return(before, payload, boxed)
 
 
 @tap_test
 def test_object_arguments_through_waits():
     Hander, unused = object_classes()
     hander, payload = Hander(), Payload('waited')
-    before = sys.getrefcount(payload)
+    before = refcounts(payload)
     emission = wait_for_while_emitting(hander, 'handed', lambda: hander.emit('handed', payload))
     thing, = emission.args
     check(thing is payload, 'Mre.wait_for: %r' % (thing,))
@@ -1140,15 +1158,14 @@ def test_object_arguments_through_waits():
     args = asyncio.run(main())
     check(args[0] is payload and args[1] == 'x', 'await Mre.wait: %r' % (args,))
     del args
-    gc.collect()
-    check_equal(sys.getrefcount(payload), before, 'reference count')
+    check_refcounts_return(before, payload)
 
 
 @tap_test
 def test_object_arguments_do_not_cross_processes():
     Hander, unused = object_classes()
     hander, payload = Hander(), Payload('stays')
-    before = sys.getrefcount(payload)
+    before = refcounts(payload)
     tmp = tempfile.mkdtemp(prefix='mre-py-')
     path = os.path.join(tmp, 'bus.sock')
     try:
@@ -1180,8 +1197,7 @@ def test_object_arguments_do_not_cross_processes():
                 check_equal(emission.args[0].params, [None, {'signature': 'i', 'value': 3}], 'params')
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    gc.collect()
-    check_equal(sys.getrefcount(payload), before, 'reference count')
+    check_refcounts_return(before, payload)
 
 if __name__ == '__main__':
     sys.exit(run_tests())
