@@ -131,7 +131,8 @@ class Dispatcher:
     deployed, so its class must be importable (defined at module level, as
     for multiprocessing); what it does there stays there. init, update and
     finish run on that process's main thread; ``self.peer`` is its
-    ``Mre.Peer`` there (None in the manager's process).
+    ``Mre.Peer`` there (None in the manager's process): ``self.peer.push()``
+    retains an event for peers that subscribe later.
     """
 
     events = ()
