@@ -1130,6 +1130,10 @@ def test_object_arguments_keep_identity_on_queued_connections():
     # GType of its own: no slot lands on GObject itself.
     check(not Mre.slot_exists(GObject.Object.__gtype__, 'call'), 'GObject has a slot "call"')
     taker.taken.clear()
+    with taker.event_loop:
+        taker.on_handed(boxed)                 # a bound slot called: queued too
+    check(len(taker.taken) == 1 and taker.taken[0] is boxed, 'called: %r' % (taker.taken,))
+    taker.taken.clear()
     called.clear()
     # Neither lost nor kept: the queued calls took a reference and gave it back.
     check_refcounts_return(before, payload, boxed)
