@@ -50,7 +50,6 @@ import queue
 import re
 import signal
 import sys
-import threading
 import time
 import traceback
 import weakref
