@@ -16,6 +16,7 @@ import gc
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -688,8 +689,20 @@ class Bus:
         self.path = os.path.join(self.tmp, 'bus.sock')
         self.processes = []
         self.broker = self.spawn('broker', *self.broker_args)
-        wait_until(lambda: os.path.exists(self.path), 'the broker socket')
+        # The socket file exists from bind(), before listen(): until a
+        # connection is accepted, a peer's start() may be refused.
+        wait_until(self.accepts, 'the broker socket')
         return self
+
+    def accepts(self):
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            probe.connect(self.path)
+            return True
+        except OSError:
+            return False
+        finally:
+            probe.close()
 
     def spawn(self, *args):
         process = subprocess.Popen([TOOL] + list(args) + ['--socket', self.path],
