@@ -646,6 +646,32 @@ def test_slot_args_outlive_the_call():
 
 
 @tap_test
+def test_connected_callable_args_outlive_the_call():
+    # The same for a callable connected with Mre.connect (a slot of its
+    # own GObject type): it read freed memory (a crash, or zeros).
+    carrier, payload, kept, kept_later = Carrier(), GObject.Object(), [], []
+
+    async def keep_later(*args):
+        await asyncio.sleep(0)
+        kept_later.append(args)
+
+    loop = Mre.EventLoop.new()
+    Mre.connect(carrier, 'carried', lambda *args: kept.append(args), loop=loop)
+    Mre.connect(carrier, 'carried', keep_later, loop=loop)
+    with loop:
+        carrier.carried.emit(GLib.Bytes.new(b'kept bytes ' * 8), GLib.Variant('as', ['a']),
+                             Json.from_string('[true]'), payload, ['x'], 'text')
+    gc.collect()
+    check_equal(len(kept + kept_later), 2, 'calls')
+    for data, variant, node, obj, strv, text in kept + kept_later:
+        check_equal(data.get_data(), b'kept bytes ' * 8, 'GLib.Bytes')
+        check_equal(variant.unpack(), ['a'], 'GLib.Variant')
+        check_equal(Json.to_string(node, False), '[true]', 'Json.Node')
+        check(obj is payload, 'the object: %r' % (obj,))
+        check_equal((strv, text), (['x'], 'text'), 'strv and string')
+
+
+@tap_test
 def test_await_wait_and_call_async_under_plain_asyncio():
     producer = Producer()
     tmp = tempfile.mkdtemp()

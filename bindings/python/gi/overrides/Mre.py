@@ -926,6 +926,8 @@ def _callable_done(target):
 
 def _callable_sync_body(target, values, *user_data):
     func = target._mre_func
+    # Freed with the call: Python's own copies, which the callable may keep.
+    values = _owned_args(values, type(target)._mre_param_types)
     try:
         result = func(*values)
     except GLib.Error:
@@ -949,6 +951,7 @@ def _callable_sync_body(target, values, *user_data):
 def _callable_async_body(target, *args):
     *args, task = args
     func = target._mre_func
+    args = _owned_args(args, type(target)._mre_param_types)
     loop = Mre.object_get_event_loop(target)
     _callable_done(target)
     try:
@@ -969,7 +972,8 @@ def _callable_type(param_types):
             # to GObject itself, each signature's replacing the last's.
             cls = type('MreCallable', (GObject.Object,),
                        {'__gtype_name__': 'MrePyCallable%d' % len(_callable_types),
-                        '__module__': 'mreventloop.callables'})
+                        '__module__': 'mreventloop.callables',
+                        '_mre_param_types': key})
             Mre.slot_install_full(cls.__gtype__, 'call', _callable_sync_body,
                                   param_types=list(key))
             Mre.slot_install(cls.__gtype__, 'call-async', _callable_async_body,
