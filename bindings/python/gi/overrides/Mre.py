@@ -1440,3 +1440,9 @@ class Peer(Mre.Peer):
 
 Peer = override(Peer)
 __all__.append('Peer')
+
+
+# elegant_events' callbacks with a history, run by check(): methods of Peer.
+from ._mre import history as _history  # noqa: E402
+
+_history.attach(Peer)
