@@ -22,6 +22,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -386,6 +387,29 @@ def test_check_driven_publisher_sends_without_checking():
         server.close()
 
 
+def test_a_peer_of_its_own_thread():
+    with Bus() as bus:
+        # Not check-driven: events are recorded as they arrive on the peer's
+        # thread; check() and listen_forever() run the callbacks here.
+        server = Mre.Peer.new(bus.path, 'threaded')
+        server.start()
+        got, threads = [], set()
+
+        @server.whenever('n')
+        def on_n(value):
+            got.append(value)
+            threads.add(threading.get_ident())
+            if value == 3:
+                server.close()
+
+        publish(bus, yell('n', 1))
+        check_until(server, lambda: got == [1], 'the first event')
+        publish(bus, yell('n', 2), yell('n', 3))
+        check_equal(server.listen_forever(timeout=PATIENCE), 2, 'callbacks run until closed')
+        check_equal(got, [1, 2, 3])
+        check_equal(threads, {threading.get_ident()}, 'the threads callbacks ran on')
+
+
 if __name__ == '__main__':
     if sys.argv[1:2] == ['--publish']:
         child_publish(sys.argv[2], json.loads(sys.argv[3]))
@@ -409,4 +433,5 @@ if __name__ == '__main__':
         ('timestamps for the callbacks that ask', test_timestamps_for_callbacks_that_ask),
         ('a check()-driven peer sends without checking',
          test_check_driven_publisher_sends_without_checking),
+        ('a peer of its own thread', test_a_peer_of_its_own_thread),
     ]) else 0)
