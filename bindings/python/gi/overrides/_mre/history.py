@@ -24,7 +24,6 @@ may run on any thread while ``check()`` runs on another. Callbacks run in
 
 import inspect
 import itertools
-import json
 import threading
 import time as _time
 
