@@ -12,6 +12,7 @@
  * its next check. */
 
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #ifdef __linux__
 #include <sys/prctl.h>
@@ -314,6 +315,89 @@ test_check_driven_publish (Fixture       *f,
   seen_clear (&seen);
 }
 
+#define N_PUBLISHERS 4
+#define N_EACH       500
+
+typedef struct
+{
+  MrePeer *peer;
+  guint    index;
+  int     *done;
+} Publisher;
+
+static gpointer
+publish_thread (gpointer data)
+{
+  Publisher *publisher = data;
+
+  for (guint i = 0; i < N_EACH; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_true (mre_peer_yell (publisher->peer, "tick", &error,
+                                    G_TYPE_UINT, publisher->index, G_TYPE_UINT, i, G_TYPE_INVALID));
+      g_assert_no_error (error);
+    }
+  g_atomic_int_inc (publisher->done);
+  return NULL;
+}
+
+/* Threads publish on a check()-driven peer while this thread checks it:
+ * the publishers' writes and the context's share the socket, and every
+ * event arrives, each thread's in order. */
+static void
+test_check_driven_publish_threads (Fixture       *f,
+                                   gconstpointer  data)
+{
+  g_autoptr(GMainContext) checked_context = g_main_context_new ();
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(MrePeer) checked = NULL;
+  g_autoptr(MrePeer) receiver = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) logged = NULL;
+  Publisher publishers[N_PUBLISHERS];
+  GThread *threads[N_PUBLISHERS];
+  guint next[N_PUBLISHERS] = { 0 };
+  int done = 0;
+  Seen seen = { 0 };
+
+  g_test_bug ("11");
+  test_log_init (&seen.log);
+  checked = bound_peer (f, checked_context, "checked");
+  receiver = bound_peer (f, context, "receiver");
+  g_signal_connect (receiver, "event", G_CALLBACK (on_event), &seen);
+  subscribe (receiver, "tick");
+
+  for (guint t = 0; t < N_PUBLISHERS; t++)
+    {
+      publishers[t] = (Publisher) { checked, t, &done };
+      threads[t] = g_thread_new ("publisher", publish_thread, &publishers[t]);
+    }
+  while (g_atomic_int_get (&done) < N_PUBLISHERS)
+    mre_peer_check (checked);
+  for (guint t = 0; t < N_PUBLISHERS; t++)
+    g_thread_join (threads[t]);
+  g_assert_true (mre_peer_flush (checked, PATIENCE_MS, NULL, &error));
+  g_assert_no_error (error);
+
+  iterate_until_logged (context, &seen.log, N_PUBLISHERS * N_EACH);
+  logged = test_log_dup (&seen.log);
+  g_assert_cmpuint (g_strv_length (logged), ==, N_PUBLISHERS * N_EACH);
+  for (guint i = 0; logged[i] != NULL; i++)
+    {
+      guint t, n;
+
+      g_assert_cmpint (sscanf (logged[i], "tick [%u,%u]", &t, &n), ==, 2);
+      g_assert_cmpuint (t, <, N_PUBLISHERS);
+      g_assert_cmpuint (n, ==, next[t]);
+      next[t]++;
+    }
+
+  mre_peer_close (checked);
+  mre_peer_close (receiver);
+  seen_clear (&seen);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -326,6 +410,7 @@ main (int   argc,
   ADD ("trigger-locally/this-process-only", test_trigger_locally);
   ADD ("trigger-locally/unstarted", test_trigger_locally_unstarted);
   ADD ("check-driven/publish-without-check", test_check_driven_publish);
+  ADD ("check-driven/publish-from-threads", test_check_driven_publish_threads);
 #undef ADD
 
   return g_test_run ();
