@@ -72,6 +72,7 @@ guint64        mre_connection_count_unsent     (MreConnection            *conn);
 guint64        mre_connection_drop_unsent      (MreConnection            *conn,
                                                 guint8                    type);
 guint64        mre_connection_get_bytes_written (MreConnection           *conn);
+void           mre_connection_write_now        (MreConnection            *conn);
 void           mre_connection_set_reading      (MreConnection            *conn,
                                                 gboolean                  reading);
 void           mre_connection_set_max_frame_size (MreConnection          *conn,

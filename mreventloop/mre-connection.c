@@ -49,7 +49,10 @@ struct _MreConnection
   gsize                     discard;      /* bytes of a refused frame still to skip */
 
   /* Writing: frames are queued to @out under @lock from any thread; the
-   * context moves @out to @wbuf and sends @wbuf from @woff. */
+   * writer moves @out to @wbuf and sends @wbuf from @woff. The writer is
+   * the context, or a thread in mre_connection_write_now(): whoever holds
+   * @write_lock (taken before @lock, never while calling out). */
+  GMutex                    write_lock;
   GMutex                    lock;
   GByteArray               *out;
   guint64                   out_frames;
@@ -59,11 +62,12 @@ struct _MreConnection
   GByteArray               *wbuf;
   gsize                     woff;
   guint64                   wbuf_frames;
-  gboolean                  grown;        /* a buffer passed IDLE_BUFFER since the last release */
+  gboolean                  grown;        /* under write_lock: a buffer passed IDLE_BUFFER
+                                           * since the last release */
   GSource                  *release_source;
   gboolean                  want_out;     /* G_IO_OUT is polled */
   gboolean                  paused;       /* G_IO_IN is not */
-  guint64                   bytes_written;
+  guint64                   bytes_written; /* under write_lock */
 };
 
 static gboolean conn_dispatch (GSource    *source,
@@ -92,6 +96,7 @@ mre_connection_new (GSocket                  *socket,
   conn->user_data = user_data;
   conn->max_frame_size = max_frame_size;
   conn->rbuf = g_byte_array_sized_new (READ_CHUNK);
+  g_mutex_init (&conn->write_lock);
   g_mutex_init (&conn->lock);
   conn->out = g_byte_array_new ();
   conn->wbuf = g_byte_array_new ();
@@ -129,6 +134,7 @@ mre_connection_unref (MreConnection *conn)
   g_byte_array_unref (conn->out);
   g_byte_array_unref (conn->wbuf);
   g_mutex_clear (&conn->lock);
+  g_mutex_clear (&conn->write_lock);
   g_free (conn);
 }
 
@@ -155,7 +161,10 @@ mre_connection_close (MreConnection *conn)
       g_clear_pointer (&conn->release_source, g_source_unref);
     }
   g_source_destroy (conn->source);
+  /* Not under a writer's feet: its fd could be another file's by then. */
+  g_mutex_lock (&conn->write_lock);
   g_socket_close (conn->socket, NULL);
+  g_mutex_unlock (&conn->write_lock);
 }
 
 gboolean
@@ -272,6 +281,7 @@ mre_connection_count_unsent (MreConnection *conn)
   guint64 unsent;
   gsize pos = 0;
 
+  g_mutex_lock (&conn->write_lock);
   g_mutex_lock (&conn->lock);
   unsent = conn->out_frames + conn->wbuf_frames;
   g_mutex_unlock (&conn->lock);
@@ -291,6 +301,7 @@ mre_connection_count_unsent (MreConnection *conn)
       pos += size;
       unsent--;
     }
+  g_mutex_unlock (&conn->write_lock);
 
   return unsent;
 }
@@ -331,6 +342,7 @@ mre_connection_drop_unsent (MreConnection *conn,
   guint64 frames = 0, of_type = 0;
   gsize keep = 0;
 
+  g_mutex_lock (&conn->write_lock);
   g_mutex_lock (&conn->lock);
   /* @wbuf holds whole frames from its start: keep up to the end of the one
    * that @woff is in (none if it is at a frame's start). */
@@ -344,6 +356,7 @@ mre_connection_drop_unsent (MreConnection *conn,
   g_byte_array_set_size (conn->out, 0);
   conn->out_frames = 0;
   g_mutex_unlock (&conn->lock);
+  g_mutex_unlock (&conn->write_lock);
 
   return of_type;
 }
@@ -387,14 +400,20 @@ mre_connection_set_reading (MreConnection *conn,
 guint64
 mre_connection_get_bytes_written (MreConnection *conn)
 {
-  return conn->bytes_written;
+  guint64 written;
+
+  g_mutex_lock (&conn->write_lock);
+  written = conn->bytes_written;
+  g_mutex_unlock (&conn->write_lock);
+  return written;
 }
 
 static void
 report_written (MreConnection *conn,
-                guint64        before)
+                guint64        before,
+                guint64        after)
 {
-  if (conn->bytes_written != before && conn->funcs->written != NULL && !conn->closed)
+  if (after != before && conn->funcs->written != NULL && !conn->closed)
     conn->funcs->written (conn, conn->user_data);
 }
 
@@ -405,6 +424,7 @@ release_buffers (gpointer data)
 {
   MreConnection *conn = data;
 
+  g_mutex_lock (&conn->write_lock);
   g_mutex_lock (&conn->lock);
   if (conn->out->len == 0 && !conn->writing && conn->wbuf->len == 0)
     {
@@ -415,17 +435,17 @@ release_buffers (gpointer data)
       conn->grown = FALSE;
     }
   g_mutex_unlock (&conn->lock);
+  g_mutex_unlock (&conn->write_lock);
   g_clear_pointer (&conn->release_source, g_source_unref);
   return G_SOURCE_REMOVE;
 }
 
-/* Sends what is queued until done or the socket is full. Returns FALSE if
- * the connection failed (and was closed). */
-static gboolean
-conn_write (MreConnection *conn)
+/* Sends what is queued, @wbuf then @out, until both are empty or the
+ * socket is full. Under write_lock. Returns 0 once everything is written,
+ * EAGAIN when the socket is full, or the errno of a failed send(). */
+static int
+send_queued (MreConnection *conn)
 {
-  guint64 before = conn->bytes_written;
-
   for (;;)
     {
       ssize_t n;
@@ -452,20 +472,7 @@ conn_write (MreConnection *conn)
           g_mutex_unlock (&conn->lock);
 
           if (conn->wbuf->len == 0)
-            {
-              if (conn->grown && conn->release_source == NULL)
-                {
-                  conn->release_source = g_timeout_source_new (IDLE_RELEASE_MS);
-                  g_source_set_callback (conn->release_source, release_buffers, conn, NULL);
-                  g_source_set_static_name (conn->release_source, "MreConnection buffers");
-                  g_source_attach (conn->release_source, conn->context);
-                }
-              want_out (conn, FALSE);
-              report_written (conn, before);
-              if (conn->funcs->drained != NULL && !conn->closed)
-                conn->funcs->drained (conn, conn->user_data);
-              return !conn->closed;
-            }
+            return 0;
         }
 
       n = send (conn->fd, conn->wbuf->data + conn->woff, conn->wbuf->len - conn->woff,
@@ -481,20 +488,78 @@ conn_write (MreConnection *conn)
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-        {
-          want_out (conn, TRUE);
-          report_written (conn, before);
-          return !conn->closed;
-        }
+        return EAGAIN;
+      return n < 0 ? errno : EIO;
+    }
+}
 
-      {
-        int saved = errno;
+/* Sends what is queued until done or the socket is full, then tells the
+ * owner. On the context. Returns FALSE if the connection failed (and was
+ * closed). */
+static gboolean
+conn_write (MreConnection *conn)
+{
+  guint64 before, after;
+  gboolean grown;
+  int result;
 
-        fail (conn, g_error_new (G_IO_ERROR, g_io_error_from_errno (saved),
-                                 "Cannot write to the socket: %s", g_strerror (saved)));
-      }
+  g_mutex_lock (&conn->write_lock);
+  before = conn->bytes_written;
+  result = send_queued (conn);
+  after = conn->bytes_written;
+  grown = conn->grown;
+  g_mutex_unlock (&conn->write_lock);
+
+  if (result == EAGAIN)
+    {
+      want_out (conn, TRUE);
+      report_written (conn, before, after);
+      return !conn->closed;
+    }
+  if (result != 0)
+    {
+      fail (conn, g_error_new (G_IO_ERROR, g_io_error_from_errno (result),
+                               "Cannot write to the socket: %s", g_strerror (result)));
       return FALSE;
     }
+
+  if (grown && conn->release_source == NULL)
+    {
+      conn->release_source = g_timeout_source_new (IDLE_RELEASE_MS);
+      g_source_set_callback (conn->release_source, release_buffers, conn, NULL);
+      g_source_set_static_name (conn->release_source, "MreConnection buffers");
+      g_source_attach (conn->release_source, conn->context);
+    }
+  want_out (conn, FALSE);
+  report_written (conn, before, after);
+  if (conn->funcs->drained != NULL && !conn->closed)
+    conn->funcs->drained (conn, conn->user_data);
+  return !conn->closed;
+}
+
+/* Sends what is queued now, on the calling thread, rather than when the
+ * context next runs: for a connection whose context may not run soon (a
+ * peer driven by mre_peer_check()). Thread-safe; waits while another
+ * thread writes (never for the socket: what it does not take now stays
+ * queued, in order), and calls none of the funcs: the context, when it
+ * runs, carries on from where this stopped, and reports `drained` or the
+ * failure. */
+void
+mre_connection_write_now (MreConnection *conn)
+{
+  gboolean dead;
+
+  g_mutex_lock (&conn->write_lock);
+  g_mutex_lock (&conn->lock);
+  dead = conn->dead;
+  g_mutex_unlock (&conn->lock);
+  if (!dead)
+    send_queued (conn);
+  g_mutex_unlock (&conn->write_lock);
+
+  /* The context's next dispatch writes the rest and tells the owner. */
+  if (!dead)
+    g_source_set_ready_time (conn->source, 0);
 }
 
 /* Reading ---------------------------------------------------------------- */

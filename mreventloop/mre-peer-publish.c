@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "mre-error.h"
+#include "mre-event-loop-private.h"
 #include "mre-json-private.h"
 #include "mre-peer-private.h"
 #include "mre-signal-private.h"
@@ -21,7 +22,8 @@
  * Publishing: the arguments become the JSON-RPC notification's params,
  * written straight to text for the common types (no JsonNode, no
  * JsonGenerator) and through the value codec for the others; the frame is
- * then queued on the connection, or kept while disconnected.
+ * then queued on the connection, or kept while disconnected. A peer whose
+ * context may not run soon writes it at once (writes_now()).
  */
 
 #define MAX_VARARGS 32
@@ -95,6 +97,19 @@ body_begin (const char *name)
   return body;
 }
 
+/* Whether a publish is written to the socket in the publisher's call
+ * rather than by the peer's context: when that context may not run soon.
+ * A peer bound to a context, rather than on a loop of its own thread, is
+ * driven by whoever iterates it, or by mre_peer_check() calls that may be
+ * far apart; its events go out now, in order with the ones queued before
+ * (mre_connection_write_now()). On the thread that iterates the context
+ * they are left to it, to go out together in one write. */
+static gboolean
+writes_now (MrePeer *self)
+{
+  return !mre_event_loop_has_own_thread (self->loop) && !g_main_context_is_owner (self->context);
+}
+
 /* Queues a PUBLISH of @body: on the connection, or kept while there is
  * none. The sequence number is taken under the same lock, so that the
  * broker receives them in order. */
@@ -106,6 +121,7 @@ mre_peer_queue_publish (MrePeer      *self,
                         GString      *body,
                         GError      **error)
 {
+  g_autoptr(MreConnection) write_now = NULL;
   MreFrame frame = { 0 };
   gsize size;
   guint limit;
@@ -185,8 +201,14 @@ mre_peer_queue_publish (MrePeer      *self,
         g_queue_push_tail (&self->unacked, push);
       else if (!sent)
         g_queue_push_tail (&self->pending, mre_frame_to_bytes (&frame));
+
+      if (sent && writes_now (self))
+        write_now = mre_connection_ref (self->conn);
     }
   g_mutex_unlock (&self->lock);
+
+  if (write_now != NULL)
+    mre_connection_write_now (write_now);
 
   return ok;
 }

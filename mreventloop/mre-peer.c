@@ -753,6 +753,11 @@ mre_peer_query_stats (MrePeer       *self,
  * `mre_object_set_event_loop (peer, mre_event_loop_new_for_context (ctx))`
  * with a context of the caller's own.
  *
+ * What such a peer publishes does not wait for the next check: the
+ * publishing call writes it to the socket, in order, unless the socket is
+ * full (then the rest goes with the next check, or [method@Mre.Peer.flush]),
+ * so that the other peers get it while this one does other work.
+ *
  * Returns: the number of events emitted
  *
  * Since: 0.1

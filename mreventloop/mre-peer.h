@@ -176,6 +176,12 @@ gulong        mre_peer_forward            (MrePeer              *self,
 MRE_AVAILABLE_IN_ALL
 guint         mre_peer_check              (MrePeer              *self);
 MRE_AVAILABLE_IN_ALL
+gboolean      mre_peer_trigger_locally    (MrePeer              *self,
+                                           const char           *name,
+                                           const char           *params_json,
+                                           gint64                time,
+                                           GError              **error);
+MRE_AVAILABLE_IN_ALL
 JsonNode     *mre_peer_query_stats        (MrePeer              *self,
                                            GCancellable         *cancellable,
                                            GError              **error);

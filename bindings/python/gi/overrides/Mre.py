@@ -1521,3 +1521,9 @@ Dispatcher = _dispatch.Dispatcher
 DispatchManager = _dispatch.DispatchManager
 DispatchError = _dispatch.DispatchError
 __all__ += _dispatch.__all__
+
+
+# elegant_events' callbacks with a history, run by check(): methods of Peer.
+from ._mre import history as _history  # noqa: E402
+
+_history.attach(Peer)
