@@ -1021,6 +1021,10 @@ def connect(emitter, detailed_signal, target, slot=None, flags=Mre.ConnectFlags.
             if isinstance(slot, str):
                 raise TypeError('connect() got a callable and a slot name')
             flags = slot
+        if isinstance(loop, asyncio.AbstractEventLoop):
+            # Queued on a relay loop of a Python thread, which hands each
+            # call to the asyncio loop.
+            target, loop = _bus.asyncio_forwarder(loop, target), _bus.relay_loop()
         return _connect_callable(emitter, detailed_signal, target, flags, loop)
     elif slot is None:
         raise TypeError('connect() needs a slot name, a bound slot such as consumer.on_produced, '
@@ -1406,6 +1410,10 @@ class Peer(Mre.Peer):
             def deliver(event):
                 args, kwargs = event.unpack()
                 callback(*args, **kwargs)
+        elif isinstance(loop, asyncio.AbstractEventLoop):
+            def deliver(event):
+                args, kwargs = event.unpack()
+                _bus.call_in_asyncio(loop, callback, args, kwargs)
         elif loop is not None:
             def deliver(event):
                 args, kwargs = event.unpack()
@@ -1440,3 +1448,12 @@ class Peer(Mre.Peer):
 
 Peer = override(Peer)
 __all__.append('Peer')
+
+
+# The bus (pyvent, aioevt) ----------------------------------------------------------
+
+from ._mre import bus as _bus  # noqa: E402
+
+Bus = _bus.Bus
+bus = Bus()
+__all__ += ['Bus', 'bus']
