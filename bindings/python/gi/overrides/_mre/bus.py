@@ -134,6 +134,7 @@ class _LoopThread:
         try:
             self.loop.run()
         finally:
+            _finishing.discard(self)
             with self._lock:
                 self._finished = True
                 pending, self._pending = self._pending, set()
@@ -172,6 +173,9 @@ class _LoopThread:
         if not self.is_current():
             self.thread.join()
 
+
+# Buses closed from their own thread, finishing there.
+_finishing = set()
 
 _relay = None
 _relay_lock = threading.Lock()
@@ -376,10 +380,6 @@ class Bus:
         self._add(handler)
         return func
 
-    def register(self, name, func, *, sender=None, loop=None, once=False):
-        """aioevt's name for :meth:`on` with a function."""
-        return self.on(name, func, sender=sender, loop=loop, once=once)
-
     def _add(self, handler):
         self._ensure()
         with self._lock:
@@ -444,8 +444,6 @@ class Bus:
                         if not h.waiter and (name is None or h.pattern == name)
                         and (func is None or h.func == func)]
         return self._remove(handlers)
-
-    unregister = off
 
     def _handlers_locked(self):
         for same in self._exact.values():
@@ -522,6 +520,19 @@ class Bus:
             self._keeper.start()
         self._keeper_cond.notify_all()
 
+    def join(self, timeout=None):
+        """Blocks until no handler is registered and no :meth:`emit_after`
+        timer pending (what keeps the process alive), or the bus closed,
+        at most @timeout seconds; returns False if that time passed first.
+        For a process whose main thread must wait, as a ``multiprocessing``
+        target does (its queues close when the target returns). Not on
+        the bus's own thread (RuntimeError)."""
+        thread = self._thread
+        if thread is not None and thread.is_current():
+            raise RuntimeError('join() on the bus thread would wait for ever')
+        with self._lock:
+            return self._keeper_cond.wait_for(lambda: self._keeping == 0, timeout)
+
     def _keep(self):
         with self._lock:
             while self._keeping > 0:
@@ -534,8 +545,6 @@ class Bus:
         """Sends the event @name to the peers listening now, with
         positional or named arguments (as :meth:`Mre.Peer.yell`)."""
         return self._ensure().yell(name, *args, **kwargs)
-
-    emit = yell
 
     def push(self, name, /, *args, backlog=_overrides.Mre.BACKLOG_UNBOUNDED, **kwargs):
         """Sends the event @name and has the broker retain the last
@@ -669,6 +678,8 @@ class Bus:
                 return
             _connected.discard(self)
             if thread.is_current():
+                # Waited for at exit, if not done before.
+                _finishing.add(thread)
                 thread.call(functools.partial(_finish, peer))
                 thread.stop()
             else:
@@ -701,6 +712,7 @@ def _after_fork_in_child():
         _left_in_parent.append((bus._peer, bus._thread))
         bus._reset()
     _connected.clear()
+    _finishing.clear()
     _left_in_parent.append(_relay)
     _relay, _relay_lock = None, threading.Lock()
 
@@ -713,6 +725,8 @@ def _close_all():
             bus.close()
         except Exception:
             _logger.exception('Closing %r at exit failed', bus)
+    for thread in list(_finishing):
+        thread.thread.join()
     relay = _relay
     if relay is not None:
         relay.stop()
