@@ -133,12 +133,18 @@ def test_on_an_mre_event_loop_and_the_bus_thread():
         try:
             mgr.on('x', lambda n: seen.append(('mre', n, loop.is_loop_thread())), loop=loop)
             mgr.on('x', lambda n: seen.append(('bus', n, threading.current_thread().name)))
+
+            async def coroutine(n):
+                await asyncio.sleep(0)
+                seen.append(('bus async', n, threading.current_thread().name))
+            mgr.on('x', coroutine)
             mgr.yell('x', 7)
-            wait_until(lambda: len(seen) == 2, 'two callbacks: %r' % seen)
+            wait_until(lambda: len(seen) == 3, 'three callbacks: %r' % seen)
         finally:
             loop.stop()
             loop.join()
-        check_equal(sorted(seen), [('bus', 7, 'mre-bus'), ('mre', 7, True)], 'where they ran')
+        check_equal(sorted(seen), [('bus', 7, 'mre-bus'), ('bus async', 7, 'mre-bus'),
+                                   ('mre', 7, True)], 'where they ran')
 
 
 def test_wait_raises_timeout_error():

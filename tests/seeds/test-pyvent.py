@@ -280,6 +280,25 @@ def test_a_process_hears_itself():
         check_equal(mine.off('echo'), 0, 'a once handler is gone after it fired')
 
 
+def test_patterns():
+    with Bus() as bus, Mre.Bus(bus.path) as mine:
+        got = []
+        mine.on('sensor.*', lambda value: got.append(('sensor.*', value)))
+        mine.on('*', lambda value: got.append(('*', value)))
+        for name, value in [('sensor.t1', 1), ('sensors', 2), ('sensor.', 3), ('other', 4)]:
+            mine.yell(name, value)
+        # The handlers run in order on the bus thread: once 'end' is heard,
+        # all that came before it was.
+        ended = threading.Thread(target=lambda: mine.wait_for('end', PATIENCE))
+        ended.start()
+        while ended.is_alive():
+            mine.yell('end', 0)
+            ended.join(0.01)
+        got = [g for g in got if g != ('*', 0)]
+        check_equal(got, [('sensor.*', 1), ('*', 1), ('*', 2), ('sensor.*', 3), ('*', 3),
+                          ('*', 4)], 'what each pattern heard, in order')
+
+
 # "Nodes" ---------------------------------------------------------------------------------
 
 def node_process(path, queue):
@@ -341,6 +360,7 @@ TESTS = [
     ('wait_for from a thread, positional arguments', test_wait_for_positional_and_from_a_thread),
     ('sender filters by prefix: the id and its dotted sub-ids', test_sender_prefix_filters),
     ('a process hears what it sends itself', test_a_process_hears_itself),
+    ('handlers of prefix.* and *', test_patterns),
     ('nodes in multiprocessing processes', test_nodes_in_other_processes),
     ('errors are raised where the call is made', test_errors),
 ]
