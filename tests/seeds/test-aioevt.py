@@ -282,6 +282,23 @@ def test_a_raising_callback_goes_to_the_loops_handler():
         check_equal(got, [1, 2], 'the other callback got every event')
 
 
+def test_a_closed_loop_drops_its_handlers():
+    with World() as w:
+        gone = LoopThread('loop-c')
+        gone.close()
+        got = []
+        w.mgr.on('x', got.append, loop=gone.loop)
+        w.mgr.on('x', got.append, loop=w.b.loop, once=True)
+
+        async def send():
+            heard = w.mgr.wait('x')
+            w.mgr.yell('x', 'hello')
+            await heard
+        w.a.run(send())
+        check_equal(w.mgr.off('x'), 0, 'no handler left')
+        wait_until(lambda: got == ['hello'], 'the handler on loop B')
+
+
 # asyncio loops as loop= of Peer.on() and Mre.connect() -------------------------------
 
 def test_peer_on_with_an_asyncio_loop():
@@ -354,6 +371,7 @@ TESTS = [
      test_burst_from_two_threads_arrives_whole_and_in_order),
     ('a raising callback goes to its loop\'s exception handler',
      test_a_raising_callback_goes_to_the_loops_handler),
+    ('a handler whose asyncio loop is closed goes', test_a_closed_loop_drops_its_handlers),
     ('Peer.on(..., loop=asyncio_loop)', test_peer_on_with_an_asyncio_loop),
     ('Mre.connect(..., loop=asyncio_loop)', test_connect_with_an_asyncio_loop),
 ]

@@ -197,6 +197,10 @@ def relay_loop():
 _DIRECT = 'bus thread'
 
 
+class _LoopClosed(Exception):
+    """The asyncio loop of a handler is closed: the handler goes."""
+
+
 class _Handler:
     __slots__ = ('pattern', 'prefix', 'func', 'sender', 'deliver', 'once', 'keeps',
                  'waiter', 'cancel')
@@ -340,6 +344,8 @@ class Bus:
             return deliver
         if isinstance(loop, asyncio.AbstractEventLoop):
             def deliver(args, kwargs):
+                if loop.is_closed():
+                    raise _LoopClosed()
                 call_in_asyncio(loop, func, args, kwargs)
             return deliver
         if isinstance(loop, _overrides.Mre.EventLoop):
@@ -507,6 +513,9 @@ class Bus:
                 else:
                     args, kwargs = event.unpack()
                     handler.deliver(args, kwargs)
+            except _LoopClosed:
+                # Nothing will ever run there again.
+                self._remove([handler])
             except Exception:
                 _logger.exception('Handler %s of the bus event %r failed',
                                   _describe(handler.func), name)
