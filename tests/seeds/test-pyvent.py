@@ -56,6 +56,7 @@ def closing(how):
     print('closing by ' + how, flush=True)
     if how == 'stop':
         Mre.bus.stop()
+        Mre.bus.yell('bye', 'sent after stop()')   # flushed by stop()
     else:
         Mre.bus.off('order-food')
         Mre.bus.off(func=burnt)
@@ -164,13 +165,30 @@ def test_two_scripts_on_the_default_bus():
 
 
 def test_stop_ends_the_listener():
-    with Bus() as bus:
+    with Bus() as bus, Mre.Bus(bus.path) as mine:
         env = fixture_env(bus)
+        byes = []
+        mine.on('bye', byes.append)
         listener, out = spawn_python(bus, 'script1', LISTENER, env)
         listening(out)
-        run_python(bus, 'stopper', PRELUDE + "Mre.bus.yell('closing-time', 'stop')\n", env)
+        mine.yell('closing-time', 'stop')
         check_equal(listener.wait(timeout=PATIENCE), 0, 'the listener exits after stop()')
         check_equal(lines(out)[1:], ['closing by stop'], 'its output')
+        wait_until(lambda: byes, 'what it sent after stop()')
+        check_equal(byes, ['sent after stop()'], 'what it sent after stop()')
+
+
+def test_importing_connects_nowhere():
+    with Bus() as bus:
+        env = default_bus_env(bus)
+        printed = run_python(bus, 'importer', PRELUDE + '''
+import threading
+print(repr(Mre.bus), threading.active_count())
+''', env)
+        check_equal(printed, ['<Mre.Bus (no id) on the default bus, not connected> 1'],
+                    'Mre.bus, and the threads, after the import')
+        check(not os.path.exists(os.path.join(bus.tmp.name, 'mreventloop')),
+              'no default bus was started')
 
 
 def test_sender_exits_and_loses_nothing():
@@ -352,7 +370,9 @@ def test_errors():
 TESTS = [
     ('the README: script1 listens on the default bus, script2 sends; off ends it',
      test_two_scripts_on_the_default_bus),
-    ('stop() ends a listener', test_stop_ends_the_listener),
+    ('stop() in a handler ends a listener; what it sends next is not lost',
+     test_stop_ends_the_listener),
+    ('importing Mre connects nowhere', test_importing_connects_nowhere),
     ('a sender exits after sending everything; emit_after keeps it until fired',
      test_sender_exits_and_loses_nothing),
     ('wait_for returns the event\'s arguments, or None after the timeout',

@@ -31,7 +31,7 @@ import os
 import threading
 import weakref
 
-from gi.repository import GLib, GObject
+from gi.repository import GLib
 
 # The overrides module, partially initialised while it imports this part:
 # only names it defined before the import are used, and at call time.
@@ -121,6 +121,7 @@ class _LoopThread:
         self._pending = set()
         self._finished = False
         self.thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self.thread.mre_loop = self.loop
         self.thread.start()
         # Until run() owns the context, another thread's synchronous peer
         # call could take it and dispatch there.
@@ -229,6 +230,20 @@ class _Handler:
             (sender is not None and sender.startswith(want) and sender[len(want)] == '.')
 
 
+class _Conn:
+    """One connection of a bus: its peer, the thread that runs it, the
+    patterns it subscribed (touched on that thread only), and whether
+    close() has begun on it."""
+
+    __slots__ = ('peer', 'thread', 'subscribed', 'closing')
+
+    def __init__(self, peer, thread):
+        self.peer = peer
+        self.thread = thread
+        self.subscribed = set()
+        self.closing = False
+
+
 # Every bus (reset in a forked child), and those connected: held until
 # closed, at the latest at exit, so that what they sent is not lost.
 _buses = weakref.WeakSet()
@@ -268,18 +283,16 @@ class Bus:
         self._lock = threading.Lock()
         self._keeper_cond = threading.Condition(self._lock)
         self._start_lock = threading.Lock()
-        self._peer = None
-        self._thread = None
+        self._conn = None
         self._exact = {}        # name -> [handler], in registration order
         self._patterns = []     # prefix handlers, in registration order
         self._wanted = {}       # pattern -> handlers needing its subscription
-        self._subscribed = set()  # patterns subscribed (on the bus thread only)
         self._keeping = 0       # handlers and timers keeping the process alive
         self._keeper = None
 
     def __repr__(self):
         where = self._address if self._address is not None else 'the default bus'
-        state = 'connected' if self._peer is not None else 'not connected'
+        state = 'connected' if self._conn is not None else 'not connected'
         return '<Mre.Bus %s on %s, %s>' % (self._id or '(no id)', where, state)
 
     def __enter__(self):
@@ -292,40 +305,60 @@ class Bus:
     # Connecting ----------------------------------------------------------------
 
     def _ensure(self):
-        peer = self._peer
-        if peer is not None:
-            return peer
-        with self._start_lock:
-            if self._peer is not None:
-                return self._peer
-            thread = _LoopThread('mre-bus')
-            try:
-                if self._address is None:
-                    peer = _overrides.Peer.new_default(self._id)
-                else:
-                    peer = _overrides.Peer.new(self._address, self._id)
-                _overrides.Mre.object_set_event_loop(peer, thread.loop)
-                peer.connect('event', self._on_event)
-                peer.start()
-            except BaseException:
-                thread.stop()
-                raise
-            with self._lock:
-                self._peer, self._thread = peer, thread
-                self._subscribed = set()
-            _connected.add(self)
-            return peer
+        """The connection, made now if there is none; after waiting for
+        one that is closing, unless on its thread (BusClosedError)."""
+        while True:
+            conn = self._conn
+            if conn is not None and not conn.closing:
+                return conn
+            if conn is not None:
+                if conn.thread.is_current():
+                    raise BusClosedError('The bus is closing')
+                conn.thread.thread.join()
+                continue
+            with self._start_lock:
+                if self._conn is not None:
+                    continue
+                return self._connect()
+
+    def _connect(self):
+        thread = _LoopThread('mre-bus')
+        try:
+            if self._address is None:
+                peer = _overrides.Peer.new_default(self._id)
+            else:
+                peer = _overrides.Peer.new(self._address, self._id)
+            _overrides.Mre.object_set_event_loop(peer, thread.loop)
+            peer.connect('event', self._on_event)
+            peer.start()
+        except BaseException:
+            thread.stop()
+            raise
+        conn = _Conn(peer, thread)
+        with self._lock:
+            self._conn = conn
+            wanted = bool(self._wanted)
+        _connected.add(self)
+        if wanted:
+            # Handlers registered while the last connection was closing.
+            self._sync_subscriptions(conn, wait=False)
+        return conn
+
+    def _publisher(self):
+        # A closing connection still sends: it flushes before it closes.
+        conn = self._conn
+        return conn.peer if conn is not None else self._ensure().peer
 
     @property
     def peer(self):
         """The bus's :class:`Mre.Peer`, connected (this connects the bus)."""
-        return self._ensure()
+        return self._ensure().peer
 
     @property
     def id(self):
         """The peer's id: the one given, or, once connected, the broker's."""
-        peer = self._peer
-        return peer.get_id() if peer is not None else self._id
+        conn = self._conn
+        return conn.peer.get_id() if conn is not None else self._id
 
     # Handlers --------------------------------------------------------------------
 
@@ -340,7 +373,8 @@ class Bus:
                 result = func(*args, **kwargs)
                 if inspect.isawaitable(result):
                     # An async def: a task on the bus thread's own context.
-                    _start_task(_overrides._asyncio_loop(self._thread.loop), result, func)
+                    loop = threading.current_thread().mre_loop
+                    _start_task(_overrides._asyncio_loop(loop), result, func)
             return deliver
         if isinstance(loop, asyncio.AbstractEventLoop):
             def deliver(args, kwargs):
@@ -387,19 +421,23 @@ class Bus:
         return func
 
     def _add(self, handler):
-        self._ensure()
-        with self._lock:
-            if handler.prefix is None:
-                self._exact.setdefault(handler.pattern, []).append(handler)
-            else:
-                self._patterns.append(handler)
-            self._wanted[handler.pattern] = self._wanted.get(handler.pattern, 0) + 1
-            if handler.keeps:
-                self._keeping += 1
-                self._keep_alive_locked()
-            thread = self._thread
+        while True:
+            conn = self._ensure()
+            with self._lock:
+                # A close() that began meanwhile would not remove it.
+                if self._conn is not conn or conn.closing:
+                    continue
+                if handler.prefix is None:
+                    self._exact.setdefault(handler.pattern, []).append(handler)
+                else:
+                    self._patterns.append(handler)
+                self._wanted[handler.pattern] = self._wanted.get(handler.pattern, 0) + 1
+                if handler.keeps:
+                    self._keeping += 1
+                    self._keep_alive_locked()
+                break
         try:
-            self._sync_subscriptions(thread, wait=True)
+            self._sync_subscriptions(conn, wait=True)
         except BaseException:
             self._remove([handler])
             raise
@@ -434,9 +472,9 @@ class Bus:
     def _remove(self, handlers):
         with self._lock:
             removed = self._remove_locked(handlers)
-            thread = self._thread
+            conn = self._conn
         if removed:
-            self._sync_subscriptions(thread, wait=False)
+            self._sync_subscriptions(conn, wait=False)
         return len(removed)
 
     def off(self, name=None, func=None):
@@ -456,35 +494,35 @@ class Bus:
             yield from same
         yield from self._patterns
 
-    def _sync_subscriptions(self, thread, wait):
-        if thread is None:
+    def _sync_subscriptions(self, conn, wait):
+        if conn is None:
             return
-        if thread.is_current() or not wait:
+        reconcile = functools.partial(self._reconcile, conn)
+        if conn.thread.is_current() or not wait:
             # Never waited for on the bus thread: inside an event handler
             # the broker's answer cannot be read.
-            thread.call(self._reconcile)
+            conn.thread.call(reconcile).add_done_callback(_report)
             return
-        thread.call(self._reconcile).result()
+        conn.thread.call(reconcile).result()
 
-    def _reconcile(self):
+    def _reconcile(self, conn):
         # On the bus thread, outside any event handler: brings the peer's
         # subscriptions to what the handlers want, until nothing changes
         # (handlers may come and go while it waits for the broker).
-        peer = self._peer
         while True:
             with self._lock:
-                if peer is None or peer is not self._peer:
+                if conn.closing:
                     return
-                add = [p for p in self._wanted if p not in self._subscribed]
-                remove = [p for p in self._subscribed if p not in self._wanted]
+                add = [p for p in self._wanted if p not in conn.subscribed]
+                remove = [p for p in conn.subscribed if p not in self._wanted]
             if not add and not remove:
                 return
             for pattern in add:
-                peer.subscribe(pattern)
-                self._subscribed.add(pattern)
+                conn.peer.subscribe(pattern)
+                conn.subscribed.add(pattern)
             for pattern in remove:
-                peer.unsubscribe(pattern)
-                self._subscribed.discard(pattern)
+                conn.peer.unsubscribe(pattern)
+                conn.subscribed.discard(pattern)
 
     def _on_event(self, peer, event):
         # On the bus thread, for every event of the peer's subscriptions.
@@ -503,9 +541,9 @@ class Bus:
             if once:
                 gone = set(map(id, once)) - set(map(id, self._remove_locked(once)))
                 matched = [h for h in matched if id(h) not in gone]
-            thread = self._thread
+            conn = self._conn
         if once:
-            self._sync_subscriptions(thread, wait=False)
+            self._sync_subscriptions(conn, wait=False)
         for handler in matched:
             try:
                 if handler.waiter:
@@ -536,8 +574,8 @@ class Bus:
         For a process whose main thread must wait, as a ``multiprocessing``
         target does (its queues close when the target returns). Not on
         the bus's own thread (RuntimeError)."""
-        thread = self._thread
-        if thread is not None and thread.is_current():
+        conn = self._conn
+        if conn is not None and conn.thread.is_current():
             raise RuntimeError('join() on the bus thread would wait for ever')
         with self._lock:
             return self._keeper_cond.wait_for(lambda: self._keeping == 0, timeout)
@@ -553,13 +591,13 @@ class Bus:
     def yell(self, name, /, *args, **kwargs):
         """Sends the event @name to the peers listening now, with
         positional or named arguments (as :meth:`Mre.Peer.yell`)."""
-        return self._ensure().yell(name, *args, **kwargs)
+        return self._publisher().yell(name, *args, **kwargs)
 
     def push(self, name, /, *args, backlog=_overrides.Mre.BACKLOG_UNBOUNDED, **kwargs):
         """Sends the event @name and has the broker retain the last
         @backlog of them for peers that subscribe later (as
         :meth:`Mre.Peer.push`)."""
-        return self._ensure().push(name, *args, backlog=backlog, **kwargs)
+        return self._publisher().push(name, *args, backlog=backlog, **kwargs)
 
     def emit_after(self, delay, name, /, *args, **kwargs):
         """Yells @name with these arguments in @delay seconds, from a GLib
@@ -569,11 +607,13 @@ class Bus:
             raise TypeError('event %r: give positional or named arguments, not both' % name)
         if delay < 0:
             raise ValueError('emit_after(): the delay is negative')
-        self._ensure()
-        with self._lock:
-            thread = self._thread
-            self._keeping += 1
-            self._keep_alive_locked()
+        while True:
+            conn = self._ensure()
+            with self._lock:
+                if self._conn is conn and not conn.closing:
+                    self._keeping += 1
+                    self._keep_alive_locked()
+                    break
 
         def fire(*unused):
             try:
@@ -582,14 +622,14 @@ class Bus:
                 _logger.exception('emit_after(%r) failed', name)
             finally:
                 with self._lock:
-                    if self._thread is thread:
+                    if self._conn is conn and not conn.closing:
                         self._keeping -= 1
                         self._keeper_cond.notify_all()
             return GLib.SOURCE_REMOVE
 
         source = GLib.timeout_source_new(math.ceil(delay * 1000))
         source.set_callback(fire)
-        source.attach(thread.context)
+        source.attach(conn.thread.context)
 
     # Waiting -----------------------------------------------------------------------
 
@@ -607,8 +647,8 @@ class Bus:
         else:
             raise RuntimeError('wait_for() would block the running asyncio loop: '
                                'use await bus.wait()')
-        thread = self._thread
-        if thread is not None and thread.is_current():
+        conn = self._conn
+        if conn is not None and conn.thread.is_current():
             raise RuntimeError('wait_for() on the bus thread would wait for ever: '
                                'events arrive on this thread')
         got = []
@@ -673,39 +713,52 @@ class Bus:
         alive for this bus. Waiters get None (``wait_for``) or are
         cancelled (``wait``). The bus connects again on next use. From a
         handler on the bus's thread, it finishes after that handler."""
-        with self._start_lock:
-            with self._lock:
-                peer, thread = self._peer, self._thread
+        with self._lock:
+            conn = self._conn
+            if conn is None:
+                return
+            first = not conn.closing
+            if first:
+                conn.closing = True
                 waiters = [h for h in self._handlers_locked() if h.waiter]
-                self._peer = self._thread = None
                 self._exact, self._patterns, self._wanted = {}, [], {}
                 self._keeping = 0
                 self._keeper_cond.notify_all()
+        current = conn.thread.is_current()
+        if first:
             for handler in waiters:
                 handler.cancel()
-            if peer is None:
-                return
-            _connected.discard(self)
-            if thread.is_current():
+            if current:
                 # Waited for at exit, if not done before.
-                _finishing.add(thread)
-                thread.call(functools.partial(_finish, peer))
-                thread.stop()
-            else:
-                thread.call(functools.partial(_finish, peer)).result()
-                thread.stop()
+                _finishing.add(conn.thread)
+            # A handler running there may still send: the flush comes after.
+            conn.thread.call(functools.partial(self._finish, conn))
+            conn.thread.loop.stop()
+        if not current:
+            conn.thread.thread.join()
+
+    def _finish(self, conn):
+        # On the bus thread, the connection's last call.
+        try:
+            conn.peer.flush()
+        except GLib.Error as error:
+            _logger.warning('Closing the bus: what was sent may not have reached the broker: '
+                            '%s', error.message)
+        finally:
+            conn.peer.close()
+            with self._lock:
+                if self._conn is conn:
+                    self._conn = None
+            _connected.discard(self)
 
     stop = close
 
 
-def _finish(peer):
-    try:
-        peer.flush()
-    except GLib.Error as error:
-        _logger.warning('Closing the bus: what was sent may not have reached the broker: %s',
-                        error.message)
-    finally:
-        peer.close()
+def _report(future):
+    error = future.exception()
+    if error is not None and not isinstance(error, BusClosedError):
+        _logger.warning('The bus could not change its subscriptions: %s',
+                        getattr(error, 'message', error))
 
 
 # The process ------------------------------------------------------------------------
@@ -718,7 +771,7 @@ _left_in_parent = []
 def _after_fork_in_child():
     global _relay, _relay_lock
     for bus in list(_buses):
-        _left_in_parent.append((bus._peer, bus._thread))
+        _left_in_parent.append(bus._conn)
         bus._reset()
     _connected.clear()
     _finishing.clear()
