@@ -25,9 +25,10 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 import gi  # noqa: E402
 
+gi.require_version('GLib', '2.0')
 gi.require_version('Mre', '1.0')
 
-from gi.repository import Mre  # noqa: E402
+from gi.repository import GLib, Mre  # noqa: E402
 
 from mretap import PATIENCE, Bus, TestFailure, check, check_equal, lines, run_tests, wait_until  # noqa: E402,E501
 
@@ -365,6 +366,15 @@ def test_errors():
             else:
                 raise TestFailure('%r did not raise %s' % (call, error.__name__))
         check_equal(mine.off('x'), 0, 'nothing was registered by the failed calls')
+    # No broker at the address (none is started there): an error at each use.
+    nowhere = Mre.Bus(bus.path + '.gone')
+    for call in (lambda: nowhere.yell('x'), lambda: nowhere.on('x', print)):
+        try:
+            call()
+        except GLib.Error as error:
+            check('Cannot connect' in error.message, 'the error: %s' % error.message)
+        else:
+            raise TestFailure('a bus without a broker did not raise')
 
 
 TESTS = [

@@ -337,11 +337,7 @@ class Bus:
         conn = _Conn(peer, thread)
         with self._lock:
             self._conn = conn
-            wanted = bool(self._wanted)
         _connected.add(self)
-        if wanted:
-            # Handlers registered while the last connection was closing.
-            self._sync_subscriptions(conn, wait=False)
         return conn
 
     def _publisher(self):
