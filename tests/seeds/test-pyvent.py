@@ -352,6 +352,20 @@ def test_nodes_in_other_processes():
             process.join()
 
 
+def test_a_forked_child_starts_unconnected():
+    with Bus() as bus, Mre.Bus(bus.path, id='parent') as mine:
+        mine.on('x', print)
+        pid = os.fork()
+        if pid == 0:
+            # The parent's connection and its thread are not the child's.
+            ok = repr(mine) == '<Mre.Bus parent on %s, not connected>' % bus.path and \
+                mine.off('x') == 0 and mine.join(0)
+            os._exit(0 if ok else 1)
+        _, status = os.waitpid(pid, 0)
+        check_equal(os.waitstatus_to_exitcode(status), 0, 'the child\'s check')
+        check_equal(mine.off('x'), 1, 'the parent\'s handler')
+
+
 def test_errors():
     with Bus() as bus, Mre.Bus(bus.path) as mine:
         for call, error in [
@@ -392,6 +406,8 @@ TESTS = [
     ('a process hears what it sends itself', test_a_process_hears_itself),
     ('handlers of prefix.* and *', test_patterns),
     ('nodes in multiprocessing processes', test_nodes_in_other_processes),
+    ('a forked child starts with its bus unconnected, without handlers',
+     test_a_forked_child_starts_unconnected),
     ('errors are raised where the call is made', test_errors),
 ]
 
