@@ -25,6 +25,11 @@ plain GI stays as it is, and this adds what plain GI makes awkward:
   ``asyncio.wait_for``, ``asyncio.gather``, ``asyncio.to_thread`` and
   ``loop.run_in_executor`` work; sockets, subprocesses and signal handlers
   of asyncio do not (use Gio's, through :func:`call_async`).
+- ``Mre.bus.on('order-food')`` (a decorator), ``Mre.bus.yell('order-food',
+  food='sushi')``, ``Mre.bus.wait_for(name, timeout=5)``, ``await
+  Mre.bus.wait(name)``: the default bus for scripts (pyvent, aioevt),
+  callbacks in the asyncio loop that registered them; ``Mre.Bus(address,
+  id)`` for another.
 - ``peer.yell('produced', 'some product')``, ``peer.push(name, *args,
   backlog=1)``, ``peer.yell('measured', value=3)`` (named arguments: a
   JSON object), ``peer.on('produced', callback)``, ``event.args`` and
@@ -1038,7 +1043,11 @@ def connect(emitter, detailed_signal, target, slot=None, flags=Mre.ConnectFlags.
     whose bound method it is, else on the emitter's own loop
     (``producer.event_loop``, which must then run). An ``async def``
     holds the loop until its coroutine is done; one that raises fails as
-    a slot does (``exit-on-exception``).
+    a slot does (``exit-on-exception``). @loop may be an asyncio loop: each
+    call is then queued on a relay loop (a Python thread of the
+    overrides') that schedules it there with ``call_soon_threadsafe``, in
+    order; an ``async def`` becomes a task of that loop, and what raises
+    goes to its exception handler.
 
     Returns the handler id; raises GLib.Error (Mre.Error.NO_SUCH_SIGNAL,
     NO_SUCH_SLOT, TYPE_MISMATCH).
@@ -1055,6 +1064,10 @@ def connect(emitter, detailed_signal, target, slot=None, flags=Mre.ConnectFlags.
             if isinstance(slot, str):
                 raise TypeError('connect() got a callable and a slot name')
             flags = slot
+        if isinstance(loop, asyncio.AbstractEventLoop):
+            # Queued on a relay loop of a Python thread, which hands each
+            # call to the asyncio loop.
+            target, loop = _bus.asyncio_forwarder(loop, target), _bus.relay_loop()
         return _connect_callable(emitter, detailed_signal, target, flags, loop)
     elif slot is None:
         raise TypeError('connect() needs a slot name, a bound slot such as consumer.on_produced, '
@@ -1466,7 +1479,9 @@ class Peer(Mre.Peer):
 
         @callback is a bound slot (``consumer.on_produced``: queued on the
         consumer's loop), or any callable: queued on @loop if given (an
-        ``async def`` then holds that loop), else called on the peer's own
+        ``Mre.EventLoop``, which an ``async def`` then holds; or an asyncio
+        loop, where it is scheduled with ``call_soon_threadsafe`` and an
+        ``async def`` becomes a task), else called on the peer's own
         thread as a signal handler. With @sender, only that peer's events.
         Retained events are delivered before this returns. Returns the
         handler id (``peer.disconnect(id)`` stops the calls). Several
@@ -1477,6 +1492,10 @@ class Peer(Mre.Peer):
             def deliver(event):
                 args, kwargs = event.unpack()
                 callback(*args, **kwargs)
+        elif isinstance(loop, asyncio.AbstractEventLoop):
+            def deliver(event):
+                args, kwargs = event.unpack()
+                _bus.call_in_asyncio(loop, callback, args, kwargs)
         elif loop is not None:
             def deliver(event):
                 args, kwargs = event.unpack()
@@ -1527,3 +1546,12 @@ __all__ += _dispatch.__all__
 from ._mre import history as _history  # noqa: E402
 
 _history.attach(Peer)
+
+
+# The bus (pyvent, aioevt) ----------------------------------------------------------
+
+from ._mre import bus as _bus  # noqa: E402
+
+Bus = _bus.Bus
+bus = Bus()
+__all__ += ['Bus', 'bus']
