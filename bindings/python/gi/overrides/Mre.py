@@ -1396,7 +1396,10 @@ class Peer(Mre.Peer):
         @callback is a bound slot (``consumer.on_produced``: queued on the
         consumer's loop), or any callable: queued on @loop if given (an
         ``async def`` then holds that loop), else called on the peer's own
-        thread as a signal handler. With @sender, only that peer's events.
+        thread as a handler of its ``received`` signal, as each event
+        arrives. (``peer.connect('event', ...)`` is the one called in the
+        peer's signal context: the thread-default main context of the
+        thread that made the peer.) With @sender, only that peer's events.
         Retained events are delivered before this returns. Returns the
         handler id (``peer.disconnect(id)`` stops the calls). Several
         on() of one pattern share one subscription, so an event comes once
@@ -1423,12 +1426,12 @@ class Peer(Mre.Peer):
                 if event.get_name().startswith(prefix) and \
                         (sender is None or event.get_sender() == sender):
                     deliver(event)
-            handler_id = self.connect('event', handler)
+            handler_id = self.connect('received', handler)
         else:
             def handler(peer, event):
                 if sender is None or event.get_sender() == sender:
                     deliver(event)
-            handler_id = self.connect('event::' + pattern, handler)
+            handler_id = self.connect('received::' + pattern, handler)
 
         try:
             self.subscribe(pattern, sender)
