@@ -731,6 +731,28 @@ class Bus:
 
 
 @tap_test
+def test_naive_peer_handler_runs_in_the_main_loop():
+    # Issue 11, item 3: a peer made on the main thread, a plain handler of
+    # its event signal, a GLib.MainLoop: the handler runs there, on the
+    # main thread, in order, without the program choosing a context.
+    with Bus() as bus, Mre.Peer.new(bus.path, 'py') as peer:
+        got, loop = [], GLib.MainLoop()
+
+        def on_tick(p, event):
+            got.append((event.args, threading.current_thread() is threading.main_thread()))
+            if len(got) == 3:
+                loop.quit()
+        peer.connect('event::tick', on_tick)
+        peer.subscribe('tick')
+        for i in range(3):
+            bus.run('emit', 'tick', '[%d]' % i)
+        timeout_id = GLib.timeout_add(int(PATIENCE * 1000), loop.quit)
+        loop.run()
+        GLib.source_remove(timeout_id)
+        check_equal(got, [([0], True), ([1], True), ([2], True)], 'events and threads')
+
+
+@tap_test
 def test_kwargs_cross_a_real_broker():
     import json
     with Bus() as bus, Mre.Peer.new(bus.path, 'py') as peer:
