@@ -170,12 +170,10 @@ void     mre_peer_signals_bind            (MrePeer       *self);
 gboolean mre_peer_signals_wanted          (MrePeer       *self,
                                            guint          signal_id,
                                            GQuark         detail);
-gboolean mre_peer_signals_queued          (MrePeer       *self);
-void     mre_peer_signals_queue           (MrePeer       *self,
+void     mre_peer_signals_emit            (MrePeer       *self,
                                            guint          signal_id,
                                            GQuark         detail,
-                                           guint          n_values,
-                                           const GValue  *values);
+                                           ...);
 void     mre_peer_signals_dispatch_notify (GObject       *object,
                                            guint          n_pspecs,
                                            GParamSpec   **pspecs);

@@ -10,6 +10,7 @@
 #include "mre-emission-private.h"
 #include "mre-event-loop-private.h"
 #include "mre-peer-private.h"
+#include "mre-signal-private.h"
 
 /*
  * Where a peer's own signals are emitted: its signal context.
@@ -130,33 +131,10 @@ mre_peer_signals_wanted (MrePeer *self,
          (detail != 0 && g_signal_has_handler_pending (self, signal_id, detail, FALSE));
 }
 
-/* Whether what the peer's thread emits is queued for the signal context;
- * if not, it emits on its loop, which is the signal context. */
-gboolean
-mre_peer_signals_queued (MrePeer *self)
+static void
+signals_push (MrePeer     *self,
+              MreEmission *emission)
 {
-  return self->signal_source != NULL;
-}
-
-/* Queues @signal_id with @detail and @n_values @values (the instance
- * first, then the arguments, copied) for the signal context, if a handler
- * is connected to it. */
-void
-mre_peer_signals_queue (MrePeer      *self,
-                        guint         signal_id,
-                        GQuark        detail,
-                        guint         n_values,
-                        const GValue *values)
-{
-  MreEmission *emission;
-
-  g_assert (self->signal_source != NULL);
-
-  if (!mre_peer_signals_wanted (self, signal_id, detail))
-    return;
-
-  emission = mre_emission_new (signal_id, detail, n_values, values);
-
   g_mutex_lock (&self->signal_lock);
   if (self->signal_disposed)
     {
@@ -168,6 +146,46 @@ mre_peer_signals_queue (MrePeer      *self,
   if (self->signal_queue.length == 1)
     g_source_set_ready_time (self->signal_source, 0);
   g_mutex_unlock (&self->signal_lock);
+}
+
+/* g_signal_emit() of one of the peer's own signals, from the peer's
+ * thread, in the signal context: at once if the peer emits on its loop,
+ * else queued there with a copy of the arguments, if a handler of
+ * @signal_id with @detail is connected. */
+void
+mre_peer_signals_emit (MrePeer *self,
+                       guint    signal_id,
+                       GQuark   detail,
+                       ...)
+{
+  GValue values[4] = { G_VALUE_INIT, G_VALUE_INIT, G_VALUE_INIT, G_VALUE_INIT };
+  GSignalQuery query;
+  gboolean collected;
+  va_list args;
+
+  if (self->signal_source == NULL)
+    {
+      va_start (args, detail);
+      g_signal_emit_valist (self, signal_id, detail, args);
+      va_end (args);
+      return;
+    }
+  if (!mre_peer_signals_wanted (self, signal_id, detail))
+    return;
+
+  g_signal_query (signal_id, &query);
+  g_assert (query.n_params < G_N_ELEMENTS (values));
+  g_value_init (&values[0], MRE_TYPE_PEER);
+  g_value_set_object (&values[0], self);
+  va_start (args, detail);
+  collected = mre_values_collect (values + 1, query.param_types, query.n_params, &args,
+                                  query.signal_name, NULL);
+  va_end (args);
+  g_assert (collected);
+
+  signals_push (self, mre_emission_new (signal_id, detail, query.n_params + 1, values));
+  for (guint i = 0; i <= query.n_params; i++)
+    g_value_unset (&values[i]);
 }
 
 /* GObjectClass.dispatch_properties_changed: notifications made on the
@@ -196,8 +214,12 @@ mre_peer_signals_dispatch_notify (GObject     *object,
   g_value_init (&values[1], G_TYPE_PARAM);
   for (guint i = 0; i < n_pspecs; i++)
     {
+      GQuark detail = g_param_spec_get_name_quark (pspecs[i]);
+
+      if (!mre_peer_signals_wanted (self, notify_id, detail))
+        continue;
       g_value_set_param (&values[1], pspecs[i]);
-      mre_peer_signals_queue (self, notify_id, g_param_spec_get_name_quark (pspecs[i]), 2, values);
+      signals_push (self, mre_emission_new (notify_id, detail, 2, values));
     }
   g_value_unset (&values[1]);
   g_value_unset (&values[0]);

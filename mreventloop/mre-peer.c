@@ -138,22 +138,7 @@ mre_peer_set_state (MrePeer      *self,
 
   g_atomic_int_set (&self->state, state);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
-  if (!mre_peer_signals_queued (self))
-    g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0, state, error);
-  else
-    {
-      GValue values[3] = { G_VALUE_INIT, G_VALUE_INIT, G_VALUE_INIT };
-
-      g_value_init (&values[0], MRE_TYPE_PEER);
-      g_value_set_object (&values[0], self);
-      g_value_init (&values[1], MRE_TYPE_PEER_STATE);
-      g_value_set_enum (&values[1], state);
-      g_value_init (&values[2], G_TYPE_ERROR);
-      g_value_set_static_boxed (&values[2], error);
-      mre_peer_signals_queue (self, signals[SIGNAL_STATE_CHANGED], 0, 3, values);
-      for (guint i = 0; i < G_N_ELEMENTS (values); i++)
-        g_value_unset (&values[i]);
-    }
+  mre_peer_signals_emit (self, signals[SIGNAL_STATE_CHANGED], 0, state, error);
 }
 
 void
@@ -192,20 +177,7 @@ mre_peer_emit_event (MrePeer  *self,
 {
   self->n_events++;
   g_signal_emit (self, signals[SIGNAL_RECEIVED], detail, event);
-  if (!mre_peer_signals_queued (self))
-    g_signal_emit (self, signals[SIGNAL_EVENT], detail, event);
-  else
-    {
-      GValue values[2] = { G_VALUE_INIT, G_VALUE_INIT };
-
-      g_value_init (&values[0], MRE_TYPE_PEER);
-      g_value_set_object (&values[0], self);
-      g_value_init (&values[1], MRE_TYPE_EVENT);
-      g_value_set_static_boxed (&values[1], event);
-      mre_peer_signals_queue (self, signals[SIGNAL_EVENT], detail, 2, values);
-      g_value_unset (&values[1]);
-      g_value_unset (&values[0]);
-    }
+  mre_peer_signals_emit (self, signals[SIGNAL_EVENT], detail, event);
 }
 
 void
@@ -225,22 +197,7 @@ mre_peer_emit_lost (MrePeer    *self,
   if (!g_signal_has_handler_pending (self, signals[SIGNAL_LOST], 0, FALSE))
     g_warning ("The broker dropped %" G_GUINT64_FORMAT " events for peer %s: %s",
                dropped, self->id != NULL ? self->id : "(no id)", message);
-  if (!mre_peer_signals_queued (self))
-    g_signal_emit (self, signals[SIGNAL_LOST], 0, dropped, message);
-  else
-    {
-      GValue values[3] = { G_VALUE_INIT, G_VALUE_INIT, G_VALUE_INIT };
-
-      g_value_init (&values[0], MRE_TYPE_PEER);
-      g_value_set_object (&values[0], self);
-      g_value_init (&values[1], G_TYPE_UINT64);
-      g_value_set_uint64 (&values[1], dropped);
-      g_value_init (&values[2], G_TYPE_STRING);
-      g_value_set_static_string (&values[2], message);
-      mre_peer_signals_queue (self, signals[SIGNAL_LOST], 0, 3, values);
-      for (guint i = 0; i < G_N_ELEMENTS (values); i++)
-        g_value_unset (&values[i]);
-    }
+  mre_peer_signals_emit (self, signals[SIGNAL_LOST], 0, dropped, message);
 }
 
 /* Starting ------------------------------------------------------------------- */
