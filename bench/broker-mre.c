@@ -32,7 +32,8 @@
  * no hand-over (mre_event_loop_new_for_context, as a GTK program would). The
  * publisher keeps the peer's default, a loop of its own thread that writes
  * while the main thread publishes; the few events it receives (READY, DONE)
- * are handed to the main thread through a locked queue.
+ * are taken there, from MrePeer::received, and handed to the main thread
+ * through a locked queue.
  */
 
 #include <stdio.h>
@@ -153,7 +154,10 @@ mre_bench_peer_subscribe (BenchPeer   *peer,
 
   subscription->self = self;
   subscription->topic = topic;
-  detailed = g_strconcat ("event::", bench_topic_names[topic], NULL);
+  /* An own-thread peer's "event" would wait for the main context: its
+   * handler hands the events over itself, from the peer's thread. */
+  detailed = g_strconcat (self->loop != NULL ? "event::" : "received::",
+                          bench_topic_names[topic], NULL);
   subscription->handler_id = g_signal_connect (self->peer, detailed,
                                                G_CALLBACK (on_event), subscription);
 

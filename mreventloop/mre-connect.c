@@ -27,6 +27,11 @@
  * its own handler: GLib skips handlers connected after an emission began,
  * but that emission's hook has not run yet, so only the hook can hand each
  * emission to the replay or to the live path exactly once.
+ *
+ * A signal may name another one for queued connections to take (see
+ * mre_signal_set_queued_source(): MrePeer::event takes the events from
+ * MrePeer::received, on the peer's thread); everything here connects to
+ * that one, and mre_disconnect() finds them there by their closures' data.
  */
 
 typedef struct _Tracker Tracker;
@@ -82,6 +87,9 @@ struct _Tracker
   GQueue          history;   /* MreEmission, oldest first */
   GPtrArray      *conns;     /* Conn delivered by the hook, a closure reference each */
 };
+
+/* The data of every Conn closure: what tells them from other handlers. */
+static const char conn_marker;
 
 /* Callback connections by emitter, for mre_disconnect_by_func(). */
 static GMutex conns_lock;
@@ -423,7 +431,7 @@ conn_new (GQuark           detail,
           guint            signal_id,
           MreConnectFlags  flags)
 {
-  Conn *conn = (Conn *) g_closure_new_simple (sizeof (Conn), NULL);
+  Conn *conn = (Conn *) g_closure_new_simple (sizeof (Conn), (gpointer) &conn_marker);
   GSignalQuery query;
 
   conn->flags = flags;
@@ -539,7 +547,7 @@ mre_connect (gpointer          emitter,
   g_return_val_if_fail (slot != NULL, 0);
   g_return_val_if_fail (error == NULL || *error == NULL, 0);
 
-  if (!mre_signal_parse (emitter, detailed_signal, &query, &detail, error))
+  if (!mre_signal_parse_queued (emitter, detailed_signal, &query, &detail, error))
     return 0;
 
   info = mre_slot_lookup (G_OBJECT_TYPE (target), slot);
@@ -616,7 +624,7 @@ mre_connect_closure (gpointer          emitter,
   g_closure_ref (closure);
   g_closure_sink (closure);
 
-  if (!mre_signal_parse (emitter, detailed_signal, &query, &detail, error))
+  if (!mre_signal_parse_queued (emitter, detailed_signal, &query, &detail, error))
     {
       g_closure_unref (closure);
       return 0;
@@ -673,7 +681,7 @@ mre_connect_callback (gpointer          emitter,
   g_return_val_if_fail (callback != NULL, 0);
   g_return_val_if_fail (error == NULL || *error == NULL, 0);
 
-  if (!mre_signal_parse (emitter, detailed_signal, &query, &detail, error))
+  if (!mre_signal_parse_queued (emitter, detailed_signal, &query, &detail, error))
     {
       if (destroy != NULL)
         destroy (user_data);
@@ -720,7 +728,8 @@ mre_connect_callback (gpointer          emitter,
  * @detailed_signal: a signal name, with an optional `::detail`
  *
  * Drops every handler of @detailed_signal of @emitter: queued connections
- * and plain g_signal_connect() handlers alike. Emissions kept by
+ * (wherever they take their emissions, see [signal@Mre.Peer::event]) and
+ * plain g_signal_connect() handlers alike. Emissions kept by
  * [func@Mre.keep_track_of] are kept. Thread-safe.
  *
  * Returns: the number of handlers dropped
@@ -735,6 +744,7 @@ mre_disconnect (gpointer    emitter,
   GQuark detail;
   g_autoptr(GError) error = NULL;
   gulong handler_id;
+  guint source_id;
   guint n = 0;
 
   g_return_val_if_fail (G_IS_OBJECT (emitter), 0);
@@ -757,6 +767,14 @@ mre_disconnect (gpointer    emitter,
       g_signal_handler_disconnect (emitter, handler_id);
       n++;
     }
+
+  source_id = mre_signal_get_queued_source (query.signal_id);
+  if (source_id != 0)
+    n += g_signal_handlers_disconnect_matched (emitter,
+                                              G_SIGNAL_MATCH_ID | G_SIGNAL_MATCH_DATA |
+                                              (detail ? G_SIGNAL_MATCH_DETAIL : 0),
+                                              source_id, detail, NULL, NULL,
+                                              (gpointer) &conn_marker);
 
   return n;
 }
@@ -928,7 +946,7 @@ mre_keep_track_of (gpointer      emitter,
   g_return_val_if_fail (detailed_signal != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!mre_signal_parse (emitter, detailed_signal, &query, &detail, error))
+  if (!mre_signal_parse_queued (emitter, detailed_signal, &query, &detail, error))
     return FALSE;
 
   if (query.signal_flags & G_SIGNAL_NO_HOOKS)
@@ -998,7 +1016,7 @@ mre_stop_keeping_track_of (gpointer    emitter,
   g_return_if_fail (G_IS_OBJECT (emitter));
   g_return_if_fail (detailed_signal != NULL);
 
-  if (!mre_signal_parse (emitter, detailed_signal, &query, &detail, NULL))
+  if (!mre_signal_parse_queued (emitter, detailed_signal, &query, &detail, NULL))
     return;
 
   g_mutex_lock (&conns_lock);

@@ -37,6 +37,14 @@ struct _MrePeer
   GMainContext  *context;
   gboolean       own_loop;
 
+  /* Where the peer's own signals go (mre-peer-signals.c). */
+  GMainContext  *signal_context;   /* thread-default of the constructing thread */
+  GThread       *signal_thread;    /* the constructing thread */
+  GSource       *signal_source;    /* drains signal_queue there; NULL: emitted on the loop */
+  GMutex         signal_lock;
+  GQueue         signal_queue;     /* MreEmission, in the order they happened */
+  gboolean       signal_disposed;  /* under signal_lock: nothing more is queued */
+
   /* Shared with publishing threads. */
   GMutex         lock;
   MreConnection *conn;             /* NULL while disconnected */
@@ -154,6 +162,24 @@ void     mre_peer_push_received     (MrePeer        *self,
                                      const char     *sender);
 char    *mre_peer_since_body        (MrePeer        *self,
                                      Subscription   *sub);
+
+/* mre-peer-signals.c */
+void     mre_peer_signals_init            (MrePeer       *self);
+void     mre_peer_signals_constructed     (MrePeer       *self);
+void     mre_peer_signals_bind            (MrePeer       *self);
+gboolean mre_peer_signals_wanted          (MrePeer       *self,
+                                           guint          signal_id,
+                                           GQuark         detail);
+void     mre_peer_signals_emit            (MrePeer       *self,
+                                           guint          signal_id,
+                                           GQuark         detail,
+                                           ...);
+void     mre_peer_signals_dispatch_notify (GObject       *object,
+                                           guint          n_pspecs,
+                                           GParamSpec   **pspecs);
+void     mre_peer_signals_flush_here      (MrePeer       *self);
+void     mre_peer_signals_dispose         (MrePeer       *self);
+void     mre_peer_signals_finalize        (MrePeer       *self);
 
 /* mre-peer-publish.c */
 gboolean mre_peer_queue_publish (MrePeer      *self,

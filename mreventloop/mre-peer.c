@@ -13,6 +13,7 @@
 #include "mre-error.h"
 #include "mre-event-loop-private.h"
 #include "mre-peer-private.h"
+#include "mre-signal-private.h"
 #include "mre-slot-private.h"
 #include "mre-socket-private.h"
 
@@ -33,11 +34,34 @@
  * slot's own parameter types. A local signal is published with one call,
  * [method@Mre.Peer.forward].
  *
- * The peer does its I/O on its [class@Mre.EventLoop] (the one set with
+ * The peer does its I/O on its [class@Mre.EventLoop]: the one set with
  * [func@Mre.object_set_event_loop] before [method@Mre.Peer.start], or one
- * of its own thread), and emits its signals there. A program without a
- * running loop binds the peer to a context it does not run and calls
- * [method@Mre.Peer.check] now and then.
+ * of its own thread.
+ *
+ * It emits its own signals ([signal@Mre.Peer::event],
+ * [signal@Mre.Peer::state-changed], [signal@Mre.Peer::lost] and the
+ * notifications of its properties) in its *signal context*, as
+ * GDBusConnection and GTask do: the thread-default main context of the
+ * thread that constructed it (GLib's global default context on a thread
+ * that pushed none), in the order things happened. A program that makes
+ * its peer on its main thread and runs a main loop there (GTK, GJS,
+ * Python's `GLib.MainLoop`) gets them there, without choosing anything.
+ * A synchronous call ([method@Mre.Peer.start], [method@Mre.Peer.subscribe],
+ * [method@Mre.Peer.flush], [method@Mre.Peer.close]…) made on that thread
+ * emits what it caused before it returns. What the peer's thread emits
+ * for a context nobody iterates waits there, holding the peer, as GDBus
+ * signals do; an emission no handler is connected to is not kept.
+ *
+ * A peer bound to a loop with [func@Mre.object_set_event_loop] emits its
+ * signals on that loop instead, with no hop: bound to
+ * `mre_event_loop_new_for_context (NULL)` it does everything on the main
+ * context; bound to [ctor@Mre.EventLoop.new] (a loop of its own thread),
+ * every signal comes on the peer's thread, C's way to take them there.
+ * [signal@Mre.Peer::received] comes on the peer's thread in any case, and
+ * the library's queued forms ([func@Mre.connect], [func@Mre.wait_for]…)
+ * take the events from it. A program without a running loop binds the
+ * peer to a context it does not run and calls [method@Mre.Peer.check]
+ * now and then.
  *
  * When the broker goes away the peer tries again, waiting a little longer
  * each time (up to 2 s), subscribes again and goes on; what is published
@@ -67,6 +91,7 @@ enum
 enum
 {
   SIGNAL_EVENT,
+  SIGNAL_RECEIVED,
   SIGNAL_STATE_CHANGED,
   SIGNAL_LOST,
   N_SIGNALS
@@ -113,7 +138,7 @@ mre_peer_set_state (MrePeer      *self,
 
   g_atomic_int_set (&self->state, state);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
-  g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0, state, error);
+  mre_peer_signals_emit (self, signals[SIGNAL_STATE_CHANGED], 0, state, error);
 }
 
 void
@@ -151,7 +176,8 @@ mre_peer_emit_event (MrePeer  *self,
                      MreEvent *event)
 {
   self->n_events++;
-  g_signal_emit (self, signals[SIGNAL_EVENT], detail, event);
+  g_signal_emit (self, signals[SIGNAL_RECEIVED], detail, event);
+  mre_peer_signals_emit (self, signals[SIGNAL_EVENT], detail, event);
 }
 
 void
@@ -171,7 +197,7 @@ mre_peer_emit_lost (MrePeer    *self,
   if (!g_signal_has_handler_pending (self, signals[SIGNAL_LOST], 0, FALSE))
     g_warning ("The broker dropped %" G_GUINT64_FORMAT " events for peer %s: %s",
                dropped, self->id != NULL ? self->id : "(no id)", message);
-  g_signal_emit (self, signals[SIGNAL_LOST], 0, dropped, message);
+  mre_peer_signals_emit (self, signals[SIGNAL_LOST], 0, dropped, message);
 }
 
 /* Starting ------------------------------------------------------------------- */
@@ -190,6 +216,7 @@ ensure_loop (MrePeer *self)
   if (!mre_event_loop_get_running (self->loop))
     mre_event_loop_start (self->loop, NULL);
   self->context = g_main_context_ref (mre_event_loop_get_context (self->loop));
+  mre_peer_signals_bind (self);
 }
 
 static void
@@ -359,6 +386,7 @@ mre_peer_sync_call (MrePeer        *self,
   if (acquired)
     g_main_context_release (context);
   g_main_context_unref (context);
+  mre_peer_signals_flush_here (self);
 
   return G_TASK (result);
 }
@@ -462,7 +490,10 @@ mre_peer_close (MrePeer *self)
   g_return_if_fail (MRE_IS_PEER (self));
 
   if (self->context != NULL)
-    mre_loop_call_sync (self->loop, close_on_context, self);
+    {
+      mre_loop_call_sync (self->loop, close_on_context, self);
+      mre_peer_signals_flush_here (self);
+    }
   else
     g_atomic_int_set (&self->state, MRE_PEER_STATE_CLOSED);
 }
@@ -562,8 +593,10 @@ subscribe_call_new (RequestKind   kind,
  * Subscribes to the events @pattern matches. The broker first sends the
  * events it retains for them (pushed, see [method@Mre.Peer.publishv]),
  * oldest first, then acknowledges: when the call completes, the retained
- * events have been received (and emitted before the completion) and every
- * later event will be. Subscriptions survive reconnections.
+ * events have been received (and emitted: [signal@Mre.Peer::received] on
+ * the peer's thread, [signal@Mre.Peer::event] in the signal context before
+ * the callback runs there) and every later event will be. Subscriptions
+ * survive reconnections.
  *
  * Since: 0.1
  */
@@ -790,6 +823,8 @@ mre_peer_dispose (GObject *object)
 {
   MrePeer *self = MRE_PEER (object);
 
+  /* Its handlers go with it: what they would get is dropped. */
+  mre_peer_signals_dispose (self);
   if (self->context != NULL && (MrePeerState) g_atomic_int_get (&self->state) != MRE_PEER_STATE_CLOSED)
     mre_loop_call_sync (self->loop, close_on_context, self);
 
@@ -809,6 +844,7 @@ mre_peer_finalize (GObject *object)
       if (mre_event_loop_has_own_thread (self->loop) && !mre_event_loop_is_loop_thread (self->loop))
         mre_event_loop_join (self->loop, NULL);
     }
+  mre_peer_signals_finalize (self);
   g_clear_object (&self->loop);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_queue_clear_full (&self->pending, (GDestroyNotify) g_bytes_unref);
@@ -909,6 +945,7 @@ mre_peer_constructed (GObject *object)
 
   G_OBJECT_CLASS (mre_peer_parent_class)->constructed (object);
 
+  mre_peer_signals_constructed (self);
   if (self->path == NULL)
     {
       self->path = mre_default_socket_path ();
@@ -928,6 +965,7 @@ mre_peer_class_init (MrePeerClass *klass)
   object_class->finalize = mre_peer_finalize;
   object_class->get_property = mre_peer_get_property;
   object_class->set_property = mre_peer_set_property;
+  object_class->dispatch_properties_changed = mre_peer_signals_dispatch_notify;
 
   /**
    * MrePeer:path:
@@ -958,8 +996,8 @@ mre_peer_class_init (MrePeerClass *klass)
   /**
    * MrePeer:state:
    *
-   * Where the connection stands. Notified, with
-   * [signal@Mre.Peer::state-changed], on the peer's loop.
+   * Where the connection stands. Notified, before
+   * [signal@Mre.Peer::state-changed], in the peer's signal context.
    *
    * Since: 0.1
    */
@@ -1042,7 +1080,16 @@ mre_peer_class_init (MrePeerClass *klass)
    * @event: the event
    *
    * An event the peer subscribed to arrived; the detail is its name.
-   * Emitted on the peer's loop, in the order the broker sent them.
+   * Emitted in the peer's signal context (see [class@Mre.Peer]: the
+   * thread-default main context of the thread that made the peer, or the
+   * loop the peer is bound to), in the order the broker sent the events,
+   * in order with [signal@Mre.Peer::state-changed] and the other signals.
+   *
+   * Queued connections to this signal, [func@Mre.connect] and its
+   * variants, [func@Mre.keep_track_of] and [func@Mre.wait_for], take the
+   * events from [signal@Mre.Peer::received] instead, as they arrive: they
+   * hand them on to their own loop or thread without waiting for the signal
+   * context to run.
    *
    * Since: 0.1
    */
@@ -1054,13 +1101,40 @@ mre_peer_class_init (MrePeerClass *klass)
                               g_cclosure_marshal_VOID__BOXEDv);
 
   /**
+   * MrePeer::received:
+   * @self: the peer
+   * @event: the event
+   *
+   * An event the peer subscribed to arrived; the detail is its name.
+   * Emitted on the peer's own thread (the thread of its loop) as each event
+   * is read, in the order the broker sent them, before the event is handed
+   * to [signal@Mre.Peer::event]. For C code that hands events on by
+   * itself, without a hop through the signal context: a handler must be
+   * quick and thread-safe, and take a reference on @event to keep it.
+   *
+   * Not for language bindings: GJS cannot run JavaScript on that thread,
+   * and Python pays for the thread switch; connect to
+   * [signal@Mre.Peer::event] or use [func@Mre.connect].
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_RECEIVED] =
+    g_signal_new ("received", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_DETAILED,
+                  0, NULL, NULL, g_cclosure_marshal_VOID__BOXED, G_TYPE_NONE, 1,
+                  MRE_TYPE_EVENT | G_SIGNAL_TYPE_STATIC_SCOPE);
+  g_signal_set_va_marshaller (signals[SIGNAL_RECEIVED], G_TYPE_FROM_CLASS (klass),
+                              g_cclosure_marshal_VOID__BOXEDv);
+  mre_signal_set_queued_source (signals[SIGNAL_EVENT], signals[SIGNAL_RECEIVED]);
+
+  /**
    * MrePeer::state-changed:
    * @self: the peer
    * @state: the new state
    * @error: (nullable): why the connection was lost, for
    *   %MRE_PEER_STATE_DISCONNECTED
    *
-   * The connection's state changed. Emitted on the peer's loop.
+   * The connection's state changed. Emitted in the peer's signal
+   * context, after [property@Mre.Peer:state] was notified.
    *
    * Since: 0.1
    */
@@ -1079,9 +1153,9 @@ mre_peer_class_init (MrePeerClass *klass)
    * too slowly (its queue at the broker reached `max-queued-bytes`), and
    * is closing the connection; the peer then connects again, subscribes
    * again and receives what the broker retains, but the events dropped are
-   * gone. Emitted on the peer's loop, before the disconnection. When no
-   * handler is connected, the peer logs a warning with the count and the
-   * message instead.
+   * gone. Emitted in the peer's signal context, before the disconnection.
+   * When no handler is connected, the peer logs a warning with the count
+   * and the message instead.
    *
    * Since: 0.1
    */
@@ -1100,6 +1174,7 @@ mre_peer_init (MrePeer *self)
   self->max_pending = MRE_PEER_DEFAULT_MAX_PENDING;
   self->max_queued_bytes = MRE_PEER_DEFAULT_MAX_QUEUED_BYTES;
   g_mutex_init (&self->lock);
+  mre_peer_signals_init (self);
   self->session = g_uuid_string_random ();
   self->subs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                       (GDestroyNotify) mre_peer_subscription_free);

@@ -17,6 +17,15 @@ gboolean mre_signal_parse (gpointer       instance,
                            GQuark        *detail,
                            GError       **error);
 
+void     mre_signal_set_queued_source (guint          signal_id,
+                                       guint          source_id);
+guint    mre_signal_get_queued_source (guint          signal_id);
+gboolean mre_signal_parse_queued      (gpointer       instance,
+                                       const char    *detailed_signal,
+                                       GSignalQuery  *query,
+                                       GQuark        *detail,
+                                       GError       **error);
+
 gboolean mre_values_collect (GValue        *values,
                              const GType   *types,
                              guint          n_values,

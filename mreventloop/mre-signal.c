@@ -133,6 +133,87 @@ mre_signal_parse (gpointer      instance,
   return TRUE;
 }
 
+/* Queued sources: "queued connections to signal A take signal B". A type
+ * that emits a signal twice, once where the event happens and once later
+ * where its handlers run (MrePeer::received, then MrePeer::event in the
+ * peer's signal context), registers the pair in its class_init, and what
+ * queues calls elsewhere (mre-connect.c, mre-wait.c) connects to the
+ * first: the hop to the second emission's context would only delay it. */
+typedef struct
+{
+  guint signal_id;
+  guint source_id;
+} QueuedSource;
+
+static GMutex queued_sources_lock;
+static GArray *queued_sources;  /* QueuedSource */
+
+/* Queued connections to @signal_id take @source_id instead: a signal of
+ * the same type, with the same parameters, emitted for the same
+ * occurrences, earlier and on the thread where they happen. */
+void
+mre_signal_set_queued_source (guint signal_id,
+                              guint source_id)
+{
+  QueuedSource pair = { signal_id, source_id };
+  GSignalQuery query, source;
+
+  g_signal_query (signal_id, &query);
+  g_signal_query (source_id, &source);
+  g_assert (query.itype == source.itype && query.n_params == source.n_params);
+
+  g_mutex_lock (&queued_sources_lock);
+  if (queued_sources == NULL)
+    queued_sources = g_array_new (FALSE, FALSE, sizeof (QueuedSource));
+  g_array_append_val (queued_sources, pair);
+  g_mutex_unlock (&queued_sources_lock);
+}
+
+/* The signal queued connections to @signal_id take, or 0 for itself. */
+guint
+mre_signal_get_queued_source (guint signal_id)
+{
+  guint source_id = 0;
+
+  g_mutex_lock (&queued_sources_lock);
+  for (guint i = 0; queued_sources != NULL && i < queued_sources->len; i++)
+    {
+      QueuedSource *pair = &g_array_index (queued_sources, QueuedSource, i);
+
+      if (pair->signal_id == signal_id)
+        source_id = pair->source_id;
+    }
+  g_mutex_unlock (&queued_sources_lock);
+
+  return source_id;
+}
+
+/* mre_signal_parse() for a queued connection: @query is of the signal it
+ * takes (see mre_signal_set_queued_source()), but for its name, the one
+ * asked for, which errors name. */
+gboolean
+mre_signal_parse_queued (gpointer       instance,
+                         const char    *detailed_signal,
+                         GSignalQuery  *query,
+                         GQuark        *detail,
+                         GError       **error)
+{
+  const char *name;
+  guint source_id;
+
+  if (!mre_signal_parse (instance, detailed_signal, query, detail, error))
+    return FALSE;
+
+  source_id = mre_signal_get_queued_source (query->signal_id);
+  if (source_id != 0)
+    {
+      name = query->signal_name;
+      g_signal_query (source_id, query);
+      query->signal_name = name;
+    }
+  return TRUE;
+}
+
 static gboolean
 delayed_emit_run (gpointer   data,
                   GError   **error)

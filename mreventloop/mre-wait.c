@@ -9,15 +9,19 @@
 
 #include "mre-emission-private.h"
 #include "mre-error.h"
+#include "mre-signal-private.h"
 #include "mre-wait.h"
 
 /* A wait is a one-shot handler (WaitClosure) racing a timeout and a
  * cancellation: whichever flips `done` first returns the task, and tears
- * the others down. The emission may come from any thread. */
+ * the others down. The emission may come from any thread; a signal that
+ * names a queued source (mre_signal_set_queued_source()) is waited for
+ * there, and the emission still says the signal asked for. */
 typedef struct
 {
   GClosure  closure;
   int       done;     /* atomic */
+  guint     signal_id;
   GTask    *task;
   GSource  *timeout;
   GSource  *cancel;
@@ -77,7 +81,7 @@ wait_marshal (GClosure     *closure,
     return;
 
   wait_complete (wc,
-                 mre_emission_new (hint->signal_id, hint->detail, n_param_values, param_values),
+                 mre_emission_new (wc->signal_id, hint->detail, n_param_values, param_values),
                  NULL);
 }
 
@@ -139,6 +143,7 @@ mre_wait_async (gpointer             emitter,
   g_autoptr(GTask) task = NULL;
   WaitClosure *wc;
   guint signal_id;
+  guint source_id;
   GQuark detail;
 
   g_return_if_fail (G_IS_OBJECT (emitter));
@@ -159,6 +164,7 @@ mre_wait_async (gpointer             emitter,
 
   wc = (WaitClosure *) g_closure_new_simple (sizeof (WaitClosure), NULL);
   wc->task = g_object_ref (task);
+  wc->signal_id = signal_id;
   g_closure_set_marshal (&wc->closure, wait_marshal);
   g_closure_add_finalize_notifier (&wc->closure, NULL, wait_closure_finalize);
 
@@ -169,7 +175,9 @@ mre_wait_async (gpointer             emitter,
     wc->cancel = wait_attach (wc, g_cancellable_source_new (cancellable),
                               G_SOURCE_FUNC (wait_cancelled));
 
-  g_signal_connect_closure_by_id (emitter, signal_id, detail, &wc->closure, FALSE);
+  source_id = mre_signal_get_queued_source (signal_id);
+  g_signal_connect_closure_by_id (emitter, source_id != 0 ? source_id : signal_id, detail,
+                                  &wc->closure, FALSE);
 }
 
 /**
@@ -217,7 +225,9 @@ wait_for_done (GObject      *object,
  * @emitter, like MrEventLoop's `SyncEvent` or pyvent's `wait_for`. The
  * emission must come from another thread, for example from a loop that
  * runs on its own thread: nothing else of the calling thread runs
- * meanwhile.
+ * meanwhile. An event of a peer (`"event::NAME"` of an [class@Mre.Peer])
+ * is taken as it arrives, on the peer's thread, so the peer's signal
+ * context need not run.
  *
  * Returns: (transfer full): the emission, with a copy of its arguments, or
  *   %NULL with %G_IO_ERROR_TIMED_OUT, %G_IO_ERROR_CANCELLED or

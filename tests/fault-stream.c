@@ -123,12 +123,16 @@ role_publish (const char *path,
               guint       n)
 {
   g_autoptr(MrePeer) peer = mre_peer_new (path, "stream-pub");
+  g_autoptr(MreEventLoop) event_loop = mre_event_loop_new ();
   g_autoptr(GError) error = NULL;
   PublishCounts counts = { 0 };
   gint64 start, paced_since, refused_since;
   char buffer[256];
 
-  /* The peer runs on a loop thread of its own; publishing is thread-safe. */
+  /* The peer runs on a loop thread of its own, bound to it so that its
+   * state changes are logged there as they happen: this thread runs no
+   * main loop. Publishing is thread-safe. */
+  mre_object_set_event_loop (peer, event_loop);
   g_signal_connect (peer, "state-changed", G_CALLBACK (log_state), NULL);
   if (!mre_peer_start (peer, NULL, &error))
     {
@@ -221,6 +225,8 @@ role_publish (const char *path,
         break;
     }
   mre_peer_close (peer);
+  mre_event_loop_stop (event_loop);
+  mre_event_loop_join (event_loop, NULL);
 
   return EXIT_SUCCESS;
 }

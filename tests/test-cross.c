@@ -486,7 +486,7 @@ test_broker_killed (Fixture       *f,
   wait_state (pub, MRE_PEER_STATE_CONNECTED);
   for (guint i = 0; i < 100; i++)
     g_assert_true (mre_peer_yell (pub, "after", &error, G_TYPE_UINT, i, G_TYPE_INVALID));
-  test_counter_wait (&counter, 100);
+  test_counter_wait_iterating (&counter, 100);
 
   mre_peer_close (sub);
   mre_peer_close (pub);
@@ -579,7 +579,7 @@ test_slow_subscriber (Fixture       *f,
           g_assert_true (mre_peer_flush (pub, -1, NULL, &error));
         }
     }
-  test_counter_wait (&counter, n);
+  test_counter_wait_iterating (&counter, n);
   rss_after = rss_kib (atoi (g_subprocess_get_identifier (broker)));
 
   stats = mre_peer_query_stats (good, NULL, &error);

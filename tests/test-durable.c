@@ -25,7 +25,6 @@ typedef struct
 
   GMutex     lock;
   GArray    *received;  /* guint: the argument of each event, in order */
-  GCond      cond;
 } Fixture;
 
 static MreBroker *
@@ -59,7 +58,6 @@ fixture_set_up (Fixture       *f,
   f->state = g_build_filename (f->dir, "state", NULL);
   f->broker = start_broker (f);
   g_mutex_init (&f->lock);
-  g_cond_init (&f->cond);
   f->received = g_array_new (FALSE, FALSE, sizeof (guint));
 }
 
@@ -92,7 +90,6 @@ fixture_tear_down (Fixture       *f,
   g_free (f->path);
   g_free (f->state);
   g_mutex_clear (&f->lock);
-  g_cond_clear (&f->cond);
   g_array_unref (f->received);
 }
 
@@ -122,21 +119,37 @@ record_event (MrePeer  *peer,
   g_boxed_free (G_TYPE_VALUE, arg);
   g_mutex_lock (&f->lock);
   g_array_append_val (f->received, n);
-  g_cond_broadcast (&f->cond);
   g_mutex_unlock (&f->lock);
 }
 
-/* Waits until @n events were received; fails past the deadline. */
+typedef struct
+{
+  Fixture *f;
+  guint    n;
+} ReceivedTarget;
+
+static gboolean
+received_reached (gpointer data)
+{
+  ReceivedTarget *target = data;
+  gboolean reached;
+
+  g_mutex_lock (&target->f->lock);
+  reached = target->f->received->len >= target->n;
+  g_mutex_unlock (&target->f->lock);
+
+  return reached;
+}
+
+/* Waits until @n events were received, running this thread's context,
+ * where the peers made here emit them; fails past the deadline. */
 static void
 wait_received (Fixture *f,
                guint    n)
 {
-  gint64 deadline = g_get_monotonic_time () + TEST_DEADLINE_USEC;
+  ReceivedTarget target = { f, n };
 
-  g_mutex_lock (&f->lock);
-  while (f->received->len < n)
-    g_assert_true (g_cond_wait_until (&f->cond, &f->lock, deadline));
-  g_mutex_unlock (&f->lock);
+  test_iterate_until_deadline (received_reached, &target);
 }
 
 static void

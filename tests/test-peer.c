@@ -9,7 +9,7 @@
  * of events in flight, flush with a timeout against a broker frozen with
  * SIGSTOP, MrePeer::lost against a fake broker, addresses, and the
  * default bus's autostart with real broker processes (the tool named by
- * $MREVENTLOOP_TOOL). */
+ * $MREVENTLOOP_TOOL). Issue 11: where a peer emits its signals. */
 
 #include <errno.h>
 #include <signal.h>
@@ -511,6 +511,471 @@ test_lost_unhandled_warns (Fixture       *f,
   fake_broker_stop (&fake);
 }
 
+/* Issue 11, item 3: a peer's signals where the program runs --------------------- */
+
+/* What a peer made on a thread of the test emitted, seen from its handlers. */
+typedef struct
+{
+  Fixture      *f;
+  MrePeer      *producer;     /* made on the main thread, started */
+  GThread      *thread;       /* the thread that made the peer */
+  GMainContext *context;      /* the context it pushed before */
+  TestLog       log;          /* in the signal context, in order */
+  TestLog       received;     /* MrePeer::received */
+  int           misplaced;    /* atomic: handlers that ran anywhere else */
+} SignalSeen;
+
+static void
+signal_seen_init (SignalSeen *seen,
+                  Fixture    *f)
+{
+  memset (seen, 0, sizeof *seen);
+  seen->f = f;
+  test_log_init (&seen->log);
+  test_log_init (&seen->received);
+}
+
+static void
+signal_seen_clear (SignalSeen *seen)
+{
+  test_log_clear (&seen->log);
+  test_log_clear (&seen->received);
+}
+
+/* Where every handler of the peer's own signals must run: on the thread
+ * that made it, dispatching the context that thread had pushed. */
+static void
+check_signal_context (SignalSeen *seen)
+{
+  if (g_thread_self () != seen->thread || !g_main_context_is_owner (seen->context))
+    g_atomic_int_inc (&seen->misplaced);
+}
+
+static void
+seen_event (MrePeer    *peer,
+            MreEvent   *event,
+            SignalSeen *seen)
+{
+  g_autofree char *params = mre_event_dup_params_json (event, NULL);
+
+  check_signal_context (seen);
+  test_log_add (&seen->log, "event %s%s %s", mre_event_get_retained (event) ? "R " : "",
+                mre_event_get_name (event), params);
+}
+
+static void
+seen_received (MrePeer    *peer,
+               MreEvent   *event,
+               SignalSeen *seen)
+{
+  g_autofree char *params = mre_event_dup_params_json (event, NULL);
+
+  /* The peer's own thread, which runs its own context. */
+  if (g_thread_self () == seen->thread || g_main_context_is_owner (seen->context))
+    g_atomic_int_inc (&seen->misplaced);
+  test_log_add (&seen->received, "%s %s", mre_event_get_name (event), params);
+}
+
+static void
+seen_state (MrePeer      *peer,
+            MrePeerState  state,
+            const GError *error,
+            SignalSeen   *seen)
+{
+  static const char *const names[] = { "disconnected", "connecting", "connected", "closed" };
+
+  check_signal_context (seen);
+  test_log_add (&seen->log, "state %s%s", names[state], error != NULL ? " (error)" : "");
+}
+
+static void
+seen_notify (MrePeer    *peer,
+             GParamSpec *pspec,
+             SignalSeen *seen)
+{
+  check_signal_context (seen);
+  test_log_add (&seen->log, "notify %s", g_param_spec_get_name (pspec));
+}
+
+static void
+seen_lost (MrePeer    *peer,
+           guint64     dropped,
+           const char *message,
+           SignalSeen *seen)
+{
+  check_signal_context (seen);
+  test_log_add (&seen->log, "lost %" G_GUINT64_FORMAT, dropped);
+}
+
+/* A peer made on the calling thread, after it pushed a context of its own
+ * (in seen), not reconnecting, with a handler on each of its signals. */
+static MrePeer *
+seen_peer_new (SignalSeen *seen,
+               const char *id)
+{
+  MrePeer *peer;
+
+  seen->thread = g_thread_self ();
+  seen->context = g_main_context_new ();
+  g_main_context_push_thread_default (seen->context);
+  peer = g_object_new (MRE_TYPE_PEER, "path", seen->f->path, "id", id, "reconnect", FALSE, NULL);
+  g_signal_connect (peer, "event", G_CALLBACK (seen_event), seen);
+  g_signal_connect (peer, "received", G_CALLBACK (seen_received), seen);
+  g_signal_connect (peer, "state-changed", G_CALLBACK (seen_state), seen);
+  g_signal_connect (peer, "notify::state", G_CALLBACK (seen_notify), seen);
+  g_signal_connect (peer, "lost", G_CALLBACK (seen_lost), seen);
+  return peer;
+}
+
+static void
+seen_peer_free (SignalSeen *seen,
+                MrePeer    *peer)
+{
+  g_object_unref (peer);
+  g_main_context_pop_thread_default (seen->context);
+  g_main_context_unref (seen->context);
+}
+
+typedef struct
+{
+  TestLog *log;
+  guint    n;
+} LogTarget;
+
+static gboolean
+log_reached (gpointer data)
+{
+  LogTarget *target = data;
+
+  return test_log_count (target->log) >= target->n;
+}
+
+static void
+iterate_until_logged (TestLog *log,
+                      guint    n)
+{
+  LogTarget target = { log, n };
+
+  test_iterate_until_deadline (log_reached, &target);
+}
+
+static gpointer
+signal_context_events_run (gpointer data)
+{
+  SignalSeen *seen = data;
+  g_autoptr(GError) error = NULL;
+  MrePeer *peer = seen_peer_new (seen, "made-on-a-thread");
+
+  /* A synchronous call made on this thread emits what it caused before
+   * it returns: the state changes of start(), the retained event that
+   * subscribe() replays. */
+  g_assert_true (mre_peer_start (peer, NULL, &error));
+  g_assert_cmpuint (test_log_count (&seen->log), ==, 4);
+  g_assert_true (mre_peer_subscribe (peer, "tick", NULL, NULL, &error));
+  g_assert_cmpuint (test_log_count (&seen->log), ==, 5);
+  g_assert_true (mre_peer_subscribe (peer, "tock", NULL, NULL, &error));
+
+  /* The others come when this thread runs its context. */
+  mre_peer_yell (seen->producer, "tick", &error, G_TYPE_INT, 1, G_TYPE_INVALID);
+  mre_peer_yell (seen->producer, "tock", &error, G_TYPE_INT, 2, G_TYPE_INVALID);
+  mre_peer_yell (seen->producer, "tick", &error, G_TYPE_INT, 3, G_TYPE_INVALID);
+  g_assert_no_error (error);
+  iterate_until_logged (&seen->log, 8);
+
+  /* The broker goes away: the state changes come after the events. */
+  g_subprocess_force_exit (seen->f->process);
+  g_subprocess_wait (seen->f->process, NULL, NULL);
+  g_clear_object (&seen->f->process);
+  iterate_until_logged (&seen->log, 10);
+  mre_peer_close (peer);
+
+  test_log_assert (&seen->log,
+                   "notify state", "state connecting", "notify state", "state connected",
+                   "event R tick [0]",
+                   "event tick [1]", "event tock [2]", "event tick [3]",
+                   "notify state", "state disconnected (error)",
+                   "notify state", "state closed");
+  test_log_assert (&seen->received, "tick [0]", "tick [1]", "tock [2]", "tick [3]");
+  seen_peer_free (seen, peer);
+  return NULL;
+}
+
+/* A peer not bound to a loop emits its signals in the thread-default
+ * context of the thread that made it, in the order things happened;
+ * MrePeer::received comes on the peer's own thread. */
+static void
+test_signal_context_events (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  SignalSeen seen;
+
+  g_test_bug ("11");
+  signal_seen_init (&seen, f);
+  spawn_broker (f);
+  seen.producer = start_peer (f->path, "producer");
+  mre_peer_push (seen.producer, "tick", 1, &error, G_TYPE_INT, 0, G_TYPE_INVALID);
+  g_assert_no_error (error);
+  g_assert_true (mre_peer_flush (seen.producer, -1, NULL, &error));
+
+  g_thread_join (g_thread_new ("signal context", signal_context_events_run, &seen));
+  g_assert_cmpint (g_atomic_int_get (&seen.misplaced), ==, 0);
+
+  mre_peer_close (seen.producer);
+  g_object_unref (seen.producer);
+  signal_seen_clear (&seen);
+}
+
+static gpointer
+signal_context_lost_run (gpointer data)
+{
+  SignalSeen *seen = data;
+  g_autoptr(GError) error = NULL;
+  MrePeer *peer = seen_peer_new (seen, NULL);
+
+  g_assert_true (mre_peer_start (peer, NULL, &error));
+  iterate_until_logged (&seen->log, 7);
+  test_log_assert (&seen->log,
+                   "notify state", "state connecting", "notify state", "state connected",
+                   "lost 226265", "notify state", "state disconnected (error)");
+  mre_peer_close (peer);
+  seen_peer_free (seen, peer);
+  return NULL;
+}
+
+/* MrePeer::lost, in the signal context, in order with the state changes. */
+static void
+test_signal_context_lost (Fixture       *f,
+                          gconstpointer  data)
+{
+  FakeBroker fake = { NULL, };
+  SignalSeen seen;
+
+  g_test_bug ("11");
+  signal_seen_init (&seen, f);
+  fake_broker_start (f, &fake, slow_reader_body);
+  g_thread_join (g_thread_new ("signal context", signal_context_lost_run, &seen));
+  g_assert_cmpint (g_atomic_int_get (&seen.misplaced), ==, 0);
+  fake_broker_stop (&fake);
+  signal_seen_clear (&seen);
+}
+
+/* A consumer whose slot takes the argument of an event. */
+
+typedef struct
+{
+  GObject      parent_instance;
+  TestLog      log;
+  TestCounter  calls;
+} Taker;
+
+typedef struct
+{
+  GObjectClass parent_class;
+} TakerClass;
+
+GType taker_get_type (void);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Taker, g_object_unref)
+G_DEFINE_TYPE (Taker, taker, G_TYPE_OBJECT)
+
+static gboolean
+taker_take (Taker       *self,
+            const char  *what,
+            GError     **error)
+{
+  test_log_add (&self->log, "%s", what);
+  test_counter_inc (&self->calls);
+  return TRUE;
+}
+
+static void
+taker_finalize (GObject *object)
+{
+  Taker *self = (Taker *) object;
+
+  test_log_clear (&self->log);
+  test_counter_clear (&self->calls);
+  G_OBJECT_CLASS (taker_parent_class)->finalize (object);
+}
+
+static void
+taker_class_init (TakerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = taker_finalize;
+  mre_slot_install (G_TYPE_FROM_CLASS (klass), "take", G_CALLBACK (taker_take), 0, 1, G_TYPE_STRING);
+}
+
+static void
+taker_init (Taker *self)
+{
+  test_log_init (&self->log);
+  test_counter_init (&self->calls);
+}
+
+static void
+log_event_name (MrePeer  *peer,
+                MreEvent *event,
+                TestLog  *log)
+{
+  test_log_add (log, "%s", mre_event_get_name (event));
+}
+
+typedef struct
+{
+  MrePeer *peer;
+  MrePeer *producer;
+  GQuark   detail;
+} YellWhenWaited;
+
+/* Yells "wanted" once mre_wait_for() has connected, which it does to
+ * MrePeer::received, on the peer's thread. */
+static gpointer
+yell_when_waited (gpointer data)
+{
+  YellWhenWaited *yw = data;
+  g_autoptr(GError) error = NULL;
+
+  while (!g_signal_has_handler_pending (yw->peer, g_signal_lookup ("received", MRE_TYPE_PEER),
+                                        yw->detail, FALSE))
+    g_usleep (1000);
+  g_assert_true (mre_peer_yell (yw->producer, "wanted", &error, G_TYPE_STRING, "w", G_TYPE_INVALID));
+  return NULL;
+}
+
+/* mre_connect(), mre_wait_for() and mre_disconnect() to "event::NAME" of
+ * a peer take the events as they arrive: nothing waits for the signal
+ * context, which nobody runs here, and nothing is queued there unless a
+ * handler of that event is connected. */
+static void
+test_signal_context_queued_forms (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(MreEventLoop) loop = mre_event_loop_new ();
+  g_autoptr(Taker) taker = g_object_new (taker_get_type (), NULL);
+  g_autoptr(MrePeer) producer = NULL;
+  g_autoptr(MrePeer) peer = NULL;
+  g_autoptr(MreEmission) emission = NULL;
+  g_autoptr(GError) error = NULL;
+  YellWhenWaited yw;
+  GThread *thread;
+  TestLog seen;
+
+  g_test_bug ("11");
+  test_log_init (&seen);
+  spawn_broker (f);
+  producer = start_peer (f->path, "producer");
+  mre_object_set_event_loop (taker, loop);
+  g_assert_true (mre_event_loop_start (loop, &error));
+
+  /* The signal context: this thread's, never iterated but where said. */
+  g_main_context_push_thread_default (context);
+  peer = start_peer (f->path, "taker");
+  g_assert_cmpuint (mre_connect (peer, "event::x", taker, "take", 0, &error), !=, 0);
+  g_assert_cmpuint (mre_connect (peer, "event::marker", taker, "take", 0, &error), !=, 0);
+  g_assert_no_error (error);
+  /* A handler of another event queues nothing for these. */
+  g_signal_connect (peer, "event::other", G_CALLBACK (log_event_name), &seen);
+  g_assert_true (mre_peer_subscribe (peer, "*", NULL, NULL, &error));
+
+  mre_peer_yell (producer, "x", &error, G_TYPE_STRING, "x1", G_TYPE_INVALID);
+  mre_peer_yell (producer, "marker", &error, G_TYPE_STRING, "m1", G_TYPE_INVALID);
+  g_assert_no_error (error);
+  test_counter_wait (&taker->calls, 2);
+  test_log_assert (&taker->log, "x1", "m1");
+  g_assert_false (g_main_context_pending (context));
+
+  /* Waiting, blocked, for an event. */
+  yw = (YellWhenWaited) { peer, producer, g_quark_from_string ("wanted") };
+  thread = g_thread_new ("yell when waited", yell_when_waited, &yw);
+  emission = mre_wait_for (peer, "event::wanted", 30000, NULL, &error);
+  g_thread_join (thread);
+  g_assert_no_error (error);
+  g_assert_cmpstr (mre_emission_get_signal_name (emission), ==, "event");
+  g_assert_cmpstr (mre_event_get_name (g_value_get_boxed (mre_emission_get_arg (emission, 0))), ==,
+                   "wanted");
+
+  /* A handler of "event::x" is run here, by this context. */
+  g_signal_connect (peer, "event::x", G_CALLBACK (log_event_name), &seen);
+  mre_peer_yell (producer, "x", &error, G_TYPE_STRING, "x2", G_TYPE_INVALID);
+  mre_peer_yell (producer, "marker", &error, G_TYPE_STRING, "m2", G_TYPE_INVALID);
+  g_assert_no_error (error);
+  test_counter_wait (&taker->calls, 4);
+  test_log_assert_empty (&seen);
+  g_assert_true (g_main_context_pending (context));
+  test_iterate_pending (context);
+  test_log_assert (&seen, "x");
+
+  /* mre_disconnect() finds the queued connections where they are. */
+  g_assert_cmpuint (mre_disconnect (peer, "event::x"), ==, 2);
+  mre_peer_yell (producer, "x", &error, G_TYPE_STRING, "x3", G_TYPE_INVALID);
+  mre_peer_yell (producer, "marker", &error, G_TYPE_STRING, "m3", G_TYPE_INVALID);
+  g_assert_no_error (error);
+  test_counter_wait (&taker->calls, 5);
+  test_log_assert (&taker->log, "x1", "m1", "x2", "m2", "m3");
+  g_assert_false (g_main_context_pending (context));
+
+  mre_peer_close (peer);
+  g_clear_object (&peer);
+  g_main_context_pop_thread_default (context);
+  mre_peer_close (producer);
+  mre_event_loop_stop (loop);
+  mre_event_loop_join (loop, NULL);
+  test_log_clear (&seen);
+}
+
+static void
+state_on_loop_thread (MrePeer      *peer,
+                      MrePeerState  state,
+                      const GError *error,
+                      MreEventLoop *loop)
+{
+  g_assert_true (mre_event_loop_is_loop_thread (loop));
+}
+
+static void
+count_on_loop_thread (MrePeer     *peer,
+                      MreEvent    *event,
+                      TestCounter *events)
+{
+  g_assert_true (mre_event_loop_is_loop_thread (g_object_get_data (G_OBJECT (peer), "loop")));
+  test_counter_inc (events);
+}
+
+/* A peer bound to a loop does its I/O and emits on it, as before: with a
+ * loop of its own thread, every signal comes there, with no hop. */
+static void
+test_signal_context_bound (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(MreEventLoop) loop = mre_event_loop_new ();
+  g_autoptr(MrePeer) producer = NULL;
+  g_autoptr(MrePeer) peer = g_object_new (MRE_TYPE_PEER, "path", f->path, "id", "bound", NULL);
+  g_autoptr(GError) error = NULL;
+  TestCounter events;
+
+  g_test_bug ("11");
+  test_counter_init (&events);
+  spawn_broker (f);
+  producer = start_peer (f->path, "producer");
+  mre_object_set_event_loop (peer, loop);
+  g_object_set_data (G_OBJECT (peer), "loop", loop);
+  g_signal_connect (peer, "state-changed", G_CALLBACK (state_on_loop_thread), loop);
+  g_signal_connect (peer, "event::x", G_CALLBACK (count_on_loop_thread), &events);
+  g_assert_true (mre_peer_start (peer, NULL, &error));
+  g_assert_true (mre_peer_subscribe (peer, "x", NULL, NULL, &error));
+  mre_peer_yell (producer, "x", &error, G_TYPE_INVALID);
+  g_assert_no_error (error);
+  /* This thread's context is not run: the handler runs anyway. */
+  test_counter_wait (&events, 1);
+
+  mre_peer_close (peer);
+  mre_peer_close (producer);
+  mre_event_loop_stop (loop);
+  mre_event_loop_join (loop, NULL);
+  test_counter_clear (&events);
+}
+
 /* Item 8: addresses ------------------------------------------------------------- */
 
 static void
@@ -828,6 +1293,10 @@ main (int   argc,
   ADD ("flush/cancelled", test_flush_cancelled, NULL);
   ADD ("lost/signal", test_lost_signal, NULL);
   ADD ("lost/unhandled-warns", test_lost_unhandled_warns, NULL);
+  ADD ("signal-context/events", test_signal_context_events, NULL);
+  ADD ("signal-context/lost", test_signal_context_lost, NULL);
+  ADD ("signal-context/queued-forms", test_signal_context_queued_forms, NULL);
+  ADD ("signal-context/bound", test_signal_context_bound, NULL);
   ADD ("address/unix-scheme", test_address_unix_scheme, NULL);
   ADD ("address/unknown-scheme", test_address_unknown_scheme, NULL);
   ADD ("autostart/two-buses", test_autostart_two_buses, NULL);

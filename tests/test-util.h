@@ -220,6 +220,62 @@ test_counter_wait (TestCounter *counter,
   g_mutex_unlock (&counter->lock);
 }
 
+static inline gboolean
+test_deadline_passed (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Iterates the calling thread's default main context until @reached
+ * returns TRUE for @data, failing the test past TEST_DEADLINE_USEC. For
+ * conditions made true by something dispatched in that context, such as
+ * the handlers of a peer's own signals on the thread that made the peer. */
+static inline void
+test_iterate_until_deadline (gboolean (*reached) (gpointer data),
+                             gpointer   data)
+{
+  GMainContext *context = g_main_context_ref_thread_default ();
+  GSource *deadline = g_timeout_source_new_seconds (TEST_DEADLINE_USEC / G_USEC_PER_SEC);
+  gboolean passed = FALSE;
+
+  g_source_set_callback (deadline, test_deadline_passed, &passed, NULL);
+  g_source_attach (deadline, context);
+  while (!reached (data) && !passed)
+    g_main_context_iteration (context, TRUE);
+  g_source_destroy (deadline);
+  g_source_unref (deadline);
+  g_main_context_unref (context);
+
+  if (!reached (data))
+    g_error ("condition not reached before the deadline");
+}
+
+typedef struct
+{
+  TestCounter *counter;
+  guint        value;
+} TestCounterTarget;
+
+static inline gboolean
+test_counter_reached (gpointer data)
+{
+  TestCounterTarget *target = data;
+
+  return test_counter_get (target->counter) >= target->value;
+}
+
+/* test_counter_wait() for a counter a handler increments in the calling
+ * thread's default main context, which this iterates meanwhile. */
+static inline void
+test_counter_wait_iterating (TestCounter *counter,
+                             guint        value)
+{
+  TestCounterTarget target = { counter, value };
+
+  test_iterate_until_deadline (test_counter_reached, &target);
+}
+
 /* Main contexts --------------------------------------------------------- */
 
 /* Iterates @context (which must be owned by the calling thread, or free)

@@ -104,6 +104,22 @@ def wait_until(predicate, what):
         time.sleep(0.005)
 
 
+def wait_iterating(predicate, what):
+    """wait_until() for what a handler does in GLib's main context, which
+    this iterates meanwhile: a peer made on the main thread emits its own
+    signals there."""
+    context, expired = GLib.MainContext.default(), []
+    source_id = GLib.timeout_add(int(PATIENCE * 1000), lambda: expired.append(True))
+    try:
+        while not predicate():
+            if expired:
+                raise AssertionError('timed out waiting for ' + what)
+            context.iteration(True)
+    finally:
+        if not expired:
+            GLib.source_remove(source_id)
+
+
 # Classes ------------------------------------------------------------------
 
 @Mre.emits('produced', str)
@@ -754,6 +770,28 @@ class Bus:
 
 
 @tap_test
+def test_naive_peer_handler_runs_in_the_main_loop():
+    # Issue 11, item 3: a peer made on the main thread, a plain handler of
+    # its event signal, a GLib.MainLoop: the handler runs there, on the
+    # main thread, in order, without the program choosing a context.
+    with Bus() as bus, Mre.Peer.new(bus.path, 'py') as peer:
+        got, loop = [], GLib.MainLoop()
+
+        def on_tick(p, event):
+            got.append((event.args, threading.current_thread() is threading.main_thread()))
+            if len(got) == 3:
+                loop.quit()
+        peer.connect('event::tick', on_tick)
+        peer.subscribe('tick')
+        for i in range(3):
+            bus.run('emit', 'tick', '[%d]' % i)
+        timeout_id = GLib.timeout_add(int(PATIENCE * 1000), loop.quit)
+        loop.run()
+        GLib.source_remove(timeout_id)
+        check_equal(got, [([0], True), ([1], True), ([2], True)], 'events and threads')
+
+
+@tap_test
 def test_kwargs_cross_a_real_broker():
     import json
     with Bus() as bus, Mre.Peer.new(bus.path, 'py') as peer:
@@ -905,7 +943,7 @@ def test_peers_in_process_broker_push_backlog_and_filters():
             consumer.connect('event::measured', lambda peer, event: events.append(event))
             consumer.subscribe('measured')
             producer.yell('measured', 'pressure', 1013)   # an int, taken as a double
-            wait_until(lambda: events, 'the measured event')
+            wait_iterating(lambda: events, 'the measured event')
             with slot_consumer.event_loop:
                 pass
             check_equal(slot_consumer.seen, [('pressure', 1013.0)])
@@ -916,7 +954,7 @@ def test_peers_in_process_broker_push_backlog_and_filters():
             # Values that are not JSON data go through the library's codec.
             producer.yell('measured', GObject.Value(GObject.TYPE_STRING, 'wind'),
                           GObject.Value(GObject.TYPE_DOUBLE, 3.5))
-            wait_until(lambda: len(events) == 2, 'the codec event')
+            wait_iterating(lambda: len(events) == 2, 'the codec event')
             check_equal(events[1].args, ['wind', 3.5])
 
             # Errors.

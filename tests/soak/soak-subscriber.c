@@ -291,7 +291,9 @@ soak_run_subscriber (int    argc,
       s->next_push = g_new0 (guint32, n_slots);
       s->next_yell = g_new0 (guint32, n_slots);
       s->peer = mre_peer_new (opt_socket, id);
-      g_signal_connect (s->peer, "event", G_CALLBACK (on_event), s);
+      /* Counted on the peer's thread as they arrive: this thread only
+       * waits for the end. */
+      g_signal_connect (s->peer, "received", G_CALLBACK (on_event), s);
       if (!mre_peer_start (s->peer, NULL, &error))
         {
           g_printerr ("soak subscriber %s: %s\n", id, error->message);

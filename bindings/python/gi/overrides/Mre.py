@@ -1482,7 +1482,10 @@ class Peer(Mre.Peer):
         ``Mre.EventLoop``, which an ``async def`` then holds; or an asyncio
         loop, where it is scheduled with ``call_soon_threadsafe`` and an
         ``async def`` becomes a task), else called on the peer's own
-        thread as a signal handler. With @sender, only that peer's events.
+        thread as a handler of its ``received`` signal, as each event
+        arrives. (``peer.connect('event', ...)`` is the one called in the
+        peer's signal context: the thread-default main context of the
+        thread that made the peer.) With @sender, only that peer's events.
         Retained events are delivered before this returns. Returns the
         handler id (``peer.disconnect(id)`` stops the calls). Several
         on() of one pattern share one subscription, so an event comes once
@@ -1513,12 +1516,12 @@ class Peer(Mre.Peer):
                 if event.get_name().startswith(prefix) and \
                         (sender is None or event.get_sender() == sender):
                     deliver(event)
-            handler_id = self.connect('event', handler)
+            handler_id = self.connect('received', handler)
         else:
             def handler(peer, event):
                 if sender is None or event.get_sender() == sender:
                     deliver(event)
-            handler_id = self.connect('event::' + pattern, handler)
+            handler_id = self.connect('received::' + pattern, handler)
 
         try:
             self.subscribe(pattern, sender)
