@@ -162,6 +162,19 @@ mre_event_loop_qdata_quark (void)
   return quark;
 }
 
+/* On an object whose loop mre_object_get_event_loop() made on demand: that
+ * loop, so that the object can tell it from one it was given. */
+static GQuark
+mre_event_loop_made_quark (void)
+{
+  static gsize quark;
+
+  if (g_once_init_enter (&quark))
+    g_once_init_leave (&quark, g_quark_from_static_string ("mre-event-loop-made"));
+
+  return quark;
+}
+
 static void
 slot_register (GType         type,
                const char   *name,
@@ -718,11 +731,16 @@ ref_loop (gpointer loop,
   return loop ? g_object_ref (loop) : NULL;
 }
 
-/* Whether @object was given a loop (or already made one of its own). */
+/* Whether @object was given a loop with mre_object_set_event_loop(), rather
+ * than having none yet or one that mre_object_get_event_loop() made for it.
+ * A peer or broker runs on a loop it was given as the program's, and on one
+ * made for it as its own (stopped with it, signals in its signal context). */
 gboolean
 mre_object_has_event_loop (gpointer object)
 {
-  return g_object_get_qdata (object, mre_event_loop_qdata_quark ()) != NULL;
+  gpointer loop = g_object_get_qdata (object, mre_event_loop_qdata_quark ());
+
+  return loop != NULL && loop != g_object_get_qdata (object, mre_event_loop_made_quark ());
 }
 
 MreEventLoop *
@@ -761,8 +779,11 @@ mre_object_get_event_loop (gpointer object)
     {
       MreEventLoop *fresh = mre_event_loop_new ();
 
+      /* Marked before it is visible: never taken for a loop given. */
+      g_object_set_qdata (object, mre_event_loop_made_quark (), fresh);
       if (g_object_replace_qdata (object, quark, NULL, fresh, g_object_unref, NULL))
         return fresh;
+      g_object_replace_qdata (object, mre_event_loop_made_quark (), fresh, NULL, NULL, NULL);
       g_object_unref (fresh);
     }
 
@@ -787,6 +808,7 @@ mre_object_set_event_loop (gpointer      object,
   g_return_if_fail (G_IS_OBJECT (object));
   g_return_if_fail (MRE_IS_EVENT_LOOP (loop));
 
+  g_object_set_qdata (object, mre_event_loop_made_quark (), NULL);
   g_object_set_qdata_full (object, mre_event_loop_qdata_quark (),
                            g_object_ref (loop), g_object_unref);
 }

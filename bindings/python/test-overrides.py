@@ -792,6 +792,34 @@ def test_naive_peer_handler_runs_in_the_main_loop():
 
 
 @tap_test
+def test_peer_keeps_its_signal_context_when_its_loop_is_asked_for():
+    # Asking a peer for its loop before start (Mre.connect of a plain
+    # callable does, to queue it there) makes the peer's own loop, not one
+    # the program chose: the peer's signals stay in the main context.
+    with Bus() as bus:
+        peer = Mre.Peer.new(bus.path, 'py')
+        relayed, got, loop = [], [], GLib.MainLoop()
+        Mre.connect(peer, 'event::tick', lambda event: relayed.append(event.args))
+        Mre.object_get_event_loop(peer)  # what any code may ask
+
+        def on_tick(p, event):
+            got.append((event.args, threading.current_thread() is threading.main_thread()))
+            if len(got) == 2:
+                loop.quit()
+        peer.connect('event::tick', on_tick)
+        with peer:
+            peer.subscribe('tick')
+            for i in range(2):
+                bus.run('emit', 'tick', '[%d]' % i)
+            timeout_id = GLib.timeout_add(int(PATIENCE * 1000), loop.quit)
+            loop.run()
+            GLib.source_remove(timeout_id)
+        check_equal(got, [([0], True), ([1], True)], 'events and threads')
+        wait_until(lambda: len(relayed) == 2, 'the callable connected with Mre.connect')
+        check_equal(relayed, [[0], [1]], 'the callable')
+
+
+@tap_test
 def test_kwargs_cross_a_real_broker():
     import json
     with Bus() as bus, Mre.Peer.new(bus.path, 'py') as peer:
