@@ -215,6 +215,8 @@ peer_frame (MreConnection  *conn,
   /* A task completed here may hold the last reference to the peer. */
   g_autoptr(MrePeer) self = g_object_ref (user_data);
 
+  /* Handlers run from here cannot wait for the broker (mre_peer_sync_call). */
+  self->frame_depth++;
   switch (frame->type)
     {
     case MRE_FRAME_EVENT:
@@ -243,6 +245,7 @@ peer_frame (MreConnection  *conn,
       g_message ("The broker sent an unexpected %s frame", mre_frame_type_name (frame->type));
       break;
     }
+  self->frame_depth--;
 }
 
 static void

@@ -72,6 +72,7 @@ struct _MrePeer
   GError        *refused;          /* the first publish the broker refused since the last flush */
   guint          n_refused;
   guint64        n_events;         /* emitted, for mre_peer_check() */
+  guint          frame_depth;      /* handling a frame from the broker; loop thread only */
   GQuark         last_detail;
 };
 

@@ -69,7 +69,13 @@
  * once connected. [property@Mre.Peer:state] tells where it stands.
  *
  * Publishing is thread-safe; the other methods may be called from any
- * thread too.
+ * thread too, with one exception: a handler that runs on the peer's own
+ * thread as it handles what the broker sent ([signal@Mre.Peer::received],
+ * or any signal of a peer bound to a loop of that thread) cannot wait for
+ * the broker, whose answer this thread would read once the handler
+ * returned. There the synchronous start, subscribe, unsubscribe, flush
+ * and query_stats fail at once with %G_IO_ERROR_WOULD_BLOCK; use their
+ * `_async` forms.
  *
  * Since: 0.1
  */
@@ -365,6 +371,20 @@ mre_peer_sync_call (MrePeer        *self,
   gboolean acquired = FALSE;
 
   ensure_loop (self);
+
+  /* The answer would be read by this thread, once the handler returned. */
+  if (mre_event_loop_is_loop_thread (self->loop) && self->frame_depth > 0)
+    {
+      task = g_task_new (self, cancellable, NULL, NULL);
+      if (task_data_destroy != NULL)
+        task_data_destroy (task_data);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK,
+                               "Waiting for the broker in a handler that runs on the peer's "
+                               "own thread would never end: this thread reads the answer "
+                               "once the handler returns. Use the _async form there");
+      return task;
+    }
+
   if (mre_event_loop_is_loop_thread (self->loop))
     context = g_main_context_ref (self->context);
   else if (!mre_event_loop_has_own_thread (self->loop) && g_main_context_acquire (self->context))

@@ -944,6 +944,95 @@ count_on_loop_thread (MrePeer     *peer,
 
 /* A peer bound to a loop does its I/O and emits on it, as before: with a
  * loop of its own thread, every signal comes there, with no hop. */
+/* A handler on the peer's own thread that waits for the broker. */
+typedef struct
+{
+  TestCounter calls;
+  GMutex      lock;
+  GError     *error;
+  gboolean    subscribed;
+  gboolean    stats;
+} SyncFromHandler;
+
+static void
+subscribe_from_handler (MrePeer  *peer,
+                        MreEvent *event,
+                        gpointer  user_data)
+{
+  SyncFromHandler *s = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) stats = NULL;
+  gboolean subscribed;
+
+  subscribed = mre_peer_subscribe (peer, "later", NULL, NULL, &error);
+  stats = mre_peer_query_stats (peer, NULL, NULL);
+  g_mutex_lock (&s->lock);
+  s->subscribed = subscribed;
+  s->stats = stats != NULL;
+  g_clear_error (&s->error);
+  s->error = g_steal_pointer (&error);
+  g_mutex_unlock (&s->lock);
+  test_counter_inc (&s->calls);
+}
+
+static void
+count_second (MrePeer  *peer,
+              MreEvent *event,
+              gpointer  user_data)
+{
+  SyncFromHandler *s = user_data;
+
+  test_counter_inc (&s->calls);
+}
+
+/* Waiting for the broker's answer from a handler of an event on the peer's
+ * own thread, the thread that would read the answer once the handler
+ * returned, used to hang for ever: it fails at once, saying so, and the
+ * peer goes on. */
+static void
+test_sync_call_from_own_thread (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(MrePeer) producer = NULL;
+  g_autoptr(MrePeer) peer = NULL;
+  g_autoptr(GError) error = NULL;
+  SyncFromHandler s = { 0 };
+
+  g_test_bug ("11");
+  test_counter_init (&s.calls);
+  g_mutex_init (&s.lock);
+  spawn_broker (f);
+  producer = start_peer (f->path, "producer");
+  peer = start_peer (f->path, "subscriber");
+  g_signal_connect (peer, "received::first", G_CALLBACK (subscribe_from_handler), &s);
+  g_signal_connect (peer, "received::second", G_CALLBACK (count_second), &s);
+  g_assert_true (mre_peer_subscribe (peer, "first", NULL, NULL, &error));
+  g_assert_true (mre_peer_subscribe (peer, "second", NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  mre_peer_yell (producer, "first", &error, G_TYPE_INVALID);
+  mre_peer_yell (producer, "second", &error, G_TYPE_INVALID);
+  g_assert_no_error (error);
+  test_counter_wait (&s.calls, 1);
+  g_mutex_lock (&s.lock);
+  g_assert_false (s.subscribed);
+  g_assert_false (s.stats);
+  g_assert_error (s.error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+  g_assert_nonnull (strstr (s.error->message, "_async"));
+  g_mutex_unlock (&s.lock);
+
+  /* The next event is handled, and the peer still answers other threads. */
+  test_counter_wait (&s.calls, 2);
+  g_assert_true (mre_peer_subscribe (peer, "later", NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  mre_peer_close (peer);
+  mre_peer_close (producer);
+  g_clear_error (&s.error);
+  g_mutex_clear (&s.lock);
+  test_counter_clear (&s.calls);
+}
+
 static void
 test_signal_context_bound (Fixture       *f,
                            gconstpointer  data)
@@ -1296,6 +1385,7 @@ main (int   argc,
   ADD ("signal-context/events", test_signal_context_events, NULL);
   ADD ("signal-context/lost", test_signal_context_lost, NULL);
   ADD ("signal-context/queued-forms", test_signal_context_queued_forms, NULL);
+  ADD ("sync-call-from-own-thread", test_sync_call_from_own_thread, NULL);
   ADD ("signal-context/bound", test_signal_context_bound, NULL);
   ADD ("address/unix-scheme", test_address_unix_scheme, NULL);
   ADD ("address/unknown-scheme", test_address_unknown_scheme, NULL);

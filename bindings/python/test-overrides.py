@@ -792,6 +792,22 @@ def test_naive_peer_handler_runs_in_the_main_loop():
 
 
 @tap_test
+def test_on_from_a_callback_on_the_peers_thread():
+    # A callback of on() runs on the peer's own thread, which reads the
+    # broker's answers: on() there used to wait for one for ever.
+    with Bus() as bus, Mre.Peer.new(bus.path, 'py') as peer:
+        got = []
+        peer.on('first', lambda: got.append(('first', peer.on('second', got.append) > 0)))
+        bus.run('emit', 'first', '[]')
+        wait_until(lambda: got, 'the first event')
+        check_equal(got, [('first', True)], 'on() in the callback')
+        # Yelled until the subscription made there is in place.
+        wait_until(lambda: bus.run('emit', 'second', '[2]') is None or len(got) > 1,
+                   'the second event')
+        check_equal(got[1], 2, 'the second event')
+
+
+@tap_test
 def test_peer_keeps_its_signal_context_when_its_loop_is_asked_for():
     # Asking a peer for its loop before start (Mre.connect of a plain
     # callable does, to queue it there) makes the peer's own loop, not one

@@ -1486,7 +1486,8 @@ class Peer(Mre.Peer):
         arrives. (``peer.connect('event', ...)`` is the one called in the
         peer's signal context: the thread-default main context of the
         thread that made the peer.) With @sender, only that peer's events.
-        Retained events are delivered before this returns. Returns the
+        Retained events are delivered before this returns (after, when
+        called by a callback on the peer's own thread). Returns the
         handler id (``peer.disconnect(id)`` stops the calls). Several
         on() of one pattern share one subscription, so an event comes once
         to each callback, and ``unsubscribe(pattern)`` ends it for all.
@@ -1525,10 +1526,25 @@ class Peer(Mre.Peer):
 
         try:
             self.subscribe(pattern, sender)
+        except GLib.Error as e:
+            if not e.matches(Gio.io_error_quark(), Gio.IOErrorEnum.WOULD_BLOCK):
+                self.disconnect(handler_id)
+                raise
+            # Called by a handler on the peer's own thread, which reads the
+            # broker's answer once the handler returns: subscribed without
+            # waiting, the retained events come after this returns.
+            self.subscribe_async(pattern, sender, None, self._subscribed_later, handler_id)
         except BaseException:
             self.disconnect(handler_id)
             raise
         return handler_id
+
+    def _subscribed_later(self, peer, result, handler_id):
+        try:
+            self.subscribe_finish(result)
+        except GLib.Error as e:
+            _logger.warning('Peer.on(): subscribing failed: %s', e.message)
+            self.disconnect(handler_id)
 
 
 Peer = override(Peer)
