@@ -1440,3 +1440,7 @@ class Peer(Mre.Peer):
 
 Peer = override(Peer)
 __all__.append('Peer')
+
+
+# Own-thread loops run on Python threads (see _mre/threads.py).
+from ._mre import threads as _threads  # noqa: E402,F401
