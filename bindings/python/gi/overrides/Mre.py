@@ -722,6 +722,8 @@ def _slot_body(declared):
     return body
 
 
+# A slot's result is tested with inspect.isawaitable() only when it is not
+# None (what nearly every slot returns): the test costs more than a call.
 def _sync_slot_body(declared):
     def body(instance, args, *user_data):
         # Freed with the call: Python's own copies, which the slot may keep.
@@ -734,7 +736,7 @@ def _sync_slot_body(declared):
             gerror = _as_gerror(exc, 'Slot “%s” of %s' % (declared.name, type(instance).__name__))
             _remember_failure(loop, gerror, exc)
             raise gerror from None
-        if inspect.isawaitable(result):
+        if result is not None and inspect.isawaitable(result):
             # Only an `async def` holds its loop: a plain method that
             # returns an awaitable is a mistake, reported as a failure.
             if inspect.iscoroutine(result):
@@ -910,7 +912,7 @@ def _callable_sync_body(target, values, *user_data):
         raise gerror from None
     finally:
         _callable_done(target)
-    if inspect.isawaitable(result):
+    if result is not None and inspect.isawaitable(result):
         if inspect.iscoroutine(result):
             result.close()
         gerror = _error(Mre.Error.FAILED, '%s returned an awaitable; connect an async def '
