@@ -328,6 +328,7 @@ class Runner:
         tmp = tempfile.mkdtemp(prefix='mre-pybench-')
         path = os.path.join(tmp, 'bus.sock')
         processes = []
+        gjs_log = None
         try:
             broker = subprocess.Popen([self.tool, 'broker', '--socket=' + path], env=self.env,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -339,9 +340,11 @@ class Runner:
                     raise RuntimeError('the broker did not start: %s' % broker.stderr.read())
                 time.sleep(0.01)
             if impl == 'gjs-main-context':
+                # GJS's messages to a file: a flood of them must not block it.
+                gjs_log = open(os.path.join(tmp, 'gjs.log'), 'w+')
                 sub = subprocess.Popen(['gjs', '-m', os.path.join(HERE, 'gjs-subscriber.js'),
                                         path], env=self.env, text=True,
-                                       stdout=subprocess.PIPE)
+                                       stdout=subprocess.PIPE, stderr=gjs_log)
             else:
                 sub = self.python(self.args.wrap_subscriber, '--role=py-sub', '--impl=' + impl, '--path=' + path,
                                   '--events=%d' % events, stdout=subprocess.PIPE)
@@ -355,19 +358,26 @@ class Runner:
                     raise RuntimeError('the %s did not start (%r)' % (who, line))
             pub.stdin.write('go\n')
             pub.stdin.flush()
-            timeout = 60 + events / 2000
-            pub_out, _ = pub.communicate(timeout=timeout)
-            sub_out, _ = sub.communicate(timeout=timeout)
+            pub_out, _ = pub.communicate(timeout=60 + events / 2000)
+            # The subscriber is about done once the publisher has flushed.
+            sub_out, _ = sub.communicate(timeout=30 + events / 20000)
             published = json.loads(pub_out.strip().splitlines()[-1])
             received = json.loads(sub_out.strip().splitlines()[-1])
         except (RuntimeError, subprocess.TimeoutExpired, ValueError, IndexError) as e:
-            self.failures.append(('peer', impl, str(e)))
+            why = str(e)
+            if gjs_log is not None:
+                gjs_log.seek(0)
+                first = [line for line in gjs_log.read(65536).splitlines() if line.strip()]
+                why += '; GJS said first: %s' % (first[0] if first else 'nothing')
+            self.failures.append(('peer', impl, why))
             return
         finally:
             for process in processes:
                 if process.poll() is None:
                     process.kill()
                 process.communicate()
+            if gjs_log is not None:
+                gjs_log.close()
             shutil.rmtree(tmp, ignore_errors=True)
 
         count = received['received']
