@@ -79,7 +79,11 @@ struct _MreEventLoop
   LoopState     state;
   guint         generation;
   GError       *stop_error;
-  GThread      *thread;
+  /* An own-thread loop's thread, from start() until it has left the loop
+   * (spawned or running mre_event_loop_run_thread()). */
+  gboolean      thread_running;
+  GThread      *runner;   /* the thread inside run_thread(), while it is */
+  GThread      *thread;   /* a GThread of ours, to reap */
 
   int           started_pending;    /* atomic */
   int           exit_on_exception;  /* atomic */
@@ -112,6 +116,18 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
+
+/* The process-wide mre_set_thread_spawn_func(); reference-counted so that
+ * a start() calling it while another thread replaces it keeps its data. */
+typedef struct
+{
+  MreThreadSpawnFunc func;
+  gpointer           user_data;
+  GDestroyNotify     notify;
+} SpawnHook;
+
+G_LOCK_DEFINE_STATIC (spawn_hook);
+static SpawnHook *spawn_hook;
 
 typedef struct
 {
@@ -404,8 +420,8 @@ mre_event_loop_finalize (GObject *object)
 {
   MreEventLoop *self = MRE_EVENT_LOOP (object);
 
-  /* The thread holds a reference while it runs, so it has returned, or
-   * is returning from its last unref right now. */
+  /* The thread holds a reference while it runs, so it has left the loop
+   * and either returned or is returning from its last unref right now. */
   if (self->thread != NULL)
     {
       if (self->thread == g_thread_self ())
@@ -769,10 +785,249 @@ mre_event_loop_is_loop_thread (MreEventLoop *self)
   return g_main_context_is_owner (self->context);
 }
 
+static void
+spawn_hook_clear (gpointer data)
+{
+  SpawnHook *hook = data;
+
+  if (hook->notify != NULL)
+    hook->notify (hook->user_data);
+}
+
+/**
+ * mre_set_thread_spawn_func:
+ * @func: (nullable) (scope notified) (closure user_data) (destroy notify): the
+ *   function that starts the thread of each own-thread loop, or %NULL for
+ *   a #GThread of the library's
+ * @user_data: data passed to @func
+ * @notify: (nullable): frees @user_data once @func is no longer used
+ *
+ * Has @func start the threads of own-thread loops from now on, in place of
+ * the #GThread the library makes: the thread of each [class@Mre.EventLoop]
+ * made with [ctor@Mre.EventLoop.new] when it is started, which includes the
+ * loops that a [class@Mre.Peer] or a [class@Mre.Broker] makes for itself.
+ * @func must have [method@Mre.EventLoop.run_thread] called on a new thread
+ * (see #MreThreadSpawnFunc); if it fails, so does the start.
+ *
+ * This is for language bindings whose runtime wants to know the threads
+ * that call into it: the Python overrides start a `threading.Thread`, so
+ * that a loop thread keeps one Python thread state for its whole life
+ * instead of making one for each call into Python. Other code rarely needs
+ * it.
+ *
+ * The setting is process-wide and replaces the previous one, whose @notify
+ * is called here, or, if a start is calling the previous function right
+ * now, once that call has returned. Loops already running keep their
+ * thread; a loop started again later gets one from the new function.
+ * Thread-safe.
+ *
+ * Since: 0.1
+ */
+void
+mre_set_thread_spawn_func (MreThreadSpawnFunc func,
+                           gpointer           user_data,
+                           GDestroyNotify     notify)
+{
+  SpawnHook *hook = NULL;
+  SpawnHook *old;
+
+  if (func != NULL)
+    {
+      hook = g_atomic_rc_box_new0 (SpawnHook);
+      hook->func = func;
+      hook->user_data = user_data;
+      hook->notify = notify;
+    }
+  else if (notify != NULL)
+    notify (user_data);
+
+  G_LOCK (spawn_hook);
+  old = g_steal_pointer (&spawn_hook);
+  spawn_hook = hook;
+  G_UNLOCK (spawn_hook);
+
+  if (old != NULL)
+    g_atomic_rc_box_release_full (old, spawn_hook_clear);
+}
+
+static SpawnHook *
+spawn_hook_ref (void)
+{
+  SpawnHook *hook = NULL;
+
+  G_LOCK (spawn_hook);
+  if (spawn_hook != NULL)
+    hook = g_atomic_rc_box_acquire (spawn_hook);
+  G_UNLOCK (spawn_hook);
+
+  return hook;
+}
+
 static gpointer
 mre_event_loop_thread (gpointer data)
 {
-  MreEventLoop *self = data;
+  mre_event_loop_run_thread (data);
+
+  return NULL;
+}
+
+/* Starts a thread that calls mre_event_loop_run_thread(): the spawn
+ * function's, or a GThread of ours. */
+static gboolean
+mre_event_loop_spawn (MreEventLoop  *self,
+                      GError       **error)
+{
+  SpawnHook *hook = spawn_hook_ref ();
+  GError *local_error = NULL;
+  GThread *thread;
+
+  if (hook != NULL)
+    {
+      gboolean ok = hook->func (self, hook->user_data, &local_error);
+
+      g_atomic_rc_box_release_full (hook, spawn_hook_clear);
+      if (ok)
+        {
+          if (local_error != NULL)
+            {
+              g_warning ("The thread spawn function succeeded but set an error: %s",
+                         local_error->message);
+              g_error_free (local_error);
+            }
+          return TRUE;
+        }
+
+      if (local_error == NULL)
+        local_error = g_error_new_literal (MRE_ERROR, MRE_ERROR_FAILED,
+                                           "The thread spawn function failed without setting an error");
+      g_propagate_prefixed_error (error, local_error,
+                                  "Could not start the event loop's thread: ");
+      return FALSE;
+    }
+
+  thread = g_thread_try_new ("mre-event-loop", mre_event_loop_thread, self, &local_error);
+  if (thread == NULL)
+    {
+      g_propagate_prefixed_error (error, local_error,
+                                  "Could not start the event loop's thread: ");
+      return FALSE;
+    }
+
+  g_mutex_lock (&self->state_lock);
+  self->thread = thread;
+  g_mutex_unlock (&self->state_lock);
+
+  return TRUE;
+}
+
+/* Waits until the thread of an earlier run, which has emitted "stopped",
+ * has left the loop; not when called on that very thread (from a source
+ * of the loop's context dispatched after the stop), which then keeps
+ * running the loop. Returns the GThread of ours to reap, if any. */
+static GThread *
+mre_event_loop_wait_thread_locked (MreEventLoop *self)
+{
+  while (self->thread_running && self->runner != g_thread_self ())
+    g_cond_wait (&self->state_cond, &self->state_lock);
+
+  if (self->thread_running)
+    return NULL;
+
+  return g_steal_pointer (&self->thread);
+}
+
+/* Marks the loop running, after waiting for the thread of an earlier run
+ * to leave, and spawns a thread for this one if @spawn_thread. */
+static gboolean
+mre_event_loop_begin (MreEventLoop  *self,
+                      gboolean       spawn_thread,
+                      GError       **error)
+{
+  GThread *old_thread;
+  gboolean spawn;
+
+  g_mutex_lock (&self->state_lock);
+
+  if (self->state != STATE_STOPPED)
+    {
+      g_mutex_unlock (&self->state_lock);
+      return TRUE;
+    }
+
+  old_thread = mre_event_loop_wait_thread_locked (self);
+  spawn = spawn_thread && !self->thread_running;
+  if (spawn)
+    self->thread_running = TRUE;
+
+  self->state = STATE_RUNNING;
+  self->generation++;
+  g_clear_error (&self->stop_error);
+  g_atomic_int_set (&self->started_pending, TRUE);
+
+  g_mutex_unlock (&self->state_lock);
+
+  if (old_thread != NULL)
+    g_thread_join (old_thread);
+
+  self->quit = FALSE;
+
+  if (spawn)
+    {
+      /* The thread's reference, dropped by run_thread(). */
+      g_object_ref (self);
+      if (!mre_event_loop_spawn (self, error))
+        {
+          g_mutex_lock (&self->state_lock);
+          self->thread_running = FALSE;
+          self->state = STATE_STOPPED;
+          /* This run never was: a stop queued for it is for the next. */
+          self->generation--;
+          g_atomic_int_set (&self->started_pending, FALSE);
+          g_cond_broadcast (&self->state_cond);
+          g_mutex_unlock (&self->state_lock);
+          g_object_unref (self);
+          return FALSE;
+        }
+    }
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+  mre_event_loop_wake (self);
+
+  return TRUE;
+}
+
+/**
+ * mre_event_loop_run_thread:
+ * @self: a [class@Mre.EventLoop]
+ *
+ * Runs @self on the calling thread until it stops: the body of the thread
+ * of an own-thread loop. Only for an #MreThreadSpawnFunc: once it returned
+ * %TRUE for @self, call this exactly once, on the new thread it arranged.
+ * Anywhere else, use [method@Mre.EventLoop.run].
+ *
+ * [method@Mre.EventLoop.join] returns, and a new start may run the loop on
+ * a new thread, once this has left the loop; this then only drops the
+ * reference that kept @self alive while its thread ran, which may be the
+ * last one.
+ *
+ * Since: 0.1
+ */
+void
+mre_event_loop_run_thread (MreEventLoop *self)
+{
+  g_return_if_fail (MRE_IS_EVENT_LOOP (self));
+
+  g_mutex_lock (&self->state_lock);
+  if (!self->thread_running || self->runner != NULL)
+    {
+      g_mutex_unlock (&self->state_lock);
+      g_critical ("mre_event_loop_run_thread: no thread was asked for %p: "
+                  "only the thread started by an MreThreadSpawnFunc calls this",
+                  self);
+      return;
+    }
+  self->runner = g_thread_self ();
+  g_mutex_unlock (&self->state_lock);
 
   g_main_context_acquire (self->context);
   g_main_context_push_thread_default (self->context);
@@ -783,69 +1038,13 @@ mre_event_loop_thread (gpointer data)
   g_main_context_pop_thread_default (self->context);
   g_main_context_release (self->context);
 
-  g_object_unref (self);
-
-  return NULL;
-}
-
-/* Marks the loop running, after joining the thread of an earlier run, and
- * spawns a thread for this one if @spawn_thread. */
-static gboolean
-mre_event_loop_begin (MreEventLoop  *self,
-                      gboolean       spawn_thread,
-                      GError       **error)
-{
-  GThread *old_thread = NULL;
-
   g_mutex_lock (&self->state_lock);
-
-  if (self->state != STATE_STOPPED)
-    {
-      g_mutex_unlock (&self->state_lock);
-      return TRUE;
-    }
-
-  if (self->thread != NULL && self->thread != g_thread_self ())
-    old_thread = g_steal_pointer (&self->thread);
-
-  self->state = STATE_RUNNING;
-  self->generation++;
-  g_clear_error (&self->stop_error);
-  g_atomic_int_set (&self->started_pending, TRUE);
-
+  self->runner = NULL;
+  self->thread_running = FALSE;
+  g_cond_broadcast (&self->state_cond);
   g_mutex_unlock (&self->state_lock);
 
-  /* An earlier thread of ours has emitted "stopped" and is on its way out. */
-  if (old_thread != NULL)
-    g_thread_join (old_thread);
-
-  if (spawn_thread && self->thread == NULL)
-    {
-      GThread *thread;
-
-      self->quit = FALSE;
-      thread = g_thread_try_new ("mre-event-loop", mre_event_loop_thread,
-                                 g_object_ref (self), error);
-      if (thread == NULL)
-        {
-          g_object_unref (self);
-          g_mutex_lock (&self->state_lock);
-          self->state = STATE_STOPPED;
-          g_mutex_unlock (&self->state_lock);
-          return FALSE;
-        }
-
-      g_mutex_lock (&self->state_lock);
-      self->thread = thread;
-      g_mutex_unlock (&self->state_lock);
-    }
-  else
-    self->quit = FALSE;
-
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
-  mre_event_loop_wake (self);
-
-  return TRUE;
+  g_object_unref (self);
 }
 
 gboolean
@@ -860,7 +1059,8 @@ mre_event_loop_has_own_thread (MreEventLoop *self)
  * @error: return location for a #GError
  *
  * Starts @self. A loop made with [ctor@Mre.EventLoop.new] starts a thread
- * of its own; a loop bound to a context runs its calls as soon as that
+ * of its own (through the function of [func@Mre.set_thread_spawn_func], if
+ * one is set); a loop bound to a context runs its calls as soon as that
  * context is iterated. Calls queued before start run first, in order,
  * after [signal@Mre.EventLoop::started].
  *
@@ -868,7 +1068,8 @@ mre_event_loop_has_own_thread (MreEventLoop *self)
  * reference on itself until it stopped: stop it before dropping it.
  * Thread-safe.
  *
- * Returns: %TRUE on success, %FALSE if the thread could not be created
+ * Returns: %TRUE on success, %FALSE if the thread could not be created;
+ *   the loop then stays stopped
  *
  * Since: 0.1
  */
@@ -922,9 +1123,9 @@ mre_event_loop_stop (MreEventLoop *self)
  * @error: return location for a #GError
  *
  * Blocks until @self has stopped, for example after
- * [method@Mre.EventLoop.stop] or a failed call, and reaps its thread.
- * Returns at once if the loop is not running. Must not be called on the
- * loop's own thread.
+ * [method@Mre.EventLoop.stop] or a failed call, and its thread has left
+ * it (a #GThread of the library's is reaped). Returns at once if the loop
+ * is not running. Must not be called on the loop's own thread.
  *
  * Returns: %FALSE with @error set to the error of the call that stopped the
  *   loop (see [property@Mre.EventLoop:exit-on-exception]), %TRUE otherwise
@@ -945,7 +1146,7 @@ mre_event_loop_join (MreEventLoop  *self,
   g_mutex_lock (&self->state_lock);
   while (self->state != STATE_STOPPED)
     g_cond_wait (&self->state_cond, &self->state_lock);
-  thread = g_steal_pointer (&self->thread);
+  thread = mre_event_loop_wait_thread_locked (self);
   if (self->stop_error != NULL)
     stop_error = g_error_copy (self->stop_error);
   g_mutex_unlock (&self->state_lock);
@@ -983,6 +1184,7 @@ mre_event_loop_run (MreEventLoop  *self,
                     GError       **error)
 {
   g_autoptr(MreEventLoop) hold = NULL;
+  GThread *old_thread = NULL;
   GError *stop_error = NULL;
   gboolean busy;
 
@@ -990,8 +1192,13 @@ mre_event_loop_run (MreEventLoop  *self,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   g_mutex_lock (&self->state_lock);
-  busy = self->thread != NULL && self->state != STATE_STOPPED;
+  if (self->state == STATE_STOPPED)
+    old_thread = mre_event_loop_wait_thread_locked (self);
+  busy = self->thread_running && self->state != STATE_STOPPED;
   g_mutex_unlock (&self->state_lock);
+
+  if (old_thread != NULL)
+    g_thread_join (old_thread);
 
   if (busy || !g_main_context_acquire (self->context))
     {

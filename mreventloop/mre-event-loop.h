@@ -53,6 +53,30 @@ typedef void (*MreAsyncFunc) (GTask    *task,
 MRE_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (MreEventLoop, mre_event_loop, MRE, EVENT_LOOP, GObject)
 
+/**
+ * MreThreadSpawnFunc:
+ * @loop: the loop being started
+ * @user_data: the data given to [func@Mre.set_thread_spawn_func]
+ * @error: return location for a #GError
+ *
+ * Starts the thread of an own-thread loop, in place of the #GThread the
+ * library would make: see [func@Mre.set_thread_spawn_func]. Called on the
+ * thread that calls [method@Mre.EventLoop.start] (or that starts a
+ * [class@Mre.Peer] or [class@Mre.Broker] whose loop is their own), with no
+ * lock of the library held.
+ *
+ * It must arrange that [method@Mre.EventLoop.run_thread] is called on
+ * @loop exactly once, on a new thread, and return %TRUE; or fail, and
+ * return %FALSE with @error set, without calling it.
+ *
+ * Returns: %TRUE if a thread will run @loop
+ *
+ * Since: 0.1
+ */
+typedef gboolean (*MreThreadSpawnFunc) (MreEventLoop  *loop,
+                                        gpointer       user_data,
+                                        GError       **error);
+
 MRE_AVAILABLE_IN_ALL
 MreEventLoop *mre_event_loop_new                   (void) G_GNUC_WARN_UNUSED_RESULT;
 MRE_AVAILABLE_IN_ALL
@@ -80,6 +104,8 @@ MRE_AVAILABLE_IN_ALL
 gboolean      mre_event_loop_run                   (MreEventLoop  *self,
                                                     GError       **error);
 MRE_AVAILABLE_IN_ALL
+void          mre_event_loop_run_thread            (MreEventLoop  *self);
+MRE_AVAILABLE_IN_ALL
 void          mre_event_loop_invoke                (MreEventLoop  *self,
                                                     MreFunc        func,
                                                     gpointer       user_data,
@@ -96,5 +122,10 @@ void          mre_event_loop_invoke_after          (MreEventLoop  *self,
                                                     MreFunc        func,
                                                     gpointer       user_data,
                                                     GDestroyNotify destroy);
+
+MRE_AVAILABLE_IN_ALL
+void          mre_set_thread_spawn_func            (MreThreadSpawnFunc func,
+                                                    gpointer           user_data,
+                                                    GDestroyNotify     notify);
 
 G_END_DECLS

@@ -1189,6 +1189,436 @@ test_run_busy (LoopFixture   *fixture,
   loop_join_ok (fixture->loop);
 }
 
+/* /event-loop/thread-spawn ---------------------------------------------- */
+
+/* A spawn function that starts a GThread of the test's own for each loop,
+ * as a binding starts a thread of its runtime, and records it. */
+typedef struct
+{
+  GMutex     lock;
+  GPtrArray *threads;        /* GThread *: the test's, joined at the end */
+  GPtrArray *loops;          /* MreEventLoop *, unowned: what it was asked for */
+  gboolean   fail;           /* return FALSE, with fail_code set if >= 0 */
+  gint       fail_code;
+  gint       destroyed;      /* the notify of mre_set_thread_spawn_func() ran */
+  /* For restart-while-thread-leaves: the spawn must come after this. */
+  gint       left_window;    /* atomic */
+  gboolean   expect_left_window;
+} SpawnState;
+
+static void
+spawn_state_init (SpawnState *state)
+{
+  memset (state, 0, sizeof *state);
+  g_mutex_init (&state->lock);
+  state->threads = g_ptr_array_new ();
+  state->loops = g_ptr_array_new ();
+  state->fail_code = -1;
+}
+
+/* Joins the threads the spawn function started: each has left its loop
+ * and dropped the loop's reference. */
+static void
+spawn_state_clear (SpawnState *state)
+{
+  for (guint i = 0; i < state->threads->len; i++)
+    g_thread_join (g_ptr_array_index (state->threads, i));
+  g_ptr_array_unref (state->threads);
+  g_ptr_array_unref (state->loops);
+  g_mutex_clear (&state->lock);
+}
+
+static void
+spawn_state_destroyed (gpointer data)
+{
+  SpawnState *state = data;
+
+  g_atomic_int_inc (&state->destroyed);
+}
+
+static gpointer
+spawned_thread_main (gpointer data)
+{
+  mre_event_loop_run_thread (data);
+
+  return NULL;
+}
+
+static gboolean
+test_spawn_func (MreEventLoop  *loop,
+                 gpointer       user_data,
+                 GError       **error)
+{
+  SpawnState *state = user_data;
+
+  g_assert_true (MRE_IS_EVENT_LOOP (loop));
+
+  if (state->expect_left_window)
+    g_assert_true (g_atomic_int_get (&state->left_window));
+
+  if (state->fail)
+    {
+      if (state->fail_code >= 0)
+        g_set_error (error, G_IO_ERROR, state->fail_code, "no threads today");
+      return FALSE;
+    }
+
+  /* Held while the thread is made, so that a call the new thread runs at
+   * once finds it in the list. */
+  g_mutex_lock (&state->lock);
+  g_ptr_array_add (state->loops, loop);
+  g_ptr_array_add (state->threads,
+                   g_thread_new ("test-spawned", spawned_thread_main, loop));
+  g_mutex_unlock (&state->lock);
+
+  return TRUE;
+}
+
+/* Which thread runs a call: "spawned-N" for the Nth thread of the spawn
+ * function, "other" for any other. */
+static char *
+spawn_state_thread_name (SpawnState *state)
+{
+  GThread *self = g_thread_self ();
+  char *name = NULL;
+
+  g_mutex_lock (&state->lock);
+  for (guint i = 0; i < state->threads->len && name == NULL; i++)
+    if (g_ptr_array_index (state->threads, i) == self)
+      name = g_strdup_printf ("spawned-%u", i);
+  g_mutex_unlock (&state->lock);
+
+  return name != NULL ? name : g_strdup ("other");
+}
+
+typedef struct
+{
+  SpawnState   *state;
+  MreEventLoop *loop;
+  TestLog      *log;
+  const char   *name;
+} ThreadCall;
+
+static gboolean
+thread_call_run (gpointer   user_data,
+                 GError   **error)
+{
+  ThreadCall *call = user_data;
+  g_autofree char *thread = spawn_state_thread_name (call->state);
+
+  g_assert_true (mre_event_loop_is_loop_thread (call->loop));
+  test_log_add (call->log, "%s@%s", call->name, thread);
+
+  return TRUE;
+}
+
+static void
+invoke_thread_call (SpawnState   *state,
+                    MreEventLoop *loop,
+                    TestLog      *log,
+                    const char   *name)
+{
+  ThreadCall *call = g_new0 (ThreadCall, 1);
+
+  call->state = state;
+  call->loop = loop;
+  call->log = log;
+  call->name = name;
+  mre_event_loop_invoke (loop, thread_call_run, call, g_free);
+}
+
+static void
+start_ok (MreEventLoop *loop)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (mre_event_loop_start (loop, &error));
+  g_assert_no_error (error);
+}
+
+/* Every own-thread loop gets its thread from the spawn function, started
+ * again or not; a bound loop does not ask for one. join() returns once the
+ * thread has left the loop (its context is free). NULL brings GThreads
+ * back, and the notify runs when the function is replaced. */
+static void
+test_thread_spawn_own_loops (void)
+{
+  MreEventLoop *a = mre_event_loop_new ();
+  MreEventLoop *b = mre_event_loop_new ();
+  GMainContext *bound_context = g_main_context_new ();
+  MreEventLoop *bound = mre_event_loop_new_for_context (bound_context);
+  TestLog log_a, log_b;
+  SpawnState state;
+
+  test_log_init (&log_a);
+  test_log_init (&log_b);
+  spawn_state_init (&state);
+  mre_set_thread_spawn_func (test_spawn_func, &state, spawn_state_destroyed);
+
+  start_ok (bound);
+  mre_event_loop_stop (bound);
+  test_iterate_until (bound_context, !mre_event_loop_get_running (bound));
+  g_assert_cmpuint (state.loops->len, ==, 0);
+
+  invoke_thread_call (&state, a, &log_a, "a1");
+  start_ok (a);
+  start_ok (b);
+  invoke_thread_call (&state, b, &log_b, "b1");
+  mre_event_loop_stop (a);
+  mre_event_loop_stop (b);
+  loop_join_ok (a);
+  loop_join_ok (b);
+  g_assert_cmpuint (state.loops->len, ==, 2);
+  g_assert_true (g_ptr_array_index (state.loops, 0) == a);
+  g_assert_true (g_ptr_array_index (state.loops, 1) == b);
+  test_log_assert (&log_a, "a1@spawned-0");
+  test_log_assert (&log_b, "b1@spawned-1");
+
+  /* The thread has left the loop: its context is free for this one. */
+  g_assert_true (g_main_context_acquire (mre_event_loop_get_context (a)));
+  g_main_context_release (mre_event_loop_get_context (a));
+
+  /* Started again: a new thread from the spawn function. */
+  start_ok (a);
+  invoke_thread_call (&state, a, &log_a, "a2");
+  mre_event_loop_stop (a);
+  loop_join_ok (a);
+  test_log_assert (&log_a, "a1@spawned-0", "a2@spawned-2");
+
+  /* NULL: GThreads of the library's again; the notify ran. */
+  g_assert_cmpint (state.destroyed, ==, 0);
+  mre_set_thread_spawn_func (NULL, NULL, NULL);
+  g_assert_cmpint (state.destroyed, ==, 1);
+  start_ok (a);
+  invoke_thread_call (&state, a, &log_a, "a3");
+  mre_event_loop_stop (a);
+  loop_join_ok (a);
+  test_log_assert (&log_a, "a1@spawned-0", "a2@spawned-2", "a3@other");
+  g_assert_cmpuint (state.loops->len, ==, 3);
+
+  spawn_state_clear (&state);
+  g_assert_finalize_object (a);
+  g_assert_finalize_object (b);
+  g_assert_finalize_object (bound);
+  g_main_context_unref (bound_context);
+  test_log_clear (&log_a);
+  test_log_clear (&log_b);
+}
+
+/* A source of the loop's own context, after the loop's: once armed (see
+ * catch_source_arm), it catches the loop's thread in the iteration that
+ * stopped the loop, after "stopped", before the thread leaves the loop,
+ * and holds it there until its gate opens. */
+typedef struct
+{
+  GSource       source;
+  MreEventLoop *loop;
+  TestCounter  *armed_seen;
+  TestCounter  *caught;
+  TestGate     *gate;
+  SpawnState   *state;
+  gint          armed;        /* atomic */
+  gboolean      seen;         /* loop thread only */
+  gboolean      restart_here; /* start the loop again from its own thread */
+} CatchSource;
+
+static gboolean
+catch_source_ready (GSource *source,
+                    gint    *timeout)
+{
+  if (timeout != NULL)
+    *timeout = -1;
+  return g_atomic_int_get (&((CatchSource *) source)->armed);
+}
+
+static gboolean
+catch_source_check (GSource *source)
+{
+  return catch_source_ready (source, NULL);
+}
+
+static gboolean
+catch_source_dispatch (GSource     *source,
+                       GSourceFunc  callback,
+                       gpointer     user_data)
+{
+  CatchSource *self = (CatchSource *) source;
+  TestGate *gate;
+
+  if (mre_event_loop_get_running (self->loop))
+    {
+      if (!self->seen)
+        {
+          self->seen = TRUE;
+          test_counter_inc (self->armed_seen);
+        }
+      return G_SOURCE_CONTINUE;
+    }
+
+  /* Read before the test thread, woken below, arms it again. */
+  gate = self->gate;
+  g_atomic_int_set (&self->armed, FALSE);
+  if (self->restart_here)
+    start_ok (self->loop);
+  test_counter_inc (self->caught);
+  test_gate_wait (gate);
+  g_atomic_int_set (&self->state->left_window, TRUE);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs catch_source_funcs = {
+  .prepare = catch_source_ready,
+  .check = catch_source_check,
+  .dispatch = catch_source_dispatch,
+};
+
+/* Arms @self and waits until the loop's thread has seen it: from then on
+ * it is dispatched in every iteration, so that a stop queued now is
+ * processed in an iteration that dispatches it after the loop's source. */
+static void
+catch_source_arm (CatchSource *self,
+                  TestGate    *gate,
+                  gboolean     restart_here)
+{
+  guint n = test_counter_get (self->armed_seen);
+
+  self->gate = gate;
+  self->restart_here = restart_here;
+  self->seen = FALSE;
+  g_atomic_int_set (&self->armed, TRUE);
+  g_main_context_wakeup (g_source_get_context ((GSource *) self));
+  test_counter_wait (self->armed_seen, n + 1);
+}
+
+static gpointer
+start_thread_main (gpointer data)
+{
+  start_ok (data);
+
+  return NULL;
+}
+
+/* A loop started again while the thread of its last run is still leaving
+ * it: from that very thread, the thread keeps running the loop (no new
+ * thread, no deadlock); from another thread, the start waits until the
+ * old thread has left before it asks for a new one. */
+static void
+test_thread_spawn_restart_while_leaving (void)
+{
+  MreEventLoop *loop = mre_event_loop_new ();
+  CatchSource *catcher;
+  TestCounter armed_seen, caught;
+  TestGate gate_1, gate_2;
+  GThread *starter;
+  TestLog log;
+  SpawnState state;
+
+  test_log_init (&log);
+  test_counter_init (&armed_seen);
+  test_counter_init (&caught);
+  test_gate_init (&gate_1);
+  test_gate_init (&gate_2);
+  spawn_state_init (&state);
+  mre_set_thread_spawn_func (test_spawn_func, &state, spawn_state_destroyed);
+
+  catcher = (CatchSource *) g_source_new (&catch_source_funcs, sizeof (CatchSource));
+  catcher->loop = loop;
+  catcher->armed_seen = &armed_seen;
+  catcher->caught = &caught;
+  catcher->state = &state;
+  g_source_attach ((GSource *) catcher, mre_event_loop_get_context (loop));
+
+  /* From the loop's own thread. */
+  start_ok (loop);
+  invoke_thread_call (&state, loop, &log, "first");
+  catch_source_arm (catcher, &gate_1, TRUE);
+  mre_event_loop_stop (loop);
+  test_counter_wait (&caught, 1);
+  test_gate_open (&gate_1);
+  invoke_thread_call (&state, loop, &log, "second");
+  g_assert_true (mre_event_loop_get_running (loop));
+
+  /* From another thread: the new thread is asked for once the old one
+   * has left (test_spawn_func checks), whenever the starter gets there. */
+  catch_source_arm (catcher, &gate_2, FALSE);
+  mre_event_loop_stop (loop);
+  test_counter_wait (&caught, 2);
+  g_assert_false (mre_event_loop_get_running (loop));
+  state.expect_left_window = TRUE;
+  starter = g_thread_new ("test-starter", start_thread_main, loop);
+  test_gate_open (&gate_2);
+  g_thread_join (starter);
+  invoke_thread_call (&state, loop, &log, "third");
+  mre_event_loop_stop (loop);
+  loop_join_ok (loop);
+
+  test_log_assert (&log, "first@spawned-0", "second@spawned-0", "third@spawned-1");
+  g_assert_cmpuint (state.loops->len, ==, 2);
+
+  mre_set_thread_spawn_func (NULL, NULL, NULL);
+  g_source_destroy ((GSource *) catcher);
+  g_source_unref ((GSource *) catcher);
+  spawn_state_clear (&state);
+  g_assert_finalize_object (loop);
+  test_gate_clear (&gate_1);
+  test_gate_clear (&gate_2);
+  test_counter_clear (&caught);
+  test_counter_clear (&armed_seen);
+  test_log_clear (&log);
+}
+
+/* A spawn function that fails makes start fail with its error, or a
+ * generic one; the loop stays stopped, keeps its queue, and a stop queued
+ * for its next run is still for the run that does start. Run_thread()
+ * without a spawn is refused. */
+static void
+test_thread_spawn_failure (void)
+{
+  g_autoptr(GError) error = NULL;
+  MreEventLoop *loop = mre_event_loop_new ();
+  TestLog log;
+  SpawnState state;
+
+  test_log_init (&log);
+  spawn_state_init (&state);
+  log_loop_signals (loop, &log, FALSE);
+  mre_set_thread_spawn_func (test_spawn_func, &state, spawn_state_destroyed);
+
+  invoke_thread_call (&state, loop, &log, "queued");
+  mre_event_loop_stop (loop);
+
+  state.fail = TRUE;
+  state.fail_code = G_IO_ERROR_TOO_MANY_OPEN_FILES;
+  g_assert_false (mre_event_loop_start (loop, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES);
+  g_assert_nonnull (strstr (error->message, "no threads today"));
+  g_assert_false (mre_event_loop_get_running (loop));
+  g_clear_error (&error);
+
+  state.fail_code = -1;
+  g_assert_false (mre_event_loop_start (loop, &error));
+  g_assert_error (error, MRE_ERROR, MRE_ERROR_FAILED);
+  g_assert_false (mre_event_loop_get_running (loop));
+  g_clear_error (&error);
+  /* A stopped loop has no thread to run. */
+  g_test_expect_message ("Mre", G_LOG_LEVEL_CRITICAL, "*no thread was asked for*");
+  mre_event_loop_run_thread (loop);
+  g_test_assert_expected_messages ();
+  test_log_assert_empty (&log);
+
+  mre_set_thread_spawn_func (NULL, NULL, NULL);
+  g_assert_cmpint (state.destroyed, ==, 1);
+  start_ok (loop);
+  loop_join_ok (loop);
+  test_log_assert (&log, "started", "queued@other", "stopped");
+  g_assert_cmpuint (state.loops->len, ==, 0);
+
+  spawn_state_clear (&state);
+  g_assert_finalize_object (loop);
+  test_log_clear (&log);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1223,6 +1653,10 @@ main (int   argc,
   g_test_add_func ("/event-loop/invoke/not-reentrant", test_invoke_not_reentrant);
   g_test_add_func ("/event-loop/invoke/destroy-notify", test_invoke_destroy_notify);
   ADD_LOOP_TEST ("/event-loop/run/busy", test_run_busy);
+  g_test_add_func ("/event-loop/thread-spawn/own-thread-loops", test_thread_spawn_own_loops);
+  g_test_add_func ("/event-loop/thread-spawn/restart-while-leaving",
+                   test_thread_spawn_restart_while_leaving);
+  g_test_add_func ("/event-loop/thread-spawn/failure", test_thread_spawn_failure);
 
 #undef ADD_LOOP_TEST
 

@@ -1038,6 +1038,115 @@ def test_peer_on_queues_onto_a_loop():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+# Loop threads are Python threads (issue 11, item 1) ---------------------------
+
+class ThreadProbe(GObject.Object):
+    """Records, for each call, the Python thread it ran on and what a
+    threading.local() set in the first call holds."""
+    __gtype_name__ = 'PyOvThreadProbe'
+
+    def __init__(self):
+        super().__init__()
+        self.local = threading.local()
+        self.seen = []
+
+    def record(self, index):
+        if index == 0:
+            self.local.value = 'set in call 0'
+        self.seen.append((threading.current_thread(), getattr(self.local, 'value', None)))
+
+    @Mre.slot
+    def probe(self, index: int):
+        self.record(index)
+
+
+def check_one_python_thread(seen, count):
+    check_equal(len(seen), count, 'calls')
+    thread = seen[0][0]
+    check(not isinstance(thread, threading._DummyThread),
+          'ran on %r: a thread Python did not start' % (thread,))
+    check(thread is not threading.current_thread(), 'ran on the test thread')
+    check(all(t is thread for t, _ in seen),
+          'ran on %d Thread objects, not one' % len(set(id(t) for t, _ in seen)))
+    check_equal([value for _, value in seen], ['set in call 0'] * count,
+                'threading.local() across the calls')
+
+
+@tap_test
+def test_slots_on_an_own_thread_loop_run_on_one_python_thread():
+    probe = ThreadProbe()
+    with probe.event_loop:
+        for i in range(3):
+            probe.probe(i)
+    check_one_python_thread(probe.seen, 3)
+    thread = probe.seen[0][0]
+    check(thread.daemon, 'the loop thread keeps the interpreter from exiting')
+    check(thread.name.startswith('mre-event-loop-'), 'thread name %r' % thread.name)
+    # Stopped: the thread has ended, and the next run gets a new one.
+    thread.join(PATIENCE)
+    check(not thread.is_alive(), 'the thread outlived its loop')
+    with probe.event_loop:
+        probe.probe(3)
+    check(probe.seen[3][0] is not thread, 'a second run reused the ended thread')
+
+
+@tap_test
+def test_peer_handlers_on_the_peers_thread_run_on_one_python_thread():
+    tmp = tempfile.mkdtemp(prefix='mre-py-')
+    path = os.path.join(tmp, 'bus.sock')
+    try:
+        probe = ThreadProbe()
+        # The peer's loop: a thread of its own, set explicitly.
+        loop = Mre.EventLoop.new()
+        with Mre.Broker.new(path), Mre.Peer.new(path, 'out') as publisher:
+            subscriber = Mre.Peer.new(path, 'in')
+            Mre.object_set_event_loop(subscriber, loop)
+            with subscriber:
+                # A callable with no loop: called on the peer's thread.
+                subscriber.on('probe', probe.record)
+                for i in range(3):
+                    publisher.yell('probe', i)
+                publisher.flush()
+                wait_until(lambda: len(probe.seen) == 3, 'three events')
+        loop.stop()
+        loop.join()
+        check_one_python_thread(probe.seen, 3)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@tap_test
+def test_exit_with_loops_running_python():
+    # A program that ends with own-thread loops running, one of them
+    # calling Python every millisecond while the interpreter finalizes,
+    # exits at once with its status: the loop threads are daemon threads.
+    program = '''if True:
+        import sys
+        import gi
+        gi.require_version('Mre', '1.0')
+        from gi.repository import GLib, Mre
+        calls = []
+        def tick(*unused):
+            calls.append(1)
+            return GLib.SOURCE_CONTINUE
+        busy, idle = Mre.EventLoop.new(), Mre.EventLoop.new()
+        busy.start()
+        idle.start()
+        source = GLib.timeout_source_new(1)
+        source.set_callback(tick)
+        source.attach(busy.get_context())
+        while len(calls) < 3:
+            GLib.usleep(1000)
+        print('running', flush=True)
+        sys.exit(3)
+    '''
+    for _ in range(3):
+        process = subprocess.run([sys.executable, '-c', program], capture_output=True,
+                                 text=True, timeout=PATIENCE)
+        check_equal((process.returncode, process.stdout, process.stderr),
+                    (3, 'running\n', ''), 'exit status, output, errors')
+
+
 # Subclasses -------------------------------------------------------------------
 
 @tap_test

@@ -753,6 +753,8 @@ def _slot_body(declared):
     return body
 
 
+# A slot's result is tested with inspect.isawaitable() only when it is not
+# None (what nearly every slot returns): the test costs more than a call.
 def _sync_slot_body(declared):
     def body(instance, args, *user_data):
         # Freed with the call: Python's own copies, which the slot may keep.
@@ -765,7 +767,7 @@ def _sync_slot_body(declared):
             gerror = _as_gerror(exc, 'Slot “%s” of %s' % (declared.name, type(instance).__name__))
             _remember_failure(loop, gerror, exc)
             raise gerror from None
-        if inspect.isawaitable(result):
+        if result is not None and inspect.isawaitable(result):
             # Only an `async def` holds its loop: a plain method that
             # returns an awaitable is a mistake, reported as a failure.
             if inspect.iscoroutine(result):
@@ -943,7 +945,7 @@ def _callable_sync_body(target, values, *user_data):
         raise gerror from None
     finally:
         _callable_done(target)
-    if inspect.isawaitable(result):
+    if result is not None and inspect.isawaitable(result):
         if inspect.iscoroutine(result):
             result.close()
         gerror = _error(Mre.Error.FAILED, '%s returned an awaitable; connect an async def '
@@ -1287,6 +1289,21 @@ Emission = override(Emission)
 __all__.append('Emission')
 
 
+_JSON_RAW_DECODE = json.JSONDecoder().raw_decode
+
+
+def _json_value(text):
+    """json.loads(@text), faster for the text the library gives (no
+    whitespace around the value), the same for any other."""
+    try:
+        value, end = _JSON_RAW_DECODE(text)
+    except ValueError:
+        return json.loads(text)
+    if end != len(text):
+        return json.loads(text)
+    return value
+
+
 class Event(Mre.Event):
     """An event received by a peer; ``args``/``kwargs`` are its
     arguments (positional or named), decoded from JSON."""
@@ -1294,12 +1311,12 @@ class Event(Mre.Event):
     @property
     def params(self):
         """The event's params: a list (positional) or a dict (named)."""
-        return json.loads(self.dup_params_json())
+        return _json_value(self.dup_params_json())
 
     def unpack(self):
         """``(args, kwargs)``: a list and an empty dict for positional
         arguments, an empty list and a dict for named ones."""
-        params = self.params
+        params = _json_value(self.dup_params_json())
         if isinstance(params, dict):
             return [], params
         return params, {}
@@ -1330,8 +1347,9 @@ __all__.append('Event')
 
 # Broker and Peer ----------------------------------------------------------------
 
-_JSON_DUMPS = functools.partial(json.dumps, ensure_ascii=False, allow_nan=False,
-                                separators=(',', ':'))
+# json.dumps() with these options, without making an encoder per call.
+_JSON_DUMPS = json.JSONEncoder(ensure_ascii=False, allow_nan=False,
+                               separators=(',', ':')).encode
 
 
 class Broker(Mre.Broker):
@@ -1549,6 +1567,10 @@ class Peer(Mre.Peer):
 
 Peer = override(Peer)
 __all__.append('Peer')
+
+
+# Own-thread loops run on Python threads (see _mre/threads.py).
+from ._mre import threads as _threads  # noqa: E402,F401
 
 
 # EventPy: dispatchers in processes (gi/overrides/_mre/dispatch.py) ----------------
