@@ -208,21 +208,29 @@ mre_peer_emit_lost (MrePeer    *self,
 
 /* Starting ------------------------------------------------------------------- */
 
-static void
-ensure_loop (MrePeer *self)
+static gboolean
+ensure_loop (MrePeer  *self,
+             GError  **error)
 {
+  MreEventLoop *loop;
+  gboolean own_loop;
+
   if (self->loop != NULL)
-    return;
+    return TRUE;
 
   /* The peer's loop: one set by the user (started if it was not: a bound
    * loop runs as its context is iterated; the user's loop is never stopped
-   * by the peer), or a new one of its own thread, stopped with the peer. */
-  self->own_loop = !mre_object_has_event_loop (self);
-  self->loop = g_object_ref (mre_object_get_event_loop (self));
-  if (!mre_event_loop_get_running (self->loop))
-    mre_event_loop_start (self->loop, NULL);
+   * by the peer), or a new one of its own thread, stopped with the peer.
+   * A loop that cannot start (no thread) is tried again next time. */
+  own_loop = !mre_object_has_event_loop (self);
+  loop = mre_object_get_event_loop (self);
+  if (!mre_event_loop_get_running (loop) && !mre_event_loop_start (loop, error))
+    return FALSE;
+  self->own_loop = own_loop;
+  self->loop = g_object_ref (loop);
   self->context = g_main_context_ref (mre_event_loop_get_context (self->loop));
   mre_peer_signals_bind (self);
+  return TRUE;
 }
 
 static void
@@ -305,6 +313,7 @@ mre_peer_start_async (MrePeer             *self,
                       GAsyncReadyCallback  callback,
                       gpointer             user_data)
 {
+  GError *error = NULL;
   GTask *task;
 
   g_return_if_fail (MRE_IS_PEER (self));
@@ -313,7 +322,12 @@ mre_peer_start_async (MrePeer             *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, mre_peer_start_async);
   g_task_set_return_on_cancel (task, TRUE);
-  ensure_loop (self);
+  if (!ensure_loop (self, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
   peer_invoke (self, start_idle, task);
 }
 
@@ -366,22 +380,26 @@ mre_peer_sync_call (MrePeer        *self,
                     GDestroyNotify  task_data_destroy)
 {
   GAsyncResult *result = NULL;
+  GError *error = NULL;
   GMainContext *context;
   GTask *task;
   gboolean acquired = FALSE;
 
-  ensure_loop (self);
-
-  /* The answer would be read by this thread, once the handler returned. */
-  if (mre_event_loop_is_loop_thread (self->loop) && self->frame_depth > 0)
+  /* No loop to run the call, or one whose thread would read the answer
+   * only once the handler calling this returned: fails now. */
+  if (!ensure_loop (self, &error))
+    ;
+  else if (mre_event_loop_is_loop_thread (self->loop) && self->frame_depth > 0)
+    error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK,
+                                 "Waiting for the broker in a handler that runs on the peer's "
+                                 "own thread would never end: this thread reads the answer "
+                                 "once the handler returns. Use the _async form there");
+  if (error != NULL)
     {
       task = g_task_new (self, cancellable, NULL, NULL);
       if (task_data_destroy != NULL)
         task_data_destroy (task_data);
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK,
-                               "Waiting for the broker in a handler that runs on the peer's "
-                               "own thread would never end: this thread reads the answer "
-                               "once the handler returns. Use the _async form there");
+      g_task_return_error (task, error);
       return task;
     }
 
@@ -645,7 +663,12 @@ mre_peer_subscribe_async (MrePeer             *self,
       return;
     }
   g_task_set_task_data (task, call, subscribe_call_free);
-  ensure_loop (self);
+  if (!ensure_loop (self, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
   peer_invoke (self, subscribe_idle, task);
 }
 
@@ -818,11 +841,16 @@ mre_peer_query_stats (MrePeer       *self,
 guint
 mre_peer_check (MrePeer *self)
 {
+  g_autoptr(GError) error = NULL;
   guint64 before;
 
   g_return_val_if_fail (MRE_IS_PEER (self), 0);
 
-  ensure_loop (self);
+  if (!ensure_loop (self, &error))
+    {
+      g_warning ("mre_peer_check(): %s", error->message);
+      return 0;
+    }
   if (!g_main_context_acquire (self->context))
     {
       g_critical ("mre_peer_check(): the peer's context runs in another thread");

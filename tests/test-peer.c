@@ -944,6 +944,46 @@ count_on_loop_thread (MrePeer     *peer,
 
 /* A peer bound to a loop does its I/O and emits on it, as before: with a
  * loop of its own thread, every signal comes there, with no hop. */
+static gboolean
+refuse_thread (MreEventLoop  *loop,
+               gpointer       user_data,
+               GError       **error)
+{
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, "no thread today");
+  return FALSE;
+}
+
+/* A peer whose loop cannot get its thread used to report nothing and wait
+ * for ever on a loop that never ran: its calls fail with the reason, and
+ * it starts once a thread can be had. */
+static void
+test_start_without_thread (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(MrePeer) peer = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_test_bug ("11");
+  spawn_broker (f);
+  peer = mre_peer_new (f->path, "threadless");
+  mre_set_thread_spawn_func (refuse_thread, NULL, NULL);
+
+  g_assert_false (mre_peer_start (peer, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
+  g_assert_nonnull (strstr (error->message, "no thread today"));
+  g_clear_error (&error);
+  g_assert_false (mre_peer_subscribe (peer, "x", NULL, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
+  g_clear_error (&error);
+
+  mre_set_thread_spawn_func (NULL, NULL, NULL);
+  g_assert_true (mre_peer_start (peer, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (mre_peer_subscribe (peer, "x", NULL, NULL, &error));
+  g_assert_no_error (error);
+  mre_peer_close (peer);
+}
+
 /* A handler on the peer's own thread that waits for the broker. */
 typedef struct
 {
@@ -1386,6 +1426,7 @@ main (int   argc,
   ADD ("signal-context/lost", test_signal_context_lost, NULL);
   ADD ("signal-context/queued-forms", test_signal_context_queued_forms, NULL);
   ADD ("sync-call-from-own-thread", test_sync_call_from_own_thread, NULL);
+  ADD ("start-without-thread", test_start_without_thread, NULL);
   ADD ("signal-context/bound", test_signal_context_bound, NULL);
   ADD ("address/unix-scheme", test_address_unix_scheme, NULL);
   ADD ("address/unknown-scheme", test_address_unknown_scheme, NULL);
