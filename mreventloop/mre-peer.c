@@ -212,25 +212,36 @@ static gboolean
 ensure_loop (MrePeer  *self,
              GError  **error)
 {
+  G_LOCK_DEFINE_STATIC (ensure_loop);
   MreEventLoop *loop;
-  gboolean own_loop;
+  gboolean ok = TRUE;
 
-  if (self->loop != NULL)
+  /* Set once, last, by whichever thread first gets here. */
+  if (g_atomic_pointer_get (&self->loop) != NULL)
     return TRUE;
 
   /* The peer's loop: one set by the user (started if it was not: a bound
    * loop runs as its context is iterated; the user's loop is never stopped
    * by the peer), or a new one of its own thread, stopped with the peer.
    * A loop that cannot start (no thread) is tried again next time. */
-  own_loop = !mre_object_has_event_loop (self);
-  loop = mre_object_get_event_loop (self);
-  if (!mre_event_loop_get_running (loop) && !mre_event_loop_start (loop, error))
-    return FALSE;
-  self->own_loop = own_loop;
-  self->loop = g_object_ref (loop);
-  self->context = g_main_context_ref (mre_event_loop_get_context (self->loop));
-  mre_peer_signals_bind (self);
-  return TRUE;
+  G_LOCK (ensure_loop);
+  if (self->loop == NULL)
+    {
+      gboolean own_loop = !mre_object_has_event_loop (self);
+
+      loop = mre_object_get_event_loop (self);
+      ok = mre_event_loop_get_running (loop) || mre_event_loop_start (loop, error);
+      if (ok)
+        {
+          self->own_loop = own_loop;
+          self->context = g_main_context_ref (mre_event_loop_get_context (loop));
+          mre_peer_signals_bind (self);
+          g_atomic_pointer_set (&self->loop, g_object_ref (loop));
+        }
+    }
+  G_UNLOCK (ensure_loop);
+
+  return ok;
 }
 
 static void
