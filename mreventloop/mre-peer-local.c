@@ -9,9 +9,7 @@
 
 #include <string.h>
 
-#include "mre-error.h"
 #include "mre-event-private.h"
-#include "mre-json-private.h"
 #include "mre-peer-private.h"
 
 /*
@@ -87,35 +85,22 @@ mre_peer_trigger_locally (MrePeer     *self,
                           gint64       time,
                           GError     **error)
 {
-  g_autoptr(GError) check_error = NULL;
   g_autoptr(GString) body = NULL;
   g_autoptr(GSource) source = NULL;
-  const guint8 *start, *end;
   const char *sender;
   MreFrame frame = { 0 };
   LocalEvent *local;
-  gsize name_len;
 
   g_return_val_if_fail (MRE_IS_PEER (self), FALSE);
   g_return_val_if_fail (name != NULL, FALSE);
   g_return_val_if_fail (params_json != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  name_len = strlen (name);
-  if (name_len == 0 || name_len > G_MAXUINT16 || memchr (name, '*', name_len) != NULL ||
-      !mre_utf8_validate (name, name_len))
-    {
-      g_set_error (error, MRE_ERROR, MRE_ERROR_PROTOCOL,
-                   "“%s” is not an event name: names are UTF-8, not empty, and have no “*”", name);
-      return FALSE;
-    }
-  if (!mre_json_check_params ((const guint8 *) params_json, strlen (params_json),
-                              &start, &end, &check_error))
-    {
-      g_set_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH,
-                   "The arguments of “%s”: %s", name, check_error->message);
-      return FALSE;
-    }
+  /* The JSON-RPC notification a publisher would have sent. */
+  body = mre_peer_notification_new (name, params_json, error);
+  if (body == NULL)
+    return FALSE;
+
   /* The context is set once, when the peer starts. */
   if (self->context == NULL)
     {
@@ -125,19 +110,11 @@ mre_peer_trigger_locally (MrePeer     *self,
       return FALSE;
     }
 
-  /* The JSON-RPC notification a publisher would have sent. */
-  body = g_string_sized_new (64 + name_len + (end - start));
-  g_string_append (body, "{\"jsonrpc\":\"2.0\",\"method\":");
-  mre_json_write_string (body, name, name_len);
-  g_string_append (body, ",\"params\":");
-  g_string_append_len (body, (const char *) start, end - start);
-  g_string_append_c (body, '}');
-
   sender = self->id != NULL ? self->id : "";
   frame.type = MRE_FRAME_EVENT;
   frame.time = time != 0 ? time : g_get_real_time ();
   frame.name = name;
-  frame.name_len = name_len;
+  frame.name_len = strlen (name);
   frame.sender = sender;
   frame.sender_len = MIN (strlen (sender), G_MAXUINT16);
   frame.body = (const guint8 *) body->str;

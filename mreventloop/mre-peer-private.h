@@ -183,6 +183,9 @@ void     mre_peer_signals_dispose         (MrePeer       *self);
 void     mre_peer_signals_finalize        (MrePeer       *self);
 
 /* mre-peer-publish.c */
+GString *mre_peer_notification_new (const char  *name,
+                                    const char  *params_json,
+                                    GError     **error);
 gboolean mre_peer_queue_publish (MrePeer      *self,
                                  const char   *name,
                                  MreDelivery   delivery,

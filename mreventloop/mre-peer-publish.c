@@ -473,32 +473,45 @@ mre_peer_publish_json (MrePeer      *self,
                        const char   *params_json,
                        GError      **error)
 {
-  g_autoptr(GError) check_error = NULL;
   g_autoptr(GString) body = NULL;
-  const guint8 *start, *end;
 
   g_return_val_if_fail (MRE_IS_PEER (self), FALSE);
   g_return_val_if_fail (name != NULL, FALSE);
   g_return_val_if_fail (params_json != NULL, FALSE);
 
-  if (!check_name (name, error))
+  body = mre_peer_notification_new (name, params_json, error);
+  if (body == NULL)
     return FALSE;
 
-  /* Checked, then sent as it is: json-glib would wrap integers past
-   * gint64 and cut strings at U+0000. */
+  return mre_peer_queue_publish (self, name, delivery, backlog, body, error);
+}
+
+/* The JSON-RPC notification of the event @name with @params_json, both
+ * checked, the params as given: json-glib would wrap integers past gint64
+ * and cut strings at U+0000. */
+GString *
+mre_peer_notification_new (const char  *name,
+                           const char  *params_json,
+                           GError     **error)
+{
+  g_autoptr(GError) check_error = NULL;
+  const guint8 *start, *end;
+  GString *body;
+
+  if (!check_name (name, error))
+    return NULL;
   if (!mre_json_check_params ((const guint8 *) params_json, strlen (params_json),
                               &start, &end, &check_error))
     {
       g_set_error (error, MRE_ERROR, MRE_ERROR_TYPE_MISMATCH,
                    "The arguments of “%s”: %s", name, check_error->message);
-      return FALSE;
+      return NULL;
     }
 
   body = body_begin (name);
   g_string_append_len (body, (const char *) start, end - start);
   g_string_append_c (body, '}');
-
-  return mre_peer_queue_publish (self, name, delivery, backlog, body, error);
+  return body;
 }
 
 /* Forwarding ----------------------------------------------------------------- */

@@ -50,7 +50,6 @@ fixture_set_up (Fixture       *f,
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_autoptr(GError) error = NULL;
   const char *tool = g_getenv ("MREVENTLOOP_TOOL");
-  gint64 deadline = g_get_monotonic_time () + TEST_DEADLINE_USEC;
 
   g_assert_nonnull (tool);
   f->dir = g_dir_make_tmp ("mre-peer-local-XXXXXX", &error);
@@ -60,17 +59,7 @@ fixture_set_up (Fixture       *f,
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   f->broker = g_subprocess_launcher_spawn (launcher, &error, tool, "broker", "--socket", f->path, NULL);
   g_assert_no_error (error);
-  for (;;)
-    {
-      g_autoptr(GSocket) probe = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, 0, NULL);
-      g_autoptr(GSocketAddress) address = g_unix_socket_address_new (f->path);
-
-      if (g_socket_connect (probe, address, NULL, NULL))
-        break;
-      g_assert_nonnull (g_subprocess_get_identifier (f->broker));
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_usleep (10000);
-    }
+  test_wait_for_broker (f->broker, f->path);
 }
 
 static void

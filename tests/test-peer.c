@@ -113,24 +113,13 @@ spawn_broker_in (Fixture    *f,
                  const char *state_dir)
 {
   g_autoptr(GError) error = NULL;
-  gint64 deadline = g_get_monotonic_time () + TEST_DEADLINE_USEC;
 
   f->process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error,
                                  tool_path (), "broker", "--socket", f->path,
                                  state_dir != NULL ? "--state-dir" : NULL, state_dir, NULL);
   g_assert_no_error (error);
 
-  for (;;)
-    {
-      g_autoptr(GSocket) probe = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, 0, NULL);
-      g_autoptr(GSocketAddress) address = g_unix_socket_address_new (f->path);
-
-      if (g_socket_connect (probe, address, NULL, NULL))
-        break;
-      g_assert_nonnull (g_subprocess_get_identifier (f->process));
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_usleep (10000);
-    }
+  test_wait_for_broker (f->process, f->path);
 }
 
 static void

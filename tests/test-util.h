@@ -13,6 +13,7 @@
 
 #pragma once
 
+#include <gio/gunixsocketaddress.h>
 #include <mreventloop.h>
 
 #define TEST_DEADLINE_USEC (60 * G_USEC_PER_SEC)
@@ -293,4 +294,28 @@ test_iterate_pending (GMainContext *context)
 {
   while (g_main_context_iteration (context, FALSE))
     ;
+}
+
+/* Brokers ---------------------------------------------------------------- */
+
+/* Waits until the broker @process serves at @path (the socket file exists
+ * from bind(), before listen()); fails the test if the process ends or
+ * the deadline passes first. */
+static inline void
+test_wait_for_broker (GSubprocess *process,
+                      const char  *path)
+{
+  gint64 deadline = g_get_monotonic_time () + TEST_DEADLINE_USEC;
+
+  for (;;)
+    {
+      g_autoptr(GSocket) probe = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, 0, NULL);
+      g_autoptr(GSocketAddress) address = g_unix_socket_address_new (path);
+
+      if (g_socket_connect (probe, address, NULL, NULL))
+        return;
+      g_assert_nonnull (g_subprocess_get_identifier (process));
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (10000);
+    }
 }
