@@ -996,6 +996,18 @@ mre_event_loop_begin (MreEventLoop  *self,
   return TRUE;
 }
 
+/* Runs the loop's calls on this thread, which owns its context, until
+ * the loop is stopped; then releases the context. */
+static void
+mre_event_loop_iterate_until_quit (MreEventLoop *self)
+{
+  g_main_context_push_thread_default (self->context);
+  while (!self->quit)
+    g_main_context_iteration (self->context, TRUE);
+  g_main_context_pop_thread_default (self->context);
+  g_main_context_release (self->context);
+}
+
 /**
  * mre_event_loop_run_thread:
  * @self: a [class@Mre.EventLoop]
@@ -1030,13 +1042,7 @@ mre_event_loop_run_thread (MreEventLoop *self)
   g_mutex_unlock (&self->state_lock);
 
   g_main_context_acquire (self->context);
-  g_main_context_push_thread_default (self->context);
-
-  while (!self->quit)
-    g_main_context_iteration (self->context, TRUE);
-
-  g_main_context_pop_thread_default (self->context);
-  g_main_context_release (self->context);
+  mre_event_loop_iterate_until_quit (self);
 
   g_mutex_lock (&self->state_lock);
   self->runner = NULL;
@@ -1210,11 +1216,7 @@ mre_event_loop_run (MreEventLoop  *self,
   hold = g_object_ref (self);
   mre_event_loop_begin (self, FALSE, NULL);
 
-  g_main_context_push_thread_default (self->context);
-  while (!self->quit)
-    g_main_context_iteration (self->context, TRUE);
-  g_main_context_pop_thread_default (self->context);
-  g_main_context_release (self->context);
+  mre_event_loop_iterate_until_quit (self);
 
   g_mutex_lock (&self->state_lock);
   if (self->stop_error != NULL)
