@@ -1171,9 +1171,9 @@ mre_peer_class_init (MrePeerClass *klass)
    * itself, without a hop through the signal context: a handler must be
    * quick and thread-safe, and take a reference on @event to keep it.
    *
-   * Not for language bindings: GJS cannot run JavaScript on that thread,
-   * and Python pays for the thread switch; connect to
-   * [signal@Mre.Peer::event] or use [func@Mre.connect].
+   * Not for GJS, which cannot run JavaScript on that thread: connect to
+   * [signal@Mre.Peer::event] or use [func@Mre.connect]. (Python's
+   * `Peer.on()` takes its own-thread callbacks from here.)
    *
    * Since: 0.1
    */
