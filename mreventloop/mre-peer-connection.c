@@ -143,13 +143,19 @@ handle_reply (MrePeer        *self,
       {
         g_autoptr(JsonParser) parser = json_parser_new ();
         g_autoptr(GError) error = NULL;
+        JsonNode *stats = NULL;
 
+        /* The parser is dropped before the caller has the statistics, so
+         * that the caller's thread drops the last reference to them. */
         if (json_parser_load_from_data (parser, (const char *) frame->body, frame->body_len, &error))
-          g_task_return_pointer (request->task, json_node_ref (json_parser_get_root (parser)),
-                                 (GDestroyNotify) json_node_unref);
+          stats = json_parser_steal_root (parser);
+        g_clear_object (&parser);
+        if (stats != NULL)
+          g_task_return_pointer (request->task, stats, (GDestroyNotify) json_node_unref);
         else
           g_task_return_new_error (request->task, MRE_ERROR, MRE_ERROR_PROTOCOL,
-                                   "The broker's statistics are not JSON: %s", error->message);
+                                   "The broker's statistics are not JSON: %s",
+                                   error != NULL ? error->message : "empty");
         break;
       }
     }

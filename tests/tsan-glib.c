@@ -330,6 +330,26 @@ g_object_unref (gpointer object)
   real_g_object_unref (object);
 }
 
+/* Without G_DISABLE_CHECKS, g_atomic_ref_count_dec() is a function of
+ * GLib's, not the inline atomic: TSan does not see the decrement, so an
+ * MreEvent or MreEmission freed by the thread that drops the last
+ * reference (the peer's thread) is reported as a race with what another
+ * thread read before it dropped its own (a handler in the peer's signal
+ * context). As for g_object_unref() above: every decrement releases, the
+ * last one acquires before the caller frees. */
+gboolean
+g_atomic_ref_count_dec (gatomicrefcount *arc)
+{
+  gboolean last;
+
+  REAL (g_atomic_ref_count_dec);
+  __tsan_release ((void *) arc);
+  last = real_g_atomic_ref_count_dec (arc);
+  if (last)
+    __tsan_acquire ((void *) arc);
+  return last;
+}
+
 /* g_strerror() keeps the UTF-8 message of each errno value it was asked
  * for in a table of GLib's, filled under a lock of GLib's own, and returns
  * the kept string: the first thread to ask for ECONNREFUSED writes it,
