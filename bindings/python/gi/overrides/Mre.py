@@ -46,7 +46,6 @@ See docs/python.md for a walk-through.
 """
 
 import asyncio
-import collections
 import concurrent.futures
 import functools
 import inspect
@@ -55,7 +54,6 @@ import logging
 import math
 import threading
 import time
-import types
 import typing
 import weakref
 
@@ -76,116 +74,12 @@ def _export(obj):
     return obj
 
 
-# Errors ---------------------------------------------------------------------
+# Errors and parameter types (gi/overrides/_mre/errors.py, types.py) ---------------
 
-def _error(code, message):
-    return GLib.Error.new_literal(Mre.error_quark(), message, code)
-
-
-def _as_gerror(exc, what):
-    if isinstance(exc, GLib.Error):
-        return exc
-    if isinstance(exc, asyncio.CancelledError):
-        return GLib.Error.new_literal(Gio.io_error_quark(), '%s was cancelled' % what,
-                                      Gio.IOErrorEnum.CANCELLED)
-    return _error(Mre.Error.FAILED, '%s raised %s: %s' % (what, type(exc).__name__, exc))
-
-
-# The Python exceptions behind the errors of a loop's failed calls, so that
-# run(), join() and `with` raise the GLib.Error `from` them: the traceback
-# of the slot is what a Python programmer wants to see.
-_failures_lock = threading.Lock()
-
-
-def _remember_failure(loop, gerror, exc):
-    # Only an error that stops the loop is raised again; a reported one
-    # would keep its traceback (and what it refers to) alive for nothing.
-    if exc is gerror or loop is None or not loop.get_exit_on_exception():
-        return
-    with _failures_lock:
-        failures = getattr(loop, '_mre_failures', None)
-        if failures is None:
-            failures = loop._mre_failures = collections.deque(maxlen=8)
-        failures.append((gerror.message, exc))
-
-
-def _cause_of(loop, gerror):
-    with _failures_lock:
-        failures = getattr(loop, '_mre_failures', None)
-        if not failures:
-            return None
-        for i, (message, exc) in enumerate(failures):
-            if message == gerror.message:
-                del failures[i]
-                return exc
-    return None
-
-
-def _fail_task(task, loop, exc, what):
-    gerror = _as_gerror(exc, what)
-    _remember_failure(loop, gerror, exc)
-    task.return_error(gerror)
-
-
-# Types ----------------------------------------------------------------------
-
-_PYTHON_GTYPES = {
-    str: GObject.TYPE_STRING,
-    int: GObject.TYPE_INT,
-    bool: GObject.TYPE_BOOLEAN,
-    float: GObject.TYPE_DOUBLE,
-    # Any Python object, by reference: it stays in this process.
-    object: GObject.TYPE_PYOBJECT,
-}
-
-
-def _gtype(t, what):
-    """The GType of a parameter declared as @t: a GType, str, int (gint),
-    bool, float, list[str] (GStrv), object (GObject.TYPE_PYOBJECT: any
-    Python object, by reference, in process only), Optional[X] (as X), or a
-    class with a __gtype__ (GObject classes, GLib.Variant, GLib.Bytes,
-    Json.Node...)."""
-    if isinstance(t, GObject.GType):
-        return t
-    origin = typing.get_origin(t)
-    if origin is typing.Union or (hasattr(types, 'UnionType') and origin is types.UnionType):
-        inner = [a for a in typing.get_args(t) if a is not type(None)]
-        if len(inner) == 1:
-            return _gtype(inner[0], what)
-    elif origin in (list, tuple, collections.abc.Sequence) and typing.get_args(t)[:1] == (str,):
-        return GObject.TYPE_STRV
-    if t in _PYTHON_GTYPES:
-        return _PYTHON_GTYPES[t]
-    gtype = getattr(t, '__gtype__', None)
-    if isinstance(gtype, GObject.GType):
-        return gtype
-    raise TypeError('%s: %r has no GType; use str, int, bool, float, list[str], '
-                    'a GObject.TYPE_* constant or a class with a __gtype__' % (what, t))
-
-
-_CROSSING_TYPES = ('JSON data (None, bool, int, float, str, lists and dicts of them), '
-                   'GLib.Variant, GLib.Bytes, Json.Node or a JSON-serializable GObject')
-
-
-def _stays_in_process(value):
-    """Whether PyGObject passes @value as a GObject.TYPE_PYOBJECT, a
-    reference to a Python object, which no other process can read."""
-    if isinstance(value, GObject.Value):
-        return value.g_type == GObject.TYPE_PYOBJECT
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return False
-    return not isinstance(getattr(type(value), '__gtype__', None), GObject.GType)
-
-
-def _gvalue(gtype, value, what):
-    if isinstance(value, GObject.Value):
-        return value
-    try:
-        return GObject.Value(gtype, value)
-    except (TypeError, ValueError, OverflowError) as exc:
-        raise _error(Mre.Error.TYPE_MISMATCH,
-                     '%s takes %s, but %r cannot be one (%s)'
-                     % (what, gtype.name, value, exc)) from None
+from ._mre.errors import (  # noqa: E402
+    _as_gerror, _error, _fail_task, _raise_with_cause, _remember_failure)
+from ._mre.types import (  # noqa: E402
+    _CROSSING_TYPES, _gtype, _gvalue, _owned, _owned_args, _stays_in_process)
 
 
 # asyncio on a GMainContext ----------------------------------------------------
@@ -702,25 +596,6 @@ def slot(*args, name=None):
     return decorate
 
 
-def _owned(value):
-    """@value, owned by Python: a boxed value (Mre.Event, GLib.Bytes,
-    Json.Node...) copied with g_boxed_copy() -- a reference for the
-    reference-counted ones -- into a wrapper that frees its copy. Anything
-    else as it is: PyGObject already gives strings, lists (a GStrv) and
-    numbers by value, and references objects, GLib.Variant and GParamSpec."""
-    if isinstance(value, GObject.GBoxed):
-        # Unbound: a type's own copy() (Json.Node.copy) may do another thing.
-        return GObject.GBoxed.copy(value)
-    return value
-
-
-def _owned_args(args, param_types):
-    """_owned() of each argument of a slot, but an argument declared
-    ``object`` (GObject.TYPE_PYOBJECT) as it is: the very object emitted,
-    even one that is boxed itself (a GLib.Bytes passed as an object)."""
-    return [arg if gtype == GObject.TYPE_PYOBJECT else _owned(arg)
-            for arg, gtype in zip(args, param_types)]
-
 
 def _find_method(cls, attr):
     for klass in cls.__mro__:
@@ -1109,12 +984,6 @@ def wait_for(emitter, detailed_signal, timeout_ms=-1, cancellable=None):
 
 
 # EventLoop ------------------------------------------------------------------
-
-def _raise_with_cause(loop, gerror):
-    cause = _cause_of(loop, gerror)
-    if cause is not None:
-        raise gerror from cause
-    raise gerror
 
 
 class EventLoop(Mre.EventLoop):

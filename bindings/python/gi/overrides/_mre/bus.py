@@ -36,6 +36,7 @@ from gi.repository import GLib
 # The overrides module, partially initialised while it imports this part:
 # only names it defined before the import are used, and at call time.
 from .. import Mre as _overrides
+from .types import _owned
 
 _logger = _overrides._logger
 
@@ -91,7 +92,7 @@ def asyncio_forwarder(aloop, func):
     what ``Mre.connect(..., loop=aloop)`` queues on the relay loop. The
     arguments are Python's own first (the GValues they came from are
     freed when the slot returns)."""
-    owned = _overrides._owned
+    owned = _owned
 
     @functools.wraps(func)
     def forward(*args):
@@ -543,7 +544,7 @@ class Bus:
         for handler in matched:
             try:
                 if handler.waiter:
-                    handler.deliver(_overrides._owned(event))
+                    handler.deliver(_owned(event))
                 else:
                     args, kwargs = event.unpack()
                     handler.deliver(args, kwargs)
