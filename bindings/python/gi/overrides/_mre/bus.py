@@ -36,6 +36,7 @@ from gi.repository import GLib
 # The overrides module, partially initialised while it imports this part:
 # only names it defined before the import are used, and at call time.
 from .. import Mre as _overrides
+from .asyncio_glib import _asyncio_loop
 from .types import _owned
 
 _logger = _overrides._logger
@@ -371,7 +372,7 @@ class Bus:
                 if inspect.isawaitable(result):
                     # An async def: a task on the bus thread's own context.
                     loop = threading.current_thread().mre_loop
-                    _start_task(_overrides._asyncio_loop(loop), result, func)
+                    _start_task(_asyncio_loop(loop), result, func)
             return deliver
         if isinstance(loop, asyncio.AbstractEventLoop):
             def deliver(args, kwargs):
