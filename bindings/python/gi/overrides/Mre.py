@@ -178,6 +178,8 @@ def slot(*args, name=None):
     return decorate
 
 
+# Waiting (Mre.wait(), the awaitable, is asyncio_glib's) -----------------------
+
 @_export
 def wait_for(emitter, detailed_signal, timeout_ms=-1, cancellable=None):
     """``mre_wait_for`` with optional arguments: blocks until the next
@@ -186,7 +188,6 @@ def wait_for(emitter, detailed_signal, timeout_ms=-1, cancellable=None):
 
 
 # EventLoop ------------------------------------------------------------------
-
 
 class EventLoop(Mre.EventLoop):
     """An Mre.EventLoop, usable as ``with loop:`` and ``async with loop:``.
