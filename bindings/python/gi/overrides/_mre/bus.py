@@ -36,6 +36,8 @@ from gi.repository import GLib
 # The overrides module, partially initialised while it imports this part:
 # only names it defined before the import are used, and at call time.
 from .. import Mre as _overrides
+from .asyncio_glib import _asyncio_loop
+from .types import _owned
 
 _logger = _overrides._logger
 
@@ -91,7 +93,7 @@ def asyncio_forwarder(aloop, func):
     what ``Mre.connect(..., loop=aloop)`` queues on the relay loop. The
     arguments are Python's own first (the GValues they came from are
     freed when the slot returns)."""
-    owned = _overrides._owned
+    owned = _owned
 
     @functools.wraps(func)
     def forward(*args):
@@ -370,7 +372,7 @@ class Bus:
                 if inspect.isawaitable(result):
                     # An async def: a task on the bus thread's own context.
                     loop = threading.current_thread().mre_loop
-                    _start_task(_overrides._asyncio_loop(loop), result, func)
+                    _start_task(_asyncio_loop(loop), result, func)
             return deliver
         if isinstance(loop, asyncio.AbstractEventLoop):
             def deliver(args, kwargs):
@@ -543,7 +545,7 @@ class Bus:
         for handler in matched:
             try:
                 if handler.waiter:
-                    handler.deliver(_overrides._owned(event))
+                    handler.deliver(_owned(event))
                 else:
                     args, kwargs = event.unpack()
                     handler.deliver(args, kwargs)

@@ -30,6 +30,7 @@ import time as _time
 from gi.repository import GLib, GObject
 
 from .. import Mre as _overrides
+from .types import _owned
 
 _TIME_PARAMETERS = ('timestamp', 'time')
 
@@ -117,7 +118,7 @@ def _arrived(peer, event):
     if record is None:
         return
     # Python's own reference: the signal's is only valid during the call.
-    event = _overrides._owned(event)
+    event = _owned(event)
     event_time = event.get_time()
     with record.lock:
         track = record.tracks.get(event.get_name())
