@@ -95,6 +95,12 @@ typedef enum
 } MreFrameParse;
 
 /* Big-endian integers at @p, which need not be aligned. */
+static inline guint8
+mre_frame_read_u8 (const guint8 *p)
+{
+  return p[0];
+}
+
 static inline guint16
 mre_frame_read_u16 (const guint8 *p)
 {
@@ -111,6 +117,13 @@ static inline guint64
 mre_frame_read_u64 (const guint8 *p)
 {
   return (guint64) mre_frame_read_u32 (p) << 32 | mre_frame_read_u32 (p + 4);
+}
+
+static inline void
+mre_frame_write_u8 (guint8 *p,
+                    guint8  v)
+{
+  p[0] = v;
 }
 
 static inline void
@@ -144,136 +157,42 @@ mre_frame_write_u64 (guint8  *p,
  * an encoded frame, at least MRE_FRAME_HEADER_SIZE bytes. Nothing is
  * checked; mre_frame_parse() is what validates a header. Inline, for the
  * broker's and the peer's hot paths.
+ *
+ * MRE_FRAME_HEADER_FIELD (field, FIELD, type, width) defines, for the
+ * big-endian integer of @width at MRE_FRAME_OFFSET_FIELD:
+ *
+ *   type mre_frame_header_get_field (const guint8 *header);
+ *   void mre_frame_header_set_field (guint8 *header, type field);
+ *
+ * so mre_frame_header_get_version() … mre_frame_header_set_body_len(),
+ * one pair a line of the list below.
  */
-static inline guint8
-mre_frame_header_get_version (const guint8 *header)
-{
-  return header[MRE_FRAME_OFFSET_VERSION];
-}
+#define MRE_FRAME_HEADER_FIELD(field, FIELD, type, width)                       \
+  static inline type                                                            \
+  mre_frame_header_get_##field (const guint8 *header)                           \
+  {                                                                             \
+    return (type) mre_frame_read_##width (header + MRE_FRAME_OFFSET_##FIELD);   \
+  }                                                                             \
+                                                                                \
+  static inline void                                                            \
+  mre_frame_header_set_##field (guint8 *header,                                 \
+                                type    field)                                  \
+  {                                                                             \
+    mre_frame_write_##width (header + MRE_FRAME_OFFSET_##FIELD, field);         \
+  }
 
-static inline void
-mre_frame_header_set_version (guint8 *header,
-                              guint8  version)
-{
-  header[MRE_FRAME_OFFSET_VERSION] = version;
-}
+MRE_FRAME_HEADER_FIELD (version,    VERSION,    guint8,  u8)
+MRE_FRAME_HEADER_FIELD (type,       TYPE,       guint8,  u8)
+MRE_FRAME_HEADER_FIELD (flags,      FLAGS,      guint8,  u8)
+MRE_FRAME_HEADER_FIELD (reserved,   RESERVED,   guint8,  u8)
+MRE_FRAME_HEADER_FIELD (arg,        ARG,        guint32, u32)
+MRE_FRAME_HEADER_FIELD (seq,        SEQ,        guint64, u64)
+MRE_FRAME_HEADER_FIELD (time,       TIME,       gint64,  u64)
+MRE_FRAME_HEADER_FIELD (name_len,   NAME_LEN,   guint16, u16)
+MRE_FRAME_HEADER_FIELD (sender_len, SENDER_LEN, guint16, u16)
+MRE_FRAME_HEADER_FIELD (body_len,   BODY_LEN,   guint32, u32)
 
-static inline guint8
-mre_frame_header_get_type (const guint8 *header)
-{
-  return header[MRE_FRAME_OFFSET_TYPE];
-}
-
-static inline void
-mre_frame_header_set_type (guint8 *header,
-                           guint8  type)
-{
-  header[MRE_FRAME_OFFSET_TYPE] = type;
-}
-
-static inline guint8
-mre_frame_header_get_flags (const guint8 *header)
-{
-  return header[MRE_FRAME_OFFSET_FLAGS];
-}
-
-static inline void
-mre_frame_header_set_flags (guint8 *header,
-                            guint8  flags)
-{
-  header[MRE_FRAME_OFFSET_FLAGS] = flags;
-}
-
-static inline guint8
-mre_frame_header_get_reserved (const guint8 *header)
-{
-  return header[MRE_FRAME_OFFSET_RESERVED];
-}
-
-static inline void
-mre_frame_header_set_reserved (guint8 *header,
-                               guint8  reserved)
-{
-  header[MRE_FRAME_OFFSET_RESERVED] = reserved;
-}
-
-static inline guint32
-mre_frame_header_get_arg (const guint8 *header)
-{
-  return mre_frame_read_u32 (header + MRE_FRAME_OFFSET_ARG);
-}
-
-static inline void
-mre_frame_header_set_arg (guint8  *header,
-                          guint32  arg)
-{
-  mre_frame_write_u32 (header + MRE_FRAME_OFFSET_ARG, arg);
-}
-
-static inline guint64
-mre_frame_header_get_seq (const guint8 *header)
-{
-  return mre_frame_read_u64 (header + MRE_FRAME_OFFSET_SEQ);
-}
-
-static inline void
-mre_frame_header_set_seq (guint8  *header,
-                          guint64  seq)
-{
-  mre_frame_write_u64 (header + MRE_FRAME_OFFSET_SEQ, seq);
-}
-
-static inline gint64
-mre_frame_header_get_time (const guint8 *header)
-{
-  return (gint64) mre_frame_read_u64 (header + MRE_FRAME_OFFSET_TIME);
-}
-
-static inline void
-mre_frame_header_set_time (guint8 *header,
-                           gint64  time)
-{
-  mre_frame_write_u64 (header + MRE_FRAME_OFFSET_TIME, (guint64) time);
-}
-
-static inline guint16
-mre_frame_header_get_name_len (const guint8 *header)
-{
-  return mre_frame_read_u16 (header + MRE_FRAME_OFFSET_NAME_LEN);
-}
-
-static inline void
-mre_frame_header_set_name_len (guint8  *header,
-                               guint16  name_len)
-{
-  mre_frame_write_u16 (header + MRE_FRAME_OFFSET_NAME_LEN, name_len);
-}
-
-static inline guint16
-mre_frame_header_get_sender_len (const guint8 *header)
-{
-  return mre_frame_read_u16 (header + MRE_FRAME_OFFSET_SENDER_LEN);
-}
-
-static inline void
-mre_frame_header_set_sender_len (guint8  *header,
-                                 guint16  sender_len)
-{
-  mre_frame_write_u16 (header + MRE_FRAME_OFFSET_SENDER_LEN, sender_len);
-}
-
-static inline guint32
-mre_frame_header_get_body_len (const guint8 *header)
-{
-  return mre_frame_read_u32 (header + MRE_FRAME_OFFSET_BODY_LEN);
-}
-
-static inline void
-mre_frame_header_set_body_len (guint8  *header,
-                               guint32  body_len)
-{
-  mre_frame_write_u32 (header + MRE_FRAME_OFFSET_BODY_LEN, body_len);
-}
+#undef MRE_FRAME_HEADER_FIELD
 
 /* The size of the whole frame that @header starts, header included. */
 static inline gsize
