@@ -298,7 +298,7 @@ mre_broker_client_send (MreBrokerClient *client,
                          "more than max-queued-bytes (%" G_GUINT64_FORMAT "); the broker closed "
                          "its connection", queued, self->max_queued_bytes);
 
-      drop_slow (client, data[1] == MRE_FRAME_EVENT, message);
+      drop_slow (client, mre_frame_header_get_type (data) == MRE_FRAME_EVENT, message);
       return FALSE;
     }
 

@@ -290,10 +290,7 @@ mre_router_subscribe (MreRouter       *router,
 
       g_byte_array_set_size (router->scratch, 0);
       g_byte_array_append (router->scratch, data, size);
-      router->scratch->data[4] = request >> 24;
-      router->scratch->data[5] = request >> 16;
-      router->scratch->data[6] = request >> 8;
-      router->scratch->data[7] = request;
+      mre_frame_header_set_arg (router->scratch->data, request);
       if (!mre_broker_client_send (client, router->scratch->data, size))
         return FALSE;
       client->events_out++;
@@ -429,7 +426,7 @@ retain (MreRouter      *router,
   guint8 *copy = g_memdup2 (frame, size);
   Retained *retained;
 
-  copy[2] |= MRE_FRAME_FLAG_RETAINED;
+  mre_frame_header_set_flags (copy, mre_frame_header_get_flags (copy) | MRE_FRAME_FLAG_RETAINED);
   retained = retained_new (router->position, g_bytes_new_take (copy, size), sender);
   g_queue_push_tail (&backlog->events, retained);
   backlog->bytes += size;
@@ -512,10 +509,7 @@ mre_router_publish (MreRouter      *router,
   size = mre_frame_size (&event);
   g_byte_array_set_size (router->scratch, size);
   data = router->scratch->data;
-  mre_frame_write_header (&event, data);
-  memcpy (data + MRE_FRAME_HEADER_SIZE, event.name, event.name_len);
-  memcpy (data + MRE_FRAME_HEADER_SIZE + event.name_len, sender, event.sender_len);
-  memcpy (data + MRE_FRAME_HEADER_SIZE + event.name_len + event.sender_len, event.body, event.body_len);
+  mre_frame_write (&event, data);
 
   if (!push && router->unrouted.length == 0)
     route (router, name, sender, data, size);
@@ -544,13 +538,15 @@ mre_router_flush (MreRouter *router)
     {
       gsize size;
       const guint8 *data = g_bytes_get_data (retained->frame, &size);
-      gsize name_len = (gsize) data[24] << 8 | data[25];
+      gsize name_len = mre_frame_header_get_name_len (data);
 
       /* A push's retained copy, without RETAINED. */
       g_byte_array_set_size (router->scratch, 0);
       g_byte_array_append (router->scratch, data, size);
-      router->scratch->data[2] &= ~MRE_FRAME_FLAG_RETAINED;
-      g_string_overwrite_len (router->name, 0, (const char *) data + MRE_FRAME_HEADER_SIZE, name_len);
+      mre_frame_header_set_flags (router->scratch->data,
+                                  mre_frame_header_get_flags (router->scratch->data) &
+                                  ~MRE_FRAME_FLAG_RETAINED);
+      g_string_overwrite_len (router->name, 0, mre_frame_header_get_name (data), name_len);
       g_string_truncate (router->name, name_len);
       route (router, router->name->str, retained->sender, router->scratch->data, size);
       retained_free (retained);

@@ -306,15 +306,6 @@ mre_connection_count_unsent (MreConnection *conn)
   return unsent;
 }
 
-/* The size of the frame written at @data, from its header. */
-static gsize
-queued_frame_size (const guint8 *data)
-{
-  return MRE_FRAME_HEADER_SIZE + ((gsize) data[24] << 8 | data[25]) +
-         ((gsize) data[26] << 8 | data[27]) +
-         ((gsize) data[28] << 24 | (gsize) data[29] << 16 | (gsize) data[30] << 8 | data[31]);
-}
-
 /* Counts the whole frames of @data, and those of type @type among them. */
 static void
 count_frames (const guint8 *data,
@@ -323,10 +314,11 @@ count_frames (const guint8 *data,
               guint64      *frames,
               guint64      *of_type)
 {
-  for (gsize pos = 0; pos + MRE_FRAME_HEADER_SIZE <= len; pos += queued_frame_size (data + pos))
+  for (gsize pos = 0; pos + MRE_FRAME_HEADER_SIZE <= len;
+       pos += mre_frame_header_get_frame_size (data + pos))
     {
       (*frames)++;
-      *of_type += data[pos + 1] == type;
+      *of_type += mre_frame_header_get_type (data + pos) == type;
     }
 }
 
@@ -347,7 +339,7 @@ mre_connection_drop_unsent (MreConnection *conn,
   /* @wbuf holds whole frames from its start: keep up to the end of the one
    * that @woff is in (none if it is at a frame's start). */
   while (keep < conn->woff)
-    keep += queued_frame_size (conn->wbuf->data + keep);
+    keep += mre_frame_header_get_frame_size (conn->wbuf->data + keep);
   count_frames (conn->wbuf->data + keep, conn->wbuf->len - keep, type, &frames, &of_type);
   conn->wbuf_frames -= frames;
   g_byte_array_set_size (conn->wbuf, keep);
@@ -604,7 +596,7 @@ conn_parse (MreConnection *conn)
            * 64 KiB), so that the answer can name it. */
           if (conn->rbuf->len - pos < (gsize) MRE_FRAME_HEADER_SIZE + frame.name_len)
             goto done;
-          frame.name = (const char *) conn->rbuf->data + pos + MRE_FRAME_HEADER_SIZE;
+          frame.name = mre_frame_header_get_name (conn->rbuf->data + pos);
           if (size > conn->rbuf->len - pos)
             {
               frame.sender = NULL;

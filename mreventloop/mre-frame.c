@@ -13,50 +13,6 @@
 #include "mre-frame-private.h"
 #include "mre-json-private.h"
 
-static inline guint16
-read_u16 (const guint8 *p)
-{
-  return (guint16) (p[0] << 8 | p[1]);
-}
-
-static inline guint32
-read_u32 (const guint8 *p)
-{
-  return (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8 | p[3];
-}
-
-static inline guint64
-read_u64 (const guint8 *p)
-{
-  return (guint64) read_u32 (p) << 32 | read_u32 (p + 4);
-}
-
-static inline void
-write_u16 (guint8  *p,
-           guint16  v)
-{
-  p[0] = v >> 8;
-  p[1] = v;
-}
-
-static inline void
-write_u32 (guint8  *p,
-           guint32  v)
-{
-  p[0] = v >> 24;
-  p[1] = v >> 16;
-  p[2] = v >> 8;
-  p[3] = v;
-}
-
-static inline void
-write_u64 (guint8  *p,
-           guint64  v)
-{
-  write_u32 (p, v >> 32);
-  write_u32 (p + 4, v);
-}
-
 const char *
 mre_frame_type_name (guint type)
 {
@@ -95,7 +51,6 @@ mre_frame_parse (const guint8  *data,
                  gsize         *frame_size,
                  GError       **error)
 {
-  const guint8 *p;
   gsize size;
 
   g_assert (frame != NULL);
@@ -105,29 +60,30 @@ mre_frame_parse (const guint8  *data,
   if (len < MRE_FRAME_HEADER_SIZE)
     return MRE_FRAME_PARSE_NEED_MORE;
 
-  if (data[0] != MRE_FRAME_VERSION)
+  if (mre_frame_header_get_version (data) != MRE_FRAME_VERSION)
     {
       g_set_error (error, MRE_ERROR, MRE_ERROR_INVALID_FRAME,
                    "Frame of protocol version %u, but this side speaks version %u",
-                   data[0], MRE_FRAME_VERSION);
+                   mre_frame_header_get_version (data), MRE_FRAME_VERSION);
       return MRE_FRAME_PARSE_FATAL;
     }
-  if (data[3] != 0)
+  if (mre_frame_header_get_reserved (data) != 0)
     {
       g_set_error (error, MRE_ERROR, MRE_ERROR_INVALID_FRAME,
-                   "Frame header has a reserved byte of %u, not 0", data[3]);
+                   "Frame header has a reserved byte of %u, not 0",
+                   mre_frame_header_get_reserved (data));
       return MRE_FRAME_PARSE_FATAL;
     }
 
   memset (frame, 0, sizeof *frame);
-  frame->type = data[1];
-  frame->flags = data[2];
-  frame->arg = read_u32 (data + 4);
-  frame->seq = read_u64 (data + 8);
-  frame->time = (gint64) read_u64 (data + 16);
-  frame->name_len = read_u16 (data + 24);
-  frame->sender_len = read_u16 (data + 26);
-  frame->body_len = read_u32 (data + 28);
+  frame->type = mre_frame_header_get_type (data);
+  frame->flags = mre_frame_header_get_flags (data);
+  frame->arg = mre_frame_header_get_arg (data);
+  frame->seq = mre_frame_header_get_seq (data);
+  frame->time = mre_frame_header_get_time (data);
+  frame->name_len = mre_frame_header_get_name_len (data);
+  frame->sender_len = mre_frame_header_get_sender_len (data);
+  frame->body_len = mre_frame_header_get_body_len (data);
 
   size = mre_frame_size (frame);
   if (size > MRE_FRAME_HARD_MAX)
@@ -165,10 +121,9 @@ mre_frame_parse (const guint8  *data,
     return MRE_FRAME_PARSE_NEED_MORE;
 
   /* Only now: past the end of a shorter buffer (or NULL) is undefined. */
-  p = data + MRE_FRAME_HEADER_SIZE;
-  frame->name = (const char *) p;
-  frame->sender = (const char *) p + frame->name_len;
-  frame->body = p + frame->name_len + frame->sender_len;
+  frame->name = mre_frame_header_get_name (data);
+  frame->sender = frame->name + frame->name_len;
+  frame->body = (const guint8 *) frame->sender + frame->sender_len;
 
   if (!mre_utf8_validate (frame->name, frame->name_len) ||
       !mre_utf8_validate (frame->sender, frame->sender_len))
@@ -186,24 +141,23 @@ void
 mre_frame_write_header (const MreFrame *frame,
                         guint8          header[MRE_FRAME_HEADER_SIZE])
 {
-  header[0] = MRE_FRAME_VERSION;
-  header[1] = frame->type;
-  header[2] = frame->flags;
-  header[3] = 0;
-  write_u32 (header + 4, frame->arg);
-  write_u64 (header + 8, frame->seq);
-  write_u64 (header + 16, (guint64) frame->time);
-  write_u16 (header + 24, frame->name_len);
-  write_u16 (header + 26, frame->sender_len);
-  write_u32 (header + 28, frame->body_len);
+  mre_frame_header_set_version (header, MRE_FRAME_VERSION);
+  mre_frame_header_set_type (header, frame->type);
+  mre_frame_header_set_flags (header, frame->flags);
+  mre_frame_header_set_reserved (header, 0);
+  mre_frame_header_set_arg (header, frame->arg);
+  mre_frame_header_set_seq (header, frame->seq);
+  mre_frame_header_set_time (header, frame->time);
+  mre_frame_header_set_name_len (header, frame->name_len);
+  mre_frame_header_set_sender_len (header, frame->sender_len);
+  mre_frame_header_set_body_len (header, frame->body_len);
 }
 
-/* The whole frame in one buffer. */
-GBytes *
-mre_frame_to_bytes (const MreFrame *frame)
+/* Writes the whole frame to @data, mre_frame_size() bytes. */
+void
+mre_frame_write (const MreFrame *frame,
+                 guint8         *data)
 {
-  gsize size = mre_frame_size (frame);
-  guint8 *data = g_malloc (size);
   guint8 *p = data + MRE_FRAME_HEADER_SIZE;
 
   mre_frame_write_header (frame, data);
@@ -215,6 +169,15 @@ mre_frame_to_bytes (const MreFrame *frame)
   p += frame->sender_len;
   if (frame->body_len > 0)
     memcpy (p, frame->body, frame->body_len);
+}
 
+/* The whole frame in one buffer. */
+GBytes *
+mre_frame_to_bytes (const MreFrame *frame)
+{
+  gsize size = mre_frame_size (frame);
+  guint8 *data = g_malloc (size);
+
+  mre_frame_write (frame, data);
   return g_bytes_new_take (data, size);
 }

@@ -23,9 +23,7 @@
 static guint64
 frame_seq (GBytes *frame)
 {
-  const guint8 *data = g_bytes_get_data (frame, NULL);
-
-  return GUINT64_FROM_BE (*(const guint64 *) (gconstpointer) (data + 8));
+  return mre_frame_header_get_seq (g_bytes_get_data (frame, NULL));
 }
 
 /* The pushes acknowledged are forgotten; flushes waiting for them end.

@@ -153,6 +153,303 @@ test_incremental (void)
   assert_frame_equal (&parsed, &second);
 }
 
+/* The two headers docs/PROTOCOL.md gives as examples ("Frames"): p-1's
+ * PUBLISH of `produced`, and the EVENT a subscriber receives for it. */
+static const guint8 publish_example[MRE_FRAME_HEADER_SIZE] = {
+  0x01, 0x06, 0x01, 0x00,  0x00, 0x00, 0x00, 0x05,  0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
+  0x00, 0x06, 0x0a, 0x24, 0x18, 0x1e, 0x40, 0x00,  0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x3a,
+};
+static const guint8 event_example[MRE_FRAME_HEADER_SIZE] = {
+  0x01, 0x07, 0x01, 0x00,  0x00, 0x00, 0x00, 0x00,  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01,
+  0x00, 0x06, 0x0a, 0x24, 0x18, 0x1e, 0x40, 0x00,  0x00, 0x08, 0x00, 0x03, 0x00, 0x00, 0x00, 0x3a,
+};
+
+/* The getters read, in PROTOCOL.md's example headers, the fields it says
+ * they hold. */
+static void
+test_header_get (void)
+{
+  const guint8 *h = publish_example;
+
+  g_assert_cmpuint (mre_frame_header_get_version (h), ==, MRE_FRAME_VERSION);
+  g_assert_cmpuint (mre_frame_header_get_type (h), ==, MRE_FRAME_PUBLISH);
+  g_assert_cmpuint (mre_frame_header_get_flags (h), ==, MRE_FRAME_FLAG_PUSH);
+  g_assert_cmpuint (mre_frame_header_get_reserved (h), ==, 0);
+  g_assert_cmpuint (mre_frame_header_get_arg (h), ==, 5);
+  g_assert_cmpuint (mre_frame_header_get_seq (h), ==, G_GUINT64_CONSTANT (0x0102030405060708));
+  g_assert_cmpint (mre_frame_header_get_time (h), ==, G_GINT64_CONSTANT (1700000000000000));
+  g_assert_cmpuint (mre_frame_header_get_name_len (h), ==, 8);
+  g_assert_cmpuint (mre_frame_header_get_sender_len (h), ==, 0);
+  g_assert_cmpuint (mre_frame_header_get_body_len (h), ==, 58);
+  g_assert_cmpuint (mre_frame_header_get_frame_size (h), ==, 32 + 8 + 0 + 58);
+  g_assert_true (mre_frame_header_get_name (h) == (const char *) h + 32);
+
+  h = event_example;
+  g_assert_cmpuint (mre_frame_header_get_version (h), ==, MRE_FRAME_VERSION);
+  g_assert_cmpuint (mre_frame_header_get_type (h), ==, MRE_FRAME_EVENT);
+  g_assert_cmpuint (mre_frame_header_get_flags (h), ==, MRE_FRAME_FLAG_PUSH);
+  g_assert_cmpuint (mre_frame_header_get_reserved (h), ==, 0);
+  g_assert_cmpuint (mre_frame_header_get_arg (h), ==, 0);
+  g_assert_cmpuint (mre_frame_header_get_seq (h), ==, 1);
+  g_assert_cmpint (mre_frame_header_get_time (h), ==, G_GINT64_CONSTANT (1700000000000000));
+  g_assert_cmpuint (mre_frame_header_get_name_len (h), ==, 8);
+  g_assert_cmpuint (mre_frame_header_get_sender_len (h), ==, 3);
+  g_assert_cmpuint (mre_frame_header_get_body_len (h), ==, 58);
+  g_assert_cmpuint (mre_frame_header_get_frame_size (h), ==, 32 + 8 + 3 + 58);
+}
+
+/* The setters write PROTOCOL.md's example headers over bytes that hold
+ * something else, and turn the PUBLISH into its EVENT in place, as the
+ * broker does. */
+static void
+test_header_set (void)
+{
+  guint8 header[MRE_FRAME_HEADER_SIZE];
+
+  memset (header, 0xa5, sizeof header);
+  mre_frame_header_set_version (header, MRE_FRAME_VERSION);
+  mre_frame_header_set_type (header, MRE_FRAME_PUBLISH);
+  mre_frame_header_set_flags (header, MRE_FRAME_FLAG_PUSH);
+  mre_frame_header_set_reserved (header, 0);
+  mre_frame_header_set_arg (header, 5);
+  mre_frame_header_set_seq (header, G_GUINT64_CONSTANT (0x0102030405060708));
+  mre_frame_header_set_time (header, G_GINT64_CONSTANT (1700000000000000));
+  mre_frame_header_set_name_len (header, 8);
+  mre_frame_header_set_sender_len (header, 0);
+  mre_frame_header_set_body_len (header, 58);
+  g_assert_cmpmem (header, sizeof header, publish_example, sizeof publish_example);
+
+  mre_frame_header_set_type (header, MRE_FRAME_EVENT);
+  mre_frame_header_set_arg (header, 0);
+  mre_frame_header_set_seq (header, 1);
+  mre_frame_header_set_sender_len (header, 3);
+  g_assert_cmpmem (header, sizeof header, event_example, sizeof event_example);
+}
+
+/* The fields of the header, with their offsets and sizes as PROTOCOL.md's
+ * table gives them (not as MreFrameOffset does: this checks it). */
+typedef enum
+{
+  FIELD_VERSION,
+  FIELD_TYPE,
+  FIELD_FLAGS,
+  FIELD_RESERVED,
+  FIELD_ARG,
+  FIELD_SEQ,
+  FIELD_TIME,
+  FIELD_NAME_LEN,
+  FIELD_SENDER_LEN,
+  FIELD_BODY_LEN,
+  N_FIELDS,
+} Field;
+
+static const struct
+{
+  const char *name;
+  gsize       offset;
+  gsize       size;
+  guint       offset_enum;
+} fields[N_FIELDS] = {
+  [FIELD_VERSION]    = { "version", 0, 1, MRE_FRAME_OFFSET_VERSION },
+  [FIELD_TYPE]       = { "type", 1, 1, MRE_FRAME_OFFSET_TYPE },
+  [FIELD_FLAGS]      = { "flags", 2, 1, MRE_FRAME_OFFSET_FLAGS },
+  [FIELD_RESERVED]   = { "reserved", 3, 1, MRE_FRAME_OFFSET_RESERVED },
+  [FIELD_ARG]        = { "arg", 4, 4, MRE_FRAME_OFFSET_ARG },
+  [FIELD_SEQ]        = { "seq", 8, 8, MRE_FRAME_OFFSET_SEQ },
+  [FIELD_TIME]       = { "time", 16, 8, MRE_FRAME_OFFSET_TIME },
+  [FIELD_NAME_LEN]   = { "name length", 24, 2, MRE_FRAME_OFFSET_NAME_LEN },
+  [FIELD_SENDER_LEN] = { "sender length", 26, 2, MRE_FRAME_OFFSET_SENDER_LEN },
+  [FIELD_BODY_LEN]   = { "body length", 28, 4, MRE_FRAME_OFFSET_BODY_LEN },
+};
+
+static void
+field_set (guint8  *header,
+           Field    field,
+           guint64  value)
+{
+  switch (field)
+    {
+    case FIELD_VERSION: mre_frame_header_set_version (header, value); break;
+    case FIELD_TYPE: mre_frame_header_set_type (header, value); break;
+    case FIELD_FLAGS: mre_frame_header_set_flags (header, value); break;
+    case FIELD_RESERVED: mre_frame_header_set_reserved (header, value); break;
+    case FIELD_ARG: mre_frame_header_set_arg (header, value); break;
+    case FIELD_SEQ: mre_frame_header_set_seq (header, value); break;
+    case FIELD_TIME: mre_frame_header_set_time (header, (gint64) value); break;
+    case FIELD_NAME_LEN: mre_frame_header_set_name_len (header, value); break;
+    case FIELD_SENDER_LEN: mre_frame_header_set_sender_len (header, value); break;
+    case FIELD_BODY_LEN: mre_frame_header_set_body_len (header, value); break;
+    case N_FIELDS: default: g_assert_not_reached ();
+    }
+}
+
+static guint64
+field_get (const guint8 *header,
+           Field         field)
+{
+  switch (field)
+    {
+    case FIELD_VERSION: return mre_frame_header_get_version (header);
+    case FIELD_TYPE: return mre_frame_header_get_type (header);
+    case FIELD_FLAGS: return mre_frame_header_get_flags (header);
+    case FIELD_RESERVED: return mre_frame_header_get_reserved (header);
+    case FIELD_ARG: return mre_frame_header_get_arg (header);
+    case FIELD_SEQ: return mre_frame_header_get_seq (header);
+    case FIELD_TIME: return (guint64) mre_frame_header_get_time (header);
+    case FIELD_NAME_LEN: return mre_frame_header_get_name_len (header);
+    case FIELD_SENDER_LEN: return mre_frame_header_get_sender_len (header);
+    case FIELD_BODY_LEN: return mre_frame_header_get_body_len (header);
+    case N_FIELDS: default: g_assert_not_reached ();
+    }
+}
+
+/* Each field is big-endian, at its offset, and its setter writes its own
+ * bytes and no others. */
+static void
+test_header_layout (void)
+{
+  static const guint8 big_endian[8] = { 0x81, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08 };
+  gsize end = 0;
+
+  for (Field f = 0; f < N_FIELDS; f++)
+    {
+      guint8 header[MRE_FRAME_HEADER_SIZE], before[MRE_FRAME_HEADER_SIZE];
+      guint64 value = 0;
+
+      g_test_message ("%s", fields[f].name);
+      g_assert_cmpuint (fields[f].offset_enum, ==, fields[f].offset);
+      /* The fields tile the header. */
+      g_assert_cmpuint (fields[f].offset, ==, end);
+      end = fields[f].offset + fields[f].size;
+
+      for (gsize i = 0; i < fields[f].size; i++)
+        value = value << 8 | big_endian[i];
+      for (gsize i = 0; i < sizeof header; i++)
+        before[i] = header[i] = 0xa0 + i;
+
+      field_set (header, f, value);
+      g_assert_cmpuint (field_get (header, f), ==, value);
+      g_assert_cmpmem (header + fields[f].offset, fields[f].size, big_endian, fields[f].size);
+      g_assert_cmpmem (header, fields[f].offset, before, fields[f].offset);
+      g_assert_cmpmem (header + end, sizeof header - end, before + end, sizeof header - end);
+
+      /* And a getter reads its own bytes only. */
+      memset (header, 0xff, sizeof header);
+      memset (header + fields[f].offset, 0, fields[f].size);
+      g_assert_cmpuint (field_get (header, f), ==, 0);
+    }
+  g_assert_cmpuint (end, ==, MRE_FRAME_HEADER_SIZE);
+}
+
+/* Every field keeps every value of its type, the extremes included. */
+static void
+test_header_round_trip (void)
+{
+  static const guint64 values[] = {
+    0, 1, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0x8000, 0xffff,
+    G_MAXINT32, (guint64) G_MAXINT32 + 1, G_MAXUINT32, (guint64) G_MAXUINT32 + 1,
+    G_MAXINT64, (guint64) G_MAXINT64 + 1, G_MAXUINT64 - 1, G_MAXUINT64,
+    G_GUINT64_CONSTANT (0x0123456789abcdef), G_GUINT64_CONSTANT (0xfedcba9876543210),
+  };
+  static const gint64 times[] = { G_MININT64, -1, 0, 1, G_MAXINT64 };
+
+  for (Field f = 0; f < N_FIELDS; f++)
+    for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+      {
+        guint64 max = fields[f].size == 8 ? G_MAXUINT64
+                                           : (G_GUINT64_CONSTANT (1) << (8 * fields[f].size)) - 1;
+        guint8 header[MRE_FRAME_HEADER_SIZE] = { 0 };
+
+        if (values[i] > max)
+          continue;
+        field_set (header, f, values[i]);
+        g_assert_cmpuint (field_get (header, f), ==, values[i]);
+      }
+
+  /* time is signed. */
+  for (guint i = 0; i < G_N_ELEMENTS (times); i++)
+    {
+      guint8 header[MRE_FRAME_HEADER_SIZE] = { 0 };
+
+      mre_frame_header_set_time (header, times[i]);
+      g_assert_cmpint (mre_frame_header_get_time (header), ==, times[i]);
+    }
+}
+
+/* The accessors agree with mre_frame_parse() and mre_frame_to_bytes(): on
+ * an encoded frame, and on one changed in place (as the router changes
+ * the retained copy of a push). */
+static void
+test_header_agrees_with_parse (void)
+{
+  MreFrame frame = frame_new (MRE_FRAME_EVENT, MRE_FRAME_FLAG_PUSH,
+                              "sensor.temperature", "peer-é", "{\"jsonrpc\":\"2.0\"}");
+  MreFrame parsed;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autofree guint8 *data = NULL;
+  gsize size, frame_size;
+
+  frame.arg = 0xdeadbeef;
+  frame.seq = G_GUINT64_CONSTANT (0x1122334455667788);
+  frame.time = -42;
+  bytes = mre_frame_to_bytes (&frame);
+  data = g_bytes_unref_to_data (g_steal_pointer (&bytes), &size);
+
+  g_assert_cmpuint (mre_frame_header_get_version (data), ==, MRE_FRAME_VERSION);
+  g_assert_cmpuint (mre_frame_header_get_type (data), ==, frame.type);
+  g_assert_cmpuint (mre_frame_header_get_flags (data), ==, frame.flags);
+  g_assert_cmpuint (mre_frame_header_get_reserved (data), ==, 0);
+  g_assert_cmpuint (mre_frame_header_get_arg (data), ==, frame.arg);
+  g_assert_cmpuint (mre_frame_header_get_seq (data), ==, frame.seq);
+  g_assert_cmpint (mre_frame_header_get_time (data), ==, frame.time);
+  g_assert_cmpuint (mre_frame_header_get_name_len (data), ==, frame.name_len);
+  g_assert_cmpuint (mre_frame_header_get_sender_len (data), ==, frame.sender_len);
+  g_assert_cmpuint (mre_frame_header_get_body_len (data), ==, frame.body_len);
+  g_assert_cmpuint (mre_frame_header_get_frame_size (data), ==, size);
+  g_assert_cmpmem (mre_frame_header_get_name (data), mre_frame_header_get_name_len (data),
+                   frame.name, frame.name_len);
+
+  mre_frame_header_set_flags (data, mre_frame_header_get_flags (data) | MRE_FRAME_FLAG_RETAINED);
+  mre_frame_header_set_arg (data, 7);
+  mre_frame_header_set_seq (data, G_MAXUINT64);
+  mre_frame_header_set_time (data, G_MININT64);
+  g_assert_cmpint (mre_frame_parse (data, size, MRE_FRAME_DEFAULT_MAX, &parsed, &frame_size, NULL),
+                   ==, MRE_FRAME_PARSE_OK);
+  g_assert_cmpuint (frame_size, ==, size);
+  frame.flags |= MRE_FRAME_FLAG_RETAINED;
+  frame.arg = 7;
+  frame.seq = G_MAXUINT64;
+  frame.time = G_MININT64;
+  assert_frame_equal (&parsed, &frame);
+}
+
+/* mre_frame_write() writes what mre_frame_to_bytes() returns, empty
+ * strings (without pointers) included. */
+static void
+test_write (void)
+{
+  MreFrame frames[] = {
+    frame_new (MRE_FRAME_PUBLISH, MRE_FRAME_FLAG_PUSH, "produced", "p-1", "[\"product\"]"),
+    frame_new (MRE_FRAME_ACK, 0, "", "", ""),
+  };
+
+  frames[0].arg = 5;
+  frames[0].seq = 9;
+  frames[0].time = 1;
+  frames[1].name = frames[1].sender = NULL;
+  frames[1].body = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (frames); i++)
+    {
+      g_autoptr(GBytes) bytes = mre_frame_to_bytes (&frames[i]);
+      gsize size = mre_frame_size (&frames[i]);
+      g_autofree guint8 *data = g_malloc (size);
+
+      mre_frame_write (&frames[i], data);
+      g_assert_cmpmem (data, size, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+    }
+}
+
 static guint8 *
 header_of (const MreFrame *frame)
 {
@@ -460,6 +757,12 @@ main (int   argc,
   g_test_add_func ("/frame/empty", test_empty);
   g_test_add_func ("/frame/incremental", test_incremental);
   g_test_add_func ("/frame/incremental/nothing-yet", test_incremental_nothing_yet);
+  g_test_add_func ("/frame/header/get", test_header_get);
+  g_test_add_func ("/frame/header/set", test_header_set);
+  g_test_add_func ("/frame/header/layout", test_header_layout);
+  g_test_add_func ("/frame/header/round-trip", test_header_round_trip);
+  g_test_add_func ("/frame/header/agrees-with-parse", test_header_agrees_with_parse);
+  g_test_add_func ("/frame/write", test_write);
   g_test_add_func ("/frame/fatal", test_fatal);
   g_test_add_func ("/frame/reject/too-large", test_reject_too_large);
   g_test_add_func ("/frame/reject/protocol", test_reject_protocol);
