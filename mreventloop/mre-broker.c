@@ -13,7 +13,6 @@
 #include "mre-broker.h"
 #include "mre-broker-private.h"
 #include "mre-event-loop-private.h"
-#include "mre-slot-private.h"
 #include "mre-socket-private.h"
 
 /**

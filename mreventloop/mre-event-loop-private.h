@@ -15,4 +15,9 @@ G_BEGIN_DECLS
  * rather than being bound to a context someone else iterates. */
 gboolean mre_event_loop_has_own_thread (MreEventLoop *self);
 
+/* Which loop an object runs on (mre-event-loop-call.c) ---------------------- */
+
+MreEventLoop *mre_object_dup_event_loop    (gpointer         object);
+gboolean      mre_object_has_event_loop    (gpointer         object);
+
 G_END_DECLS

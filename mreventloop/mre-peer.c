@@ -14,7 +14,6 @@
 #include "mre-event-loop-private.h"
 #include "mre-peer-private.h"
 #include "mre-signal-private.h"
-#include "mre-slot-private.h"
 #include "mre-socket-private.h"
 
 /**
