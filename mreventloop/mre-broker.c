@@ -385,10 +385,10 @@ mre_broker_start (MreBroker  *self,
       self->context = g_main_context_ref (mre_event_loop_get_context (self->loop));
     }
 
-  mre_loop_call_sync (self->loop, start_on_context, &call);
+  mre_event_loop_call_sync (self->loop, start_on_context, &call);
   if (call.error != NULL)
     {
-      mre_loop_call_sync (self->loop, stop_on_context, self);
+      mre_event_loop_call_sync (self->loop, stop_on_context, self);
       g_propagate_error (error, call.error);
       return FALSE;
     }
@@ -411,7 +411,7 @@ mre_broker_stop (MreBroker *self)
   g_return_if_fail (MRE_IS_BROKER (self));
 
   if (self->context != NULL)
-    mre_loop_call_sync (self->loop, stop_on_context, self);
+    mre_event_loop_call_sync (self->loop, stop_on_context, self);
 }
 
 /* Statistics ------------------------------------------------------------------- */
@@ -523,7 +523,7 @@ mre_broker_dup_stats (MreBroker *self)
   if (self->context == NULL)
     stats_on_context (&call);
   else
-    mre_loop_call_sync (self->loop, stats_on_context, &call);
+    mre_event_loop_call_sync (self->loop, stats_on_context, &call);
 
   return call.stats;
 }

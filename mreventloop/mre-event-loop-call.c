@@ -9,7 +9,8 @@
 
 #include "mre-event-loop-private.h"
 
-/* Which loop an object runs on. */
+/* Which loop an object runs on, and running the library's own code on a
+ * loop's context: later from any thread, or at once, waiting for it. */
 
 /* The object <-> loop binding ------------------------------------------------ */
 
@@ -124,4 +125,94 @@ mre_object_set_event_loop (gpointer      object,
   g_object_set_qdata (object, mre_event_loop_made_quark (), NULL);
   g_object_set_qdata_full (object, mre_event_loop_qdata_quark (),
                            g_object_ref (loop), g_object_unref);
+}
+
+/* Calling on a loop's context ------------------------------------------------ */
+
+/* Runs @func on the context of @self, later, from any thread (never inside
+ * this call), at the default priority: calls from one thread run in the
+ * order they were made. */
+void
+mre_event_loop_call_later (MreEventLoop *self,
+                           GSourceFunc   func,
+                           gpointer      data,
+                           const char   *static_name)
+{
+  g_autoptr(GSource) source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, func, data, NULL);
+  g_source_set_static_name (source, static_name);
+  g_source_attach (source, mre_event_loop_get_context (self));
+}
+
+/* Whether this thread may run the context of @self now: it is the loop's
+ * thread, or @self is bound to a context this thread could acquire (then
+ * *@acquired is set, and the caller releases the context when done). Never
+ * the context of a loop's own thread, even before that thread took it. */
+gboolean
+mre_event_loop_try_acquire (MreEventLoop *self,
+                            gboolean     *acquired)
+{
+  *acquired = FALSE;
+  if (mre_event_loop_is_loop_thread (self))
+    return TRUE;
+  if (!mre_event_loop_has_own_thread (self) && g_main_context_acquire (mre_event_loop_get_context (self)))
+    *acquired = TRUE;
+
+  return *acquired;
+}
+
+typedef struct
+{
+  MreContextFunc func;
+  gpointer       data;
+  GMutex         lock;
+  GCond          cond;
+  gboolean       done;
+} SyncCall;
+
+static gboolean
+sync_call_run (gpointer user_data)
+{
+  SyncCall *call = user_data;
+
+  call->func (call->data);
+  g_mutex_lock (&call->lock);
+  call->done = TRUE;
+  g_cond_signal (&call->cond);
+  g_mutex_unlock (&call->lock);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs @func on the context of @self and returns when it ran: at once if
+ * this thread may run that context (see mre_event_loop_try_acquire());
+ * else by invoking it there and waiting (so the loop must be running). */
+void
+mre_event_loop_call_sync (MreEventLoop   *self,
+                          MreContextFunc  func,
+                          gpointer        data)
+{
+  GMainContext *context = mre_event_loop_get_context (self);
+  SyncCall call = { func, data };
+  gboolean acquired;
+
+  if (mre_event_loop_try_acquire (self, &acquired))
+    {
+      func (data);
+      if (acquired)
+        g_main_context_release (context);
+      return;
+    }
+
+  g_mutex_init (&call.lock);
+  g_cond_init (&call.cond);
+  g_main_context_invoke (context, sync_call_run, &call);
+  g_mutex_lock (&call.lock);
+  while (!call.done)
+    g_cond_wait (&call.cond, &call.lock);
+  g_mutex_unlock (&call.lock);
+  g_mutex_clear (&call.lock);
+  g_cond_clear (&call.cond);
 }

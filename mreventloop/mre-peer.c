@@ -290,18 +290,22 @@ start_idle (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Runs @func on the peer's context, later, from any thread. */
+/* Runs @func with @task (transfer full) on the peer's context, later, from
+ * any thread; or fails @task now if the peer's loop cannot start. */
 static void
 peer_invoke (MrePeer     *self,
              GSourceFunc  func,
-             gpointer     data)
+             GTask       *task)
 {
-  g_autoptr(GSource) source = g_idle_source_new ();
+  GError *error = NULL;
 
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (source, func, data, NULL);
-  g_source_set_static_name (source, "MrePeer call");
-  g_source_attach (source, self->context);
+  if (!ensure_loop (self, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  mre_event_loop_call_later (self->loop, func, task, "MrePeer call");
 }
 
 /**
@@ -323,7 +327,6 @@ mre_peer_start_async (MrePeer             *self,
                       GAsyncReadyCallback  callback,
                       gpointer             user_data)
 {
-  GError *error = NULL;
   GTask *task;
 
   g_return_if_fail (MRE_IS_PEER (self));
@@ -332,12 +335,6 @@ mre_peer_start_async (MrePeer             *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, mre_peer_start_async);
   g_task_set_return_on_cancel (task, TRUE);
-  if (!ensure_loop (self, &error))
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
   peer_invoke (self, start_idle, task);
 }
 
@@ -369,8 +366,8 @@ mre_peer_start_finish (MrePeer       *self,
 /* Synchronous calls: @func run with a task on the peer's context, as the
  * asynchronous calls do, and the task waited for. If this thread can run
  * the peer's context, it runs it (the task completes there); otherwise it
- * runs a context of its own, where the task completes. Never the context
- * of a loop's own thread, even before that thread took it. */
+ * runs a context of its own, where the task completes (see
+ * mre_event_loop_try_acquire()). */
 static void
 sync_done (GObject      *object,
            GAsyncResult *result,
@@ -393,7 +390,7 @@ mre_peer_sync_call (MrePeer        *self,
   GError *error = NULL;
   GMainContext *context;
   GTask *task;
-  gboolean acquired = FALSE;
+  gboolean acquired;
 
   /* No loop to run the call, or one whose thread would read the answer
    * only once the handler calling this returned: fails now. */
@@ -413,20 +410,15 @@ mre_peer_sync_call (MrePeer        *self,
       return task;
     }
 
-  if (mre_event_loop_is_loop_thread (self->loop))
+  if (mre_event_loop_try_acquire (self->loop, &acquired))
     context = g_main_context_ref (self->context);
-  else if (!mre_event_loop_has_own_thread (self->loop) && g_main_context_acquire (self->context))
-    {
-      acquired = TRUE;
-      context = g_main_context_ref (self->context);
-    }
   else
     context = g_main_context_new ();
 
   g_main_context_push_thread_default (context);
   task = g_task_new (self, cancellable, sync_done, &result);
   g_task_set_task_data (task, task_data, task_data_destroy);
-  peer_invoke (self, func, task);
+  mre_event_loop_call_later (self->loop, func, task, "MrePeer call");
   while (result == NULL)
     g_main_context_iteration (context, TRUE);
   g_main_context_pop_thread_default (context);
@@ -539,7 +531,7 @@ mre_peer_close (MrePeer *self)
 
   if (self->context != NULL)
     {
-      mre_loop_call_sync (self->loop, close_on_context, self);
+      mre_event_loop_call_sync (self->loop, close_on_context, self);
       mre_peer_signals_flush_here (self);
     }
   else
@@ -673,12 +665,6 @@ mre_peer_subscribe_async (MrePeer             *self,
       return;
     }
   g_task_set_task_data (task, call, subscribe_call_free);
-  if (!ensure_loop (self, &error))
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
   peer_invoke (self, subscribe_idle, task);
 }
 
@@ -884,7 +870,7 @@ mre_peer_dispose (GObject *object)
   /* Its handlers go with it: what they would get is dropped. */
   mre_peer_signals_dispose (self);
   if (self->context != NULL && (MrePeerState) g_atomic_int_get (&self->state) != MRE_PEER_STATE_CLOSED)
-    mre_loop_call_sync (self->loop, close_on_context, self);
+    mre_event_loop_call_sync (self->loop, close_on_context, self);
 
   G_OBJECT_CLASS (mre_peer_parent_class)->dispose (object);
 }
