@@ -49,7 +49,7 @@ ref_loop (gpointer loop,
  * than having none yet or one that mre_object_get_event_loop() made for it.
  * A peer or broker runs on a loop it was given as the program's, and on one
  * made for it as its own (stopped with it, signals in its signal context). */
-gboolean
+static gboolean
 mre_object_has_event_loop (gpointer object)
 {
   gpointer loop = g_object_get_qdata (object, mre_event_loop_qdata_quark ());
@@ -125,6 +125,40 @@ mre_object_set_event_loop (gpointer      object,
   g_object_set_qdata (object, mre_event_loop_made_quark (), NULL);
   g_object_set_qdata_full (object, mre_event_loop_qdata_quark (),
                            g_object_ref (loop), g_object_unref);
+}
+
+/* The loop an object (a broker, a peer) does its work on, started: the one
+ * it was given with mre_object_set_event_loop() (started if it was not: a
+ * bound loop runs as its context is iterated; the user's loop is never
+ * stopped by the object), or a new one of its own thread, which the object
+ * stops with mre_event_loop_stop_own() when it goes (*@own_loop set to
+ * %TRUE). A loop that cannot start (no thread) gives %NULL and @error; the
+ * object keeps it and the next call tries again. Not locked: callers that
+ * may race hold a lock of their own. */
+MreEventLoop *
+mre_object_start_event_loop (gpointer   object,
+                             gboolean  *own_loop,
+                             GError   **error)
+{
+  gboolean given = mre_object_has_event_loop (object);
+  MreEventLoop *loop = mre_object_get_event_loop (object);
+
+  if (!mre_event_loop_get_running (loop) && !mre_event_loop_start (loop, error))
+    return NULL;
+
+  *own_loop = !given;
+  return g_object_ref (loop);
+}
+
+/* Stops a loop that mre_object_start_event_loop() gave as the object's own;
+ * joined if it has a thread of its own and this is not that thread (a
+ * bound one stops when its context is next iterated). */
+void
+mre_event_loop_stop_own (MreEventLoop *self)
+{
+  mre_event_loop_stop (self);
+  if (mre_event_loop_has_own_thread (self) && !mre_event_loop_is_loop_thread (self))
+    mre_event_loop_join (self, NULL);
 }
 
 /* Calling on a loop's context ------------------------------------------------ */

@@ -36,6 +36,9 @@ void          mre_event_loop_call_sync     (MreEventLoop    *self,
 /* Which loop an object runs on ---------------------------------------------- */
 
 MreEventLoop *mre_object_dup_event_loop    (gpointer         object);
-gboolean      mre_object_has_event_loop    (gpointer         object);
+MreEventLoop *mre_object_start_event_loop  (gpointer         object,
+                                            gboolean        *own_loop,
+                                            GError         **error);
+void          mre_event_loop_stop_own      (MreEventLoop    *self);
 
 G_END_DECLS

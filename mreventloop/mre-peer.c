@@ -212,30 +212,27 @@ ensure_loop (MrePeer  *self,
              GError  **error)
 {
   G_LOCK_DEFINE_STATIC (ensure_loop);
-  MreEventLoop *loop;
   gboolean ok = TRUE;
 
   /* Set once, last, by whichever thread first gets here. */
   if (g_atomic_pointer_get (&self->loop) != NULL)
     return TRUE;
 
-  /* The peer's loop: one set by the user (started if it was not: a bound
-   * loop runs as its context is iterated; the user's loop is never stopped
-   * by the peer), or a new one of its own thread, stopped with the peer.
-   * A loop that cannot start (no thread) is tried again next time. */
+  /* The peer's loop (see mre_object_start_event_loop()), stopped with the
+   * peer if it is its own. One that cannot start is tried again next time. */
   G_LOCK (ensure_loop);
   if (self->loop == NULL)
     {
-      gboolean own_loop = !mre_object_has_event_loop (self);
+      gboolean own_loop;
+      MreEventLoop *loop = mre_object_start_event_loop (self, &own_loop, error);
 
-      loop = mre_object_get_event_loop (self);
-      ok = mre_event_loop_get_running (loop) || mre_event_loop_start (loop, error);
+      ok = loop != NULL;
       if (ok)
         {
           self->own_loop = own_loop;
           self->context = g_main_context_ref (mre_event_loop_get_context (loop));
           mre_peer_signals_bind (self);
-          g_atomic_pointer_set (&self->loop, g_object_ref (loop));
+          g_atomic_pointer_set (&self->loop, loop);
         }
     }
   G_UNLOCK (ensure_loop);
@@ -880,14 +877,9 @@ mre_peer_finalize (GObject *object)
 {
   MrePeer *self = MRE_PEER (object);
 
-  /* A loop the peer started: stopped; joined if it has a thread of its
-   * own (a bound one stops when its context is next iterated). */
+  /* A loop of the peer's own: stopped (and joined). */
   if (self->own_loop)
-    {
-      mre_event_loop_stop (self->loop);
-      if (mre_event_loop_has_own_thread (self->loop) && !mre_event_loop_is_loop_thread (self->loop))
-        mre_event_loop_join (self->loop, NULL);
-    }
+    mre_event_loop_stop_own (self->loop);
   mre_peer_signals_finalize (self);
   g_clear_object (&self->loop);
   g_clear_pointer (&self->context, g_main_context_unref);
