@@ -13,7 +13,6 @@
 #include "mre-broker.h"
 #include "mre-broker-private.h"
 #include "mre-event-loop-private.h"
-#include "mre-slot-private.h"
 #include "mre-socket-private.h"
 
 /**
@@ -374,22 +373,16 @@ mre_broker_start (MreBroker  *self,
 
   if (self->loop == NULL)
     {
-      /* The user's loop (started if it was not, never stopped by the
-       * broker), or a new one of its own thread, stopped with the broker. */
-      self->own_loop = !mre_object_has_event_loop (self);
-      self->loop = g_object_ref (mre_object_get_event_loop (self));
-      if (!mre_event_loop_get_running (self->loop) && !mre_event_loop_start (self->loop, error))
-        {
-          g_clear_object (&self->loop);
-          return FALSE;
-        }
+      self->loop = mre_object_start_event_loop (self, &self->own_loop, error);
+      if (self->loop == NULL)
+        return FALSE;
       self->context = g_main_context_ref (mre_event_loop_get_context (self->loop));
     }
 
-  mre_loop_call_sync (self->loop, start_on_context, &call);
+  mre_event_loop_call_sync (self->loop, start_on_context, &call);
   if (call.error != NULL)
     {
-      mre_loop_call_sync (self->loop, stop_on_context, self);
+      mre_event_loop_call_sync (self->loop, stop_on_context, self);
       g_propagate_error (error, call.error);
       return FALSE;
     }
@@ -412,7 +405,7 @@ mre_broker_stop (MreBroker *self)
   g_return_if_fail (MRE_IS_BROKER (self));
 
   if (self->context != NULL)
-    mre_loop_call_sync (self->loop, stop_on_context, self);
+    mre_event_loop_call_sync (self->loop, stop_on_context, self);
 }
 
 /* Statistics ------------------------------------------------------------------- */
@@ -524,7 +517,7 @@ mre_broker_dup_stats (MreBroker *self)
   if (self->context == NULL)
     stats_on_context (&call);
   else
-    mre_loop_call_sync (self->loop, stats_on_context, &call);
+    mre_event_loop_call_sync (self->loop, stats_on_context, &call);
 
   return call.stats;
 }
@@ -543,11 +536,7 @@ mre_broker_finalize (GObject *object)
   mre_router_free (self->router);
   mre_broker_durable_finalize (self);
   if (self->own_loop)
-    {
-      mre_event_loop_stop (self->loop);
-      if (mre_event_loop_has_own_thread (self->loop) && !mre_event_loop_is_loop_thread (self->loop))
-        mre_event_loop_join (self->loop, NULL);
-    }
+    mre_event_loop_stop_own (self->loop);
   g_clear_object (&self->loop);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_free (self->paths[0]);

@@ -128,4 +128,10 @@ void          mre_set_thread_spawn_func            (MreThreadSpawnFunc func,
                                                     gpointer           user_data,
                                                     GDestroyNotify     notify);
 
+MRE_AVAILABLE_IN_ALL
+MreEventLoop *mre_object_get_event_loop            (gpointer       object);
+MRE_AVAILABLE_IN_ALL
+void          mre_object_set_event_loop            (gpointer       object,
+                                                    MreEventLoop  *loop);
+
 G_END_DECLS

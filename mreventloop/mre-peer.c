@@ -14,7 +14,6 @@
 #include "mre-event-loop-private.h"
 #include "mre-peer-private.h"
 #include "mre-signal-private.h"
-#include "mre-slot-private.h"
 #include "mre-socket-private.h"
 
 /**
@@ -213,30 +212,27 @@ ensure_loop (MrePeer  *self,
              GError  **error)
 {
   G_LOCK_DEFINE_STATIC (ensure_loop);
-  MreEventLoop *loop;
   gboolean ok = TRUE;
 
   /* Set once, last, by whichever thread first gets here. */
   if (g_atomic_pointer_get (&self->loop) != NULL)
     return TRUE;
 
-  /* The peer's loop: one set by the user (started if it was not: a bound
-   * loop runs as its context is iterated; the user's loop is never stopped
-   * by the peer), or a new one of its own thread, stopped with the peer.
-   * A loop that cannot start (no thread) is tried again next time. */
+  /* The peer's loop (see mre_object_start_event_loop()), stopped with the
+   * peer if it is its own. One that cannot start is tried again next time. */
   G_LOCK (ensure_loop);
   if (self->loop == NULL)
     {
-      gboolean own_loop = !mre_object_has_event_loop (self);
+      gboolean own_loop;
+      MreEventLoop *loop = mre_object_start_event_loop (self, &own_loop, error);
 
-      loop = mre_object_get_event_loop (self);
-      ok = mre_event_loop_get_running (loop) || mre_event_loop_start (loop, error);
+      ok = loop != NULL;
       if (ok)
         {
           self->own_loop = own_loop;
           self->context = g_main_context_ref (mre_event_loop_get_context (loop));
           mre_peer_signals_bind (self);
-          g_atomic_pointer_set (&self->loop, g_object_ref (loop));
+          g_atomic_pointer_set (&self->loop, loop);
         }
     }
   G_UNLOCK (ensure_loop);
@@ -291,18 +287,22 @@ start_idle (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Runs @func on the peer's context, later, from any thread. */
+/* Runs @func with @task (transfer full) on the peer's context, later, from
+ * any thread; or fails @task now if the peer's loop cannot start. */
 static void
 peer_invoke (MrePeer     *self,
              GSourceFunc  func,
-             gpointer     data)
+             GTask       *task)
 {
-  g_autoptr(GSource) source = g_idle_source_new ();
+  GError *error = NULL;
 
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (source, func, data, NULL);
-  g_source_set_static_name (source, "MrePeer call");
-  g_source_attach (source, self->context);
+  if (!ensure_loop (self, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  mre_event_loop_call_later (self->loop, func, task, "MrePeer call");
 }
 
 /**
@@ -324,7 +324,6 @@ mre_peer_start_async (MrePeer             *self,
                       GAsyncReadyCallback  callback,
                       gpointer             user_data)
 {
-  GError *error = NULL;
   GTask *task;
 
   g_return_if_fail (MRE_IS_PEER (self));
@@ -333,12 +332,6 @@ mre_peer_start_async (MrePeer             *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, mre_peer_start_async);
   g_task_set_return_on_cancel (task, TRUE);
-  if (!ensure_loop (self, &error))
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
   peer_invoke (self, start_idle, task);
 }
 
@@ -370,8 +363,8 @@ mre_peer_start_finish (MrePeer       *self,
 /* Synchronous calls: @func run with a task on the peer's context, as the
  * asynchronous calls do, and the task waited for. If this thread can run
  * the peer's context, it runs it (the task completes there); otherwise it
- * runs a context of its own, where the task completes. Never the context
- * of a loop's own thread, even before that thread took it. */
+ * runs a context of its own, where the task completes (see
+ * mre_event_loop_try_acquire()). */
 static void
 sync_done (GObject      *object,
            GAsyncResult *result,
@@ -394,7 +387,7 @@ mre_peer_sync_call (MrePeer        *self,
   GError *error = NULL;
   GMainContext *context;
   GTask *task;
-  gboolean acquired = FALSE;
+  gboolean acquired;
 
   /* No loop to run the call, or one whose thread would read the answer
    * only once the handler calling this returned: fails now. */
@@ -414,20 +407,15 @@ mre_peer_sync_call (MrePeer        *self,
       return task;
     }
 
-  if (mre_event_loop_is_loop_thread (self->loop))
+  if (mre_event_loop_try_acquire (self->loop, &acquired))
     context = g_main_context_ref (self->context);
-  else if (!mre_event_loop_has_own_thread (self->loop) && g_main_context_acquire (self->context))
-    {
-      acquired = TRUE;
-      context = g_main_context_ref (self->context);
-    }
   else
     context = g_main_context_new ();
 
   g_main_context_push_thread_default (context);
   task = g_task_new (self, cancellable, sync_done, &result);
   g_task_set_task_data (task, task_data, task_data_destroy);
-  peer_invoke (self, func, task);
+  mre_event_loop_call_later (self->loop, func, task, "MrePeer call");
   while (result == NULL)
     g_main_context_iteration (context, TRUE);
   g_main_context_pop_thread_default (context);
@@ -540,7 +528,7 @@ mre_peer_close (MrePeer *self)
 
   if (self->context != NULL)
     {
-      mre_loop_call_sync (self->loop, close_on_context, self);
+      mre_event_loop_call_sync (self->loop, close_on_context, self);
       mre_peer_signals_flush_here (self);
     }
   else
@@ -674,12 +662,6 @@ mre_peer_subscribe_async (MrePeer             *self,
       return;
     }
   g_task_set_task_data (task, call, subscribe_call_free);
-  if (!ensure_loop (self, &error))
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
   peer_invoke (self, subscribe_idle, task);
 }
 
@@ -885,7 +867,7 @@ mre_peer_dispose (GObject *object)
   /* Its handlers go with it: what they would get is dropped. */
   mre_peer_signals_dispose (self);
   if (self->context != NULL && (MrePeerState) g_atomic_int_get (&self->state) != MRE_PEER_STATE_CLOSED)
-    mre_loop_call_sync (self->loop, close_on_context, self);
+    mre_event_loop_call_sync (self->loop, close_on_context, self);
 
   G_OBJECT_CLASS (mre_peer_parent_class)->dispose (object);
 }
@@ -895,14 +877,9 @@ mre_peer_finalize (GObject *object)
 {
   MrePeer *self = MRE_PEER (object);
 
-  /* A loop the peer started: stopped; joined if it has a thread of its
-   * own (a bound one stops when its context is next iterated). */
+  /* A loop of the peer's own: stopped (and joined). */
   if (self->own_loop)
-    {
-      mre_event_loop_stop (self->loop);
-      if (mre_event_loop_has_own_thread (self->loop) && !mre_event_loop_is_loop_thread (self->loop))
-        mre_event_loop_join (self->loop, NULL);
-    }
+    mre_event_loop_stop_own (self->loop);
   mre_peer_signals_finalize (self);
   g_clear_object (&self->loop);
   g_clear_pointer (&self->context, g_main_context_unref);

@@ -27,7 +27,5 @@ void               mre_slot_queue           (const MreSlotInfo  *slot,
                                              GObject            *target_owned,
                                              guint               n_args,
                                              const GValue       *args);
-MreEventLoop      *mre_object_dup_event_loop (gpointer           object);
-gboolean           mre_object_has_event_loop (gpointer           object);
 
 G_END_DECLS

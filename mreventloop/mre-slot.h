@@ -91,10 +91,5 @@ gboolean      mre_invokev               (gpointer       target,
                                          const GValue  *args,
                                          guint          n_args,
                                          GError       **error);
-MRE_AVAILABLE_IN_ALL
-MreEventLoop *mre_object_get_event_loop (gpointer       object);
-MRE_AVAILABLE_IN_ALL
-void          mre_object_set_event_loop (gpointer       object,
-                                         MreEventLoop  *loop);
 
 G_END_DECLS

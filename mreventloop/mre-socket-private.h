@@ -9,12 +9,9 @@
 
 #include <gio/gio.h>
 
-#include "mre-event-loop.h"
-
 G_BEGIN_DECLS
 
-/* Addresses and unix socket paths of brokers, and running code on a
- * context and waiting for it. */
+/* Addresses and unix socket paths of brokers. */
 
 char     *mre_socket_parse_address (const char    *address,
                                     GError       **error);
@@ -25,11 +22,5 @@ GSocket  *mre_socket_listen        (const char    *listen_address,
 void      mre_socket_unlink_if_ours (GSocket      *listener,
                                      const char   *listen_address);
 char     *mre_socket_default_dir   (void);
-
-typedef void (*MreContextFunc) (gpointer data);
-
-void      mre_loop_call_sync       (MreEventLoop  *loop,
-                                    MreContextFunc func,
-                                    gpointer       data);
 
 G_END_DECLS

@@ -11,7 +11,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "mre-event-loop-private.h"
 #include "mre-socket-private.h"
 
 static GSocket *
@@ -254,65 +253,4 @@ mre_socket_default_dir (void)
     return g_build_filename (runtime, "mreventloop", NULL);
 
   return g_strdup_printf ("%s/mreventloop-%u", g_get_tmp_dir (), (guint) getuid ());
-}
-
-/* Calling on a context ------------------------------------------------------ */
-
-typedef struct
-{
-  MreContextFunc func;
-  gpointer       data;
-  GMutex         lock;
-  GCond          cond;
-  gboolean       done;
-} SyncCall;
-
-static gboolean
-sync_call_run (gpointer user_data)
-{
-  SyncCall *call = user_data;
-
-  call->func (call->data);
-  g_mutex_lock (&call->lock);
-  call->done = TRUE;
-  g_cond_signal (&call->cond);
-  g_mutex_unlock (&call->lock);
-
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs @func on the context of @loop and returns when it ran: at once on
- * the loop's thread, or if this thread can acquire the context of a bound
- * loop; else by invoking it there and waiting (so the loop must be
- * running). The context of an own-thread loop is never acquired here,
- * even before its thread took it. */
-void
-mre_loop_call_sync (MreEventLoop   *loop,
-                    MreContextFunc  func,
-                    gpointer        data)
-{
-  GMainContext *context = mre_event_loop_get_context (loop);
-  SyncCall call = { func, data };
-
-  if (mre_event_loop_is_loop_thread (loop))
-    {
-      func (data);
-      return;
-    }
-  if (!mre_event_loop_has_own_thread (loop) && g_main_context_acquire (context))
-    {
-      func (data);
-      g_main_context_release (context);
-      return;
-    }
-
-  g_mutex_init (&call.lock);
-  g_cond_init (&call.cond);
-  g_main_context_invoke (context, sync_call_run, &call);
-  g_mutex_lock (&call.lock);
-  while (!call.done)
-    g_cond_wait (&call.cond, &call.lock);
-  g_mutex_unlock (&call.lock);
-  g_mutex_clear (&call.lock);
-  g_cond_clear (&call.cond);
 }
