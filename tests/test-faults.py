@@ -857,8 +857,11 @@ def test_thousand_connections():
         check_equal(stats_now['connections'], 1, 'connections left')
         # 775 connections cut in the middle of a frame: one line in full,
         # then a count every LOG_INTERVAL, not a line each (issue 10, item 12).
+        # A second kind may come on a loaded machine, counted the same way:
+        # a client gone before it read its WELCOME fails the broker's write
+        # (a socket error, "Broken pipe").
         log = lines(bus.log_path('broker-0.log'))
-        bound = 2 + int((time.monotonic() - began) / LOG_INTERVAL)
+        bound = 2 * (2 + int((time.monotonic() - began) / LOG_INTERVAL))
         check(len(log) <= bound, '%d lines logged (at most %d): %r' % (len(log), bound, log[:5]))
 
 
