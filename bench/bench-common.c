@@ -43,6 +43,39 @@ bench_die (const char *format,
   exit (EXIT_FAILURE);
 }
 
+gboolean
+bench_parse_options (int                 *argc,
+                     char              ***argv,
+                     const char          *parameter_string,
+                     const char          *summary,
+                     const GOptionEntry  *entries)
+{
+  g_autoptr(GOptionContext) option_context = NULL;
+  g_autoptr(GError) error = NULL;
+
+  option_context = g_option_context_new (parameter_string);
+  g_option_context_set_summary (option_context, summary);
+  g_option_context_add_main_entries (option_context, entries, NULL);
+  if (!g_option_context_parse (option_context, argc, argv, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+bench_option_is_known (const char         *option,
+                       const char         *value,
+                       const char * const *names)
+{
+  if (value == NULL || g_strv_contains (names, value))
+    return TRUE;
+
+  g_printerr ("unknown --%s %s\n", option, value);
+  return FALSE;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Statistics */
 

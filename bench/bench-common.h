@@ -34,6 +34,20 @@ void     bench_init             (const char         *program,
 void     bench_die              (const char         *format,
                                  ...) G_GNUC_PRINTF (1, 2) G_GNUC_NORETURN;
 
+/* Parses the command line with @entries; @parameter_string and @summary
+ * as for g_option_context_new() and g_option_context_set_summary(). On an
+ * error says it on stderr and returns FALSE. */
+gboolean bench_parse_options    (int                *argc,
+                                 char             ***argv,
+                                 const char         *parameter_string,
+                                 const char         *summary,
+                                 const GOptionEntry *entries);
+/* TRUE when @value is NULL (the option was not given) or one of @names;
+ * otherwise says "unknown --@option @value" on stderr and returns FALSE. */
+gboolean bench_option_is_known  (const char         *option,
+                                 const char         *value,
+                                 const char * const *names);
+
 /* CLOCK_MONOTONIC is the clock of g_get_monotonic_time(), and one clock
  * for every process of the machine; we read it in ns because same-thread
  * latencies are well below a microsecond. */

@@ -629,7 +629,6 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autoptr(GOptionContext) option_context = NULL;
   g_autoptr(GError) error = NULL;
   BenchReportInfo info = { 0 };
   BenchCpuLoad load;
@@ -637,17 +636,12 @@ main (int    argc,
 
   bench_init ("broker", cleanup);
 
-  option_context = g_option_context_new ("- mreventloop broker benchmark");
-  g_option_context_set_summary (option_context,
-    "Throughput, fan-out and round-trip latency of events between processes through\n"
-    "MreBroker, side by side with a ZeroMQ XSUB/XPUB proxy and D-Bus signals, and\n"
-    "what durable push (acknowledged, optionally stored) costs over a yell.");
-  g_option_context_add_main_entries (option_context, entries, NULL);
-  if (!g_option_context_parse (option_context, &argc, &argv, &error))
-    {
-      g_printerr ("%s\n", error->message);
-      return EXIT_FAILURE;
-    }
+  if (!bench_parse_options (&argc, &argv, "- mreventloop broker benchmark",
+        "Throughput, fan-out and round-trip latency of events between processes through\n"
+        "MreBroker, side by side with a ZeroMQ XSUB/XPUB proxy and D-Bus signals, and\n"
+        "what durable push (acknowledged, optionally stored) costs over a yell.",
+        entries))
+    return EXIT_FAILURE;
 
   if (opt_events == 0)
     opt_events = opt_quick ? 100000 : 1000000;
@@ -666,20 +660,14 @@ main (int    argc,
   if (opt_role != NULL)
     return run_role ();
 
-  if (opt_case != NULL && !g_strv_contains (bench_case_names, opt_case))
-    {
-      g_printerr ("unknown --case %s\n", opt_case);
-      return EXIT_FAILURE;
-    }
+  if (!bench_option_is_known ("case", opt_case, bench_case_names))
+    return EXIT_FAILURE;
   if (opt_impl != NULL)
     {
       opt_impls = g_strsplit (opt_impl, ",", -1);
       for (guint i = 0; opt_impls[i] != NULL; i++)
-        if (!g_strv_contains (bench_impl_names, opt_impls[i]))
-          {
-            g_printerr ("unknown --impl %s\n", opt_impls[i]);
-            return EXIT_FAILURE;
-          }
+        if (!bench_option_is_known ("impl", opt_impls[i], bench_impl_names))
+          return EXIT_FAILURE;
     }
 
   self_exe = g_file_read_link ("/proc/self/exe", &error);

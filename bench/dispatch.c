@@ -1024,22 +1024,15 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autoptr(GOptionContext) option_context = NULL;
-  g_autoptr(GError) error = NULL;
   GMainContext *bench_context;
 
   bench_init ("dispatch", NULL);
 
-  option_context = g_option_context_new ("- mreventloop queued dispatch benchmark");
-  g_option_context_set_summary (option_context,
-    "Throughput and enqueue-to-run latency of mreventloop queued calls and slots,\n"
-    "side by side with g_signal_emit, g_main_context_invoke and g_idle_add.");
-  g_option_context_add_main_entries (option_context, entries, NULL);
-  if (!g_option_context_parse (option_context, &argc, &argv, &error))
-    {
-      g_printerr ("%s\n", error->message);
-      return EXIT_FAILURE;
-    }
+  if (!bench_parse_options (&argc, &argv, "- mreventloop queued dispatch benchmark",
+        "Throughput and enqueue-to-run latency of mreventloop queued calls and slots,\n"
+        "side by side with g_signal_emit, g_main_context_invoke and g_idle_add.",
+        entries))
+    return EXIT_FAILURE;
 
   if (opt_calls == 0)
     opt_calls = opt_quick ? 200000 : 2000000;
@@ -1054,16 +1047,9 @@ main (int    argc,
       return EXIT_FAILURE;
     }
 
-  if (opt_case != NULL && !g_strv_contains (case_names, opt_case))
-    {
-      g_printerr ("unknown --case %s\n", opt_case);
-      return EXIT_FAILURE;
-    }
-  if (opt_impl != NULL && !g_strv_contains (impl_names, opt_impl))
-    {
-      g_printerr ("unknown --impl %s\n", opt_impl);
-      return EXIT_FAILURE;
-    }
+  if (!bench_option_is_known ("case", opt_case, case_names) ||
+      !bench_option_is_known ("impl", opt_impl, impl_names))
+    return EXIT_FAILURE;
 
   lat_cap = CLAMP (opt_samples / 20, 50, 1000) + opt_samples;
   lat_samples = g_new (gint64, lat_cap);
