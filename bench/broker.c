@@ -338,6 +338,30 @@ fail (BenchResult *r,
     r->failure = g_strdup (error->message);
 }
 
+/* The run's temporary directory and its broker; FALSE, with the failure
+ * in @r and nothing left behind, when the broker did not start. */
+static gboolean
+run_begin (BenchImpl     impl,
+           BenchResult  *r,
+           char        **dir,
+           Broker       *broker)
+{
+  g_autoptr(GError) error = NULL;
+
+  *dir = bench_tmpdir_new (&error);
+  if (*dir == NULL)
+    bench_die ("cannot make a temporary directory: %s", error->message);
+
+  if (!broker_start (impl, *dir, broker, &error))
+    {
+      fail (r, error);
+      broker_clear (broker);
+      bench_tmpdir_remove (*dir);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Throughput and fan-out */
 
@@ -407,7 +431,6 @@ static void
 run_throughput (BenchCase bench_case,
                 BenchImpl impl)
 {
-  g_autoptr(GError) error = NULL;
   BenchResult *r = &results[bench_case][impl];
   guint n_subs = bench_case == BENCH_CASE_FAN_OUT ? (guint) opt_subscribers : 1;
   BenchChild *subs[BENCH_MAX_SUBSCRIBERS];
@@ -416,17 +439,8 @@ run_throughput (BenchCase bench_case,
   Broker broker;
   gint64 deadline;
 
-  dir = bench_tmpdir_new (&error);
-  if (dir == NULL)
-    bench_die ("cannot make a temporary directory: %s", error->message);
-
-  if (!broker_start (impl, dir, &broker, &error))
-    {
-      fail (r, error);
-      broker_clear (&broker);
-      bench_tmpdir_remove (dir);
-      return;
-    }
+  if (!run_begin (impl, r, &dir, &broker))
+    return;
 
   for (guint i = 0; i < n_subs; i++)
     subs[i] = spawn_role ("sub", impl, broker.endpoint, i, n_subs);
@@ -470,17 +484,8 @@ run_latency (BenchImpl impl)
   Broker broker;
   gint64 deadline;
 
-  dir = bench_tmpdir_new (&error);
-  if (dir == NULL)
-    bench_die ("cannot make a temporary directory: %s", error->message);
-
-  if (!broker_start (impl, dir, &broker, &error))
-    {
-      fail (r, error);
-      broker_clear (&broker);
-      bench_tmpdir_remove (dir);
-      return;
-    }
+  if (!run_begin (impl, r, &dir, &broker))
+    return;
 
   pong = spawn_role ("pong", impl, broker.endpoint, 0, 1);
   ping = spawn_role ("ping", impl, broker.endpoint, 0, 1);
