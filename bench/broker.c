@@ -61,7 +61,6 @@
  * the top of bench/broker-roles.c.
  */
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
