@@ -6,10 +6,10 @@
  */
 
 /*
- * What the benchmark programs (bench/dispatch, bench/broker) share: the
- * clock, the statistics of their samples, what the other processes of the
- * machine used during a run, the machine's lines of the table, the JSON
- * lines of --json, and the way out on failure.
+ * What the benchmark programs (bench/dispatch, bench/broker) share: their
+ * options' parsing, the clock, the statistics of their samples, what the
+ * other processes of the machine used during a run, the machine's lines of
+ * the table, the JSON lines of --json, and the way out on failure.
  *
  * Only the main thread calls these, except bench_now_ns() (any thread).
  */
