@@ -89,8 +89,6 @@ gboolean bench_payload_get  (const char    *payload,
                              guint64       *a,
                              guint64       *b);
 
-gint64   bench_now_ns       (void);
-
 typedef struct _BenchPeer BenchPeer;
 
 typedef void (*BenchDeliverFunc) (BenchTopic  topic,

@@ -8,7 +8,6 @@
 /* The names, the payload and the choice of transport. */
 
 #include <string.h>
-#include <time.h>
 
 #include "broker-bench.h"
 
@@ -32,15 +31,6 @@ const char * const bench_topic_names[BENCH_N_TOPICS] = {
   "bench.ping",
   "bench.pong",
 };
-
-gint64
-bench_now_ns (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
-}
 
 /* @payload: BENCH_PAYLOAD_LEN + 1 bytes */
 void

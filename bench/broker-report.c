@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bench-common.h"
 #include "broker-report.h"
 
 const char * const bench_case_names[BENCH_N_CASES + 1] = {
@@ -38,30 +39,11 @@ static const BenchImpl alternatives[] = {
 /* ------------------------------------------------------------------------ */
 /* JSON */
 
-static char *
-json_string (const char *s)
-{
-  GString *out = g_string_new ("\"");
-
-  for (const char *p = s; *p != '\0'; p++)
-    {
-      if (*p == '"' || *p == '\\')
-        g_string_append_printf (out, "\\%c", *p);
-      else if ((guchar) *p < 0x20)
-        g_string_append_printf (out, "\\u%04x", (guchar) *p);
-      else
-        g_string_append_c (out, *p);
-    }
-  g_string_append_c (out, '"');
-  return g_string_free (out, FALSE);
-}
-
 static void
 print_json_head (BenchCase bench_case,
                  BenchImpl impl)
 {
-  printf ("{\"bench\":\"broker\",\"case\":\"%s\",\"impl\":\"%s\",",
-          bench_case_names[bench_case], bench_impl_names[impl]);
+  bench_json_begin (bench_case_names[bench_case], bench_impl_names[impl]);
 }
 
 static void
@@ -72,13 +54,10 @@ print_json_value (BenchCase   bench_case,
                   double      value,
                   const char *unit)
 {
-  gboolean integral = strcmp (unit, "us") != 0;
-
   print_json_head (bench_case, impl);
   if (subscriber >= 0)
     printf ("\"subscriber\":%d,", subscriber);
-  printf ("\"metric\":\"%s\",\"value\":%.*f,\"unit\":\"%s\"}\n",
-          metric, integral ? 0 : 3, value, unit);
+  bench_json_value (metric, value, unit);
 }
 
 static void
@@ -87,10 +66,8 @@ print_json_note (BenchCase   bench_case,
                  const char *metric,
                  const char *note)
 {
-  g_autofree char *quoted = json_string (note);
-
   print_json_head (bench_case, impl);
-  printf ("\"metric\":\"%s\",\"note\":%s}\n", metric, quoted);
+  bench_json_note (metric, note);
 }
 
 static void
@@ -101,8 +78,7 @@ print_json_ratio (BenchCase   bench_case,
                   double      value)
 {
   print_json_head (bench_case, impl);
-  printf ("\"metric\":\"ratio\",\"vs\":\"%s\",\"of\":\"%s\",\"value\":%.3f}\n",
-          bench_impl_names[vs], of, value);
+  bench_json_ratio (bench_impl_names[vs], of, value);
 }
 
 void
@@ -200,30 +176,6 @@ bench_report_json (BenchResults results)
 
 /* ------------------------------------------------------------------------ */
 /* Table */
-
-static char *
-cpu_model (void)
-{
-  g_autofree char *contents = NULL;
-  g_auto(GStrv) lines = NULL;
-
-  if (!g_file_get_contents ("/proc/cpuinfo", &contents, NULL, NULL))
-    return g_strdup ("unknown");
-
-  lines = g_strsplit (contents, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      if (g_str_has_prefix (lines[i], "model name"))
-        {
-          const char *colon = strchr (lines[i], ':');
-
-          if (colon != NULL)
-            return g_strstrip (g_strdup (colon + 1));
-        }
-    }
-
-  return g_strdup ("unknown");
-}
 
 static char *
 dbus_daemon_version (void)
@@ -379,9 +331,9 @@ void
 bench_report_table (BenchResults           results,
                     const BenchReportInfo *info)
 {
-  g_autofree char *cpu = cpu_model ();
   g_autofree char *dbus = dbus_daemon_version ();
   g_autofree char *zmq = NULL;
+  g_autofree char *versions = NULL;
   guint n_ratios = 0;
 
 #ifdef HAVE_ZMQ
@@ -394,15 +346,8 @@ bench_report_table (BenchResults           results,
           "%u subscribers in fan-out, %u round trips (after %u) for latency\n",
           info->n_events, BENCH_PAYLOAD_LEN, info->n_subscribers, info->n_samples,
           info->n_warmup);
-  printf ("machine: %u CPUs, %s; GLib %u.%u.%u; ZeroMQ %s; %s; run took %.1f s\n",
-          g_get_num_processors (), cpu,
-          glib_major_version, glib_minor_version, glib_micro_version, zmq, dbus,
-          info->elapsed);
-  if (info->foreign_cpus >= 0)
-    printf ("         other processes kept %.2f CPUs busy on average during the run\n",
-            info->foreign_cpus);
-  if (info->foreign_cpus > 0.05)
-    printf ("WARNING: the machine was not idle: figures are unreliable\n");
+  versions = g_strdup_printf ("ZeroMQ %s; %s; ", zmq, dbus);
+  bench_print_machine ((int) strlen ("machine: "), versions, info->elapsed, info->foreign_cpus);
   printf ("dbus: a private dbus-daemon with the session bus limits (max_incoming_bytes and\n"
           "      max_outgoing_bytes 1000000000); zmq: ZeroMQ's default high-water marks are\n"
           "      1000 messages per socket and direction\n");

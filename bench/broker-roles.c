@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench-common.h"
 #include "broker-bench.h"
 
 #define MS_NS              G_GINT64_CONSTANT (1000000)
@@ -382,27 +383,6 @@ ping_deliver (BenchTopic  topic,
   /* else: the late answer to a PING counted lost */
 }
 
-static int
-compare_gint64 (gconstpointer a,
-                gconstpointer b)
-{
-  gint64 x = *(const gint64 *) a;
-  gint64 y = *(const gint64 *) b;
-
-  return (x > y) - (x < y);
-}
-
-/* nearest rank, in us */
-static double
-percentile_us (const gint64 *sorted,
-               guint         n,
-               guint         percent)
-{
-  guint rank = (guint) (((guint64) n * percent + 99) / 100);
-
-  return sorted[MAX (rank, 1) - 1] / 1000.0;
-}
-
 int
 bench_role_ping (const BenchRoleOptions *options)
 {
@@ -472,14 +452,14 @@ bench_role_ping (const BenchRoleOptions *options)
     if (!publish_and_flush (peer, BENCH_TOPIC_END, 0, "ping"))
       return EXIT_FAILURE;
 
-  qsort (samples, n, sizeof (gint64), compare_gint64);
+  bench_sort_ns (samples, n);
   for (guint i = 0; i < n; i++)
     sum += samples[i];
 
   printf ("{\"samples\":%u,\"lost\":%u", n, lost);
   if (n > 0)
     printf (",\"p50_us\":%.3f,\"p99_us\":%.3f,\"min_us\":%.3f,\"max_us\":%.3f,\"mean_us\":%.3f",
-            percentile_us (samples, n, 50), percentile_us (samples, n, 99),
+            bench_percentile_us (samples, n, 50), bench_percentile_us (samples, n, 99),
             samples[0] / 1000.0, samples[n - 1] / 1000.0, sum / n / 1000.0);
   printf ("}\n");
   fflush (stdout);

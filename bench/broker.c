@@ -61,15 +61,14 @@
  * the top of bench/broker-roles.c.
  */
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
 #include <json-glib/json-glib.h>
 
+#include "bench-common.h"
 #include "broker-bench.h"
 #include "broker-procs.h"
 #include "broker-report.h"
@@ -95,30 +94,18 @@ static char *opt_endpoint;
 static char *opt_state_dir;
 static gint opt_index;
 
-static void die (const char *format, ...) G_GNUC_PRINTF (1, 2) G_GNUC_NORETURN;
-
+/* the way out on failure, before bench_die() prints */
 static void
-die (const char *format,
-     ...)
+cleanup (void)
 {
-  va_list args;
-
   bench_children_kill_all ();
   bench_tmpdirs_remove_all ();
-
-  fflush (stdout);
-  g_printerr ("broker: FAILED: ");
-  va_start (args, format);
-  vfprintf (stderr, format, args);
-  va_end (args);
-  g_printerr ("\n");
-  exit (EXIT_FAILURE);
 }
 
 static gboolean
 on_interrupt (gpointer user_data)
 {
-  die ("interrupted");
+  bench_die ("interrupted");
   return G_SOURCE_REMOVE;
 }
 
@@ -291,7 +278,7 @@ spawn_role (const char *role,
   child = bench_child_spawn (name, BENCH_CHILD_COLLECT,
                              (const char * const *) argv->pdata, &error);
   if (child == NULL)
-    die ("cannot start %s: %s", name, error->message);
+    bench_die ("cannot start %s: %s", name, error->message);
   return child;
 }
 
@@ -348,6 +335,30 @@ fail (BenchResult *r,
 {
   if (r->failure == NULL)
     r->failure = g_strdup (error->message);
+}
+
+/* The run's temporary directory and its broker; FALSE, with the failure
+ * in @r and nothing left behind, when the broker did not start. */
+static gboolean
+run_begin (BenchImpl     impl,
+           BenchResult  *r,
+           char        **dir,
+           Broker       *broker)
+{
+  g_autoptr(GError) error = NULL;
+
+  *dir = bench_tmpdir_new (&error);
+  if (*dir == NULL)
+    bench_die ("cannot make a temporary directory: %s", error->message);
+
+  if (!broker_start (impl, *dir, broker, &error))
+    {
+      fail (r, error);
+      broker_clear (broker);
+      bench_tmpdir_remove (*dir);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -419,7 +430,6 @@ static void
 run_throughput (BenchCase bench_case,
                 BenchImpl impl)
 {
-  g_autoptr(GError) error = NULL;
   BenchResult *r = &results[bench_case][impl];
   guint n_subs = bench_case == BENCH_CASE_FAN_OUT ? (guint) opt_subscribers : 1;
   BenchChild *subs[BENCH_MAX_SUBSCRIBERS];
@@ -428,17 +438,8 @@ run_throughput (BenchCase bench_case,
   Broker broker;
   gint64 deadline;
 
-  dir = bench_tmpdir_new (&error);
-  if (dir == NULL)
-    die ("cannot make a temporary directory: %s", error->message);
-
-  if (!broker_start (impl, dir, &broker, &error))
-    {
-      fail (r, error);
-      broker_clear (&broker);
-      bench_tmpdir_remove (dir);
-      return;
-    }
+  if (!run_begin (impl, r, &dir, &broker))
+    return;
 
   for (guint i = 0; i < n_subs; i++)
     subs[i] = spawn_role ("sub", impl, broker.endpoint, i, n_subs);
@@ -482,17 +483,8 @@ run_latency (BenchImpl impl)
   Broker broker;
   gint64 deadline;
 
-  dir = bench_tmpdir_new (&error);
-  if (dir == NULL)
-    die ("cannot make a temporary directory: %s", error->message);
-
-  if (!broker_start (impl, dir, &broker, &error))
-    {
-      fail (r, error);
-      broker_clear (&broker);
-      bench_tmpdir_remove (dir);
-      return;
-    }
+  if (!run_begin (impl, r, &dir, &broker))
+    return;
 
   pong = spawn_role ("pong", impl, broker.endpoint, 0, 1);
   ping = spawn_role ("ping", impl, broker.endpoint, 0, 1);
@@ -565,41 +557,6 @@ run_one (BenchCase bench_case,
   if (r->failure != NULL)
     g_printerr ("broker: %s %s: %s\n", bench_case_names[bench_case],
                 bench_impl_names[impl], r->failure);
-}
-
-/* CPU time in ms used by the whole machine, and by this process and its
- * children that have been waited for: what other processes used during the
- * run is the difference. */
-static gint64
-machine_busy_ms (void)
-{
-  g_autofree char *contents = NULL;
-  guint64 user, nice, system, idle, iowait, irq, softirq, steal;
-  long ticks = sysconf (_SC_CLK_TCK);
-
-  if (!g_file_get_contents ("/proc/stat", &contents, NULL, NULL) ||
-      sscanf (contents, "cpu %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
-              " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
-              " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT,
-              &user, &nice, &system, &idle, &iowait, &irq, &softirq, &steal) != 8 ||
-      ticks <= 0)
-    return -1;
-
-  return (gint64) ((user + nice + system + irq + softirq + steal) * 1000 / ticks);
-}
-
-static gint64
-own_busy_ms (void)
-{
-  struct rusage self, children;
-
-  if (getrusage (RUSAGE_SELF, &self) != 0 || getrusage (RUSAGE_CHILDREN, &children) != 0)
-    return -1;
-
-  return (gint64) (self.ru_utime.tv_sec + self.ru_stime.tv_sec +
-                   children.ru_utime.tv_sec + children.ru_stime.tv_sec) * 1000 +
-         (self.ru_utime.tv_usec + self.ru_stime.tv_usec +
-          children.ru_utime.tv_usec + children.ru_stime.tv_usec) / 1000;
 }
 
 static int
@@ -676,23 +633,19 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autoptr(GOptionContext) option_context = NULL;
   g_autoptr(GError) error = NULL;
   BenchReportInfo info = { 0 };
-  gint64 start, start_machine_ms, start_own_ms, machine_ms, own_ms;
+  BenchCpuLoad load;
   gboolean faults;
 
-  option_context = g_option_context_new ("- mreventloop broker benchmark");
-  g_option_context_set_summary (option_context,
-    "Throughput, fan-out and round-trip latency of events between processes through\n"
-    "MreBroker, side by side with a ZeroMQ XSUB/XPUB proxy and D-Bus signals, and\n"
-    "what durable push (acknowledged, optionally stored) costs over a yell.");
-  g_option_context_add_main_entries (option_context, entries, NULL);
-  if (!g_option_context_parse (option_context, &argc, &argv, &error))
-    {
-      g_printerr ("%s\n", error->message);
-      return EXIT_FAILURE;
-    }
+  bench_init ("broker", cleanup);
+
+  if (!bench_parse_options (&argc, &argv, "- mreventloop broker benchmark",
+        "Throughput, fan-out and round-trip latency of events between processes through\n"
+        "MreBroker, side by side with a ZeroMQ XSUB/XPUB proxy and D-Bus signals, and\n"
+        "what durable push (acknowledged, optionally stored) costs over a yell.",
+        entries))
+    return EXIT_FAILURE;
 
   if (opt_events == 0)
     opt_events = opt_quick ? 100000 : 1000000;
@@ -711,46 +664,32 @@ main (int    argc,
   if (opt_role != NULL)
     return run_role ();
 
-  if (opt_case != NULL && !g_strv_contains (bench_case_names, opt_case))
-    {
-      g_printerr ("unknown --case %s\n", opt_case);
-      return EXIT_FAILURE;
-    }
+  if (!bench_option_is_known ("case", opt_case, bench_case_names))
+    return EXIT_FAILURE;
   if (opt_impl != NULL)
     {
       opt_impls = g_strsplit (opt_impl, ",", -1);
       for (guint i = 0; opt_impls[i] != NULL; i++)
-        if (!g_strv_contains (bench_impl_names, opt_impls[i]))
-          {
-            g_printerr ("unknown --impl %s\n", opt_impls[i]);
-            return EXIT_FAILURE;
-          }
+        if (!bench_option_is_known ("impl", opt_impls[i], bench_impl_names))
+          return EXIT_FAILURE;
     }
 
   self_exe = g_file_read_link ("/proc/self/exe", &error);
   if (self_exe == NULL)
-    die ("cannot find this program: %s", error->message);
+    bench_die ("cannot find this program: %s", error->message);
 
   g_unix_signal_add (SIGINT, on_interrupt, NULL);
   g_unix_signal_add (SIGTERM, on_interrupt, NULL);
   g_timeout_add (100, keepalive, NULL);
 
-  start_machine_ms = machine_busy_ms ();
-  start_own_ms = own_busy_ms ();
-  start = g_get_monotonic_time ();
+  bench_cpu_load_start (&load);
 
   for (guint bc = 0; bc < BENCH_N_CASES; bc++)
     for (guint impl = 0; impl < BENCH_N_IMPLS; impl++)
       run_one (bc, impl);
 
-  info.elapsed = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
-  machine_ms = machine_busy_ms ();
-  own_ms = own_busy_ms ();
-  info.foreign_cpus = -1;
-  if (start_machine_ms >= 0 && machine_ms >= 0 && start_own_ms >= 0 && own_ms >= 0 &&
-      info.elapsed > 0)
-    info.foreign_cpus = MAX (0, (machine_ms - start_machine_ms) - (own_ms - start_own_ms)) /
-                        (info.elapsed * 1000.0);
+  info.elapsed = bench_cpu_load_elapsed (&load);
+  info.foreign_cpus = bench_cpu_load_foreign (&load, info.elapsed);
   info.n_events = opt_events;
   info.n_subscribers = opt_subscribers;
   info.n_samples = opt_samples;

@@ -45,11 +45,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <mreventloop.h>
+
+#include "bench-common.h"
 
 /* Calls carry a 64-bit value in their user_data pointer. */
 G_STATIC_ASSERT (GLIB_SIZEOF_VOID_P == 8);
@@ -125,34 +125,6 @@ static gboolean opt_verbose;
 static char *opt_case;
 static char *opt_impl;
 
-static void die (const char *format, ...) G_GNUC_PRINTF (1, 2) G_GNUC_NORETURN;
-
-static void
-die (const char *format,
-     ...)
-{
-  va_list args;
-
-  fflush (stdout);
-  g_printerr ("dispatch: FAILED: ");
-  va_start (args, format);
-  vfprintf (stderr, format, args);
-  va_end (args);
-  g_printerr ("\n");
-  exit (EXIT_FAILURE);
-}
-
-/* CLOCK_MONOTONIC is the clock of g_get_monotonic_time(); we read it in ns
- * because same-thread latencies are well below a microsecond. */
-static inline gint64
-now_ns (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
-}
-
 /* ------------------------------------------------------------------------ */
 /* What every call does when it runs: deliver() its value to the sink
  * (throughput) or to the latency recorder. Only the consumer thread (or,
@@ -215,7 +187,7 @@ sink_record (guint64 value)
 
   if (G_UNLIKELY (++sink.count == sink.total))
     {
-      sink.end_ns = now_ns ();
+      sink.end_ns = bench_now_ns ();
       g_mutex_lock (&sink.lock);
       sink.done = TRUE;
       g_cond_signal (&sink.cond);
@@ -226,7 +198,7 @@ sink_record (guint64 value)
 static inline void
 lat_record (guint64 value)
 {
-  gint64 delta = now_ns () - (gint64) value;
+  gint64 delta = bench_now_ns () - (gint64) value;
 
   if (lat_n < lat_cap)
     lat_samples[lat_n] = delta;
@@ -404,7 +376,7 @@ consumer_init (Consumer     *c,
         c->loop = mre_event_loop_new_for_context (bound_context);
       c->context = g_main_context_ref (mre_event_loop_get_context (c->loop));
       if (!mre_event_loop_start (c->loop, &error))
-        die ("mre_event_loop_start: %s", error->message);
+        bench_die ("mre_event_loop_start: %s", error->message);
 
       if (impl == IMPL_MRE_SLOT)
         {
@@ -415,7 +387,7 @@ consumer_init (Consumer     *c,
               c->emitters[i] = g_object_new (BENCH_TYPE_EMITTER, NULL);
               if (mre_connect (c->emitters[i], "tick", c->target, "on-tick",
                                MRE_CONNECT_DEFAULT, &error) == 0)
-                die ("mre_connect: %s", error ? error->message : "returned 0");
+                bench_die ("mre_connect: %s", error ? error->message : "returned 0");
             }
         }
       break;
@@ -492,9 +464,9 @@ iterate_until (GMainContext   *context,
           if (last_progress == 0)
             last_progress = now;
           else if (now - last_progress > STALL_TIMEOUT)
-            die ("%s: only %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
-                 " queued calls ran (no progress for %d s)",
-                 what, *counter, target, (int) (STALL_TIMEOUT / G_USEC_PER_SEC));
+            bench_die ("%s: only %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+                       " queued calls ran (no progress for %d s)",
+                       what, *counter, target, (int) (STALL_TIMEOUT / G_USEC_PER_SEC));
         }
     }
 }
@@ -525,7 +497,7 @@ consumer_clear (Consumer *c)
       if (c->own_thread)
         {
           if (!mre_event_loop_join (c->loop, &error))
-            die ("mre_event_loop_join: %s", error ? error->message : "failed");
+            bench_die ("mre_event_loop_join: %s", error ? error->message : "failed");
         }
       else
         {
@@ -535,7 +507,7 @@ consumer_clear (Consumer *c)
             {
               g_main_context_iteration (c->context, FALSE);
               if (g_get_monotonic_time () > deadline)
-                die ("a bound loop did not stop after mre_event_loop_stop()");
+                bench_die ("a bound loop did not stop after mre_event_loop_stop()");
             }
         }
     }
@@ -590,7 +562,7 @@ run_same_thread (Consumer *c,
   gint64 start, end;
 
   sink_reset (n_calls);
-  start = now_ns ();
+  start = bench_now_ns ();
 
   if (c->impl == IMPL_EMIT)
     {
@@ -609,10 +581,10 @@ run_same_thread (Consumer *c,
         }
     }
 
-  end = now_ns ();
+  end = bench_now_ns ();
   if (sink.count != n_calls)
-    die ("%s same-thread: %" G_GUINT64_FORMAT " calls ran, %" G_GUINT64_FORMAT " queued",
-         impl_names[c->impl], sink.count, n_calls);
+    bench_die ("%s same-thread: %" G_GUINT64_FORMAT " calls ran, %" G_GUINT64_FORMAT " queued",
+               impl_names[c->impl], sink.count, n_calls);
 
   return (end - start) / 1e9;
 }
@@ -640,7 +612,7 @@ run_cross_thread (Consumer *c,
   while (g_atomic_int_get (&producers_ready) < (gint) c->n_producers)
     g_thread_yield ();
 
-  start = now_ns ();
+  start = bench_now_ns ();
   g_atomic_int_set (&producers_go, 1);
 
   last_progress = g_get_monotonic_time ();
@@ -656,10 +628,10 @@ run_cross_thread (Consumer *c,
           last_progress = now;
         }
       else if (now - last_progress > STALL_TIMEOUT)
-        die ("%s %u producer(s): only %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
-             " queued calls ran (no progress for %d s)",
-             impl_names[c->impl], c->n_producers, count, sink.total,
-             (int) (STALL_TIMEOUT / G_USEC_PER_SEC));
+        bench_die ("%s %u producer(s): only %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+                   " queued calls ran (no progress for %d s)",
+                   impl_names[c->impl], c->n_producers, count, sink.total,
+                   (int) (STALL_TIMEOUT / G_USEC_PER_SEC));
       g_cond_wait_until (&sink.cond, &sink.lock, now + G_USEC_PER_SEC);
     }
   g_mutex_unlock (&sink.lock);
@@ -684,59 +656,36 @@ sink_verify (Impl        impl,
   gboolean fifo_required = impl == IMPL_MRE_INVOKE || impl == IMPL_MRE_SLOT;
 
   if (sink.bad != 0)
-    die ("%s %s: %" G_GUINT64_FORMAT " calls ran with a corrupted argument",
-         what, where, sink.bad);
+    bench_die ("%s %s: %" G_GUINT64_FORMAT " calls ran with a corrupted argument",
+               what, where, sink.bad);
   if (sink.count != n_per_producer * n_producers)
-    die ("%s %s: %" G_GUINT64_FORMAT " calls ran, %" G_GUINT64_FORMAT " were queued",
-         what, where, sink.count, n_per_producer * n_producers);
+    bench_die ("%s %s: %" G_GUINT64_FORMAT " calls ran, %" G_GUINT64_FORMAT " were queued",
+               what, where, sink.count, n_per_producer * n_producers);
 
   if (sink.disorder == 0)
     {
       /* each producer's calls ran as 0, 1, 2, ... next - 1 */
       for (guint p = 0; p < n_producers; p++)
         if (sink.next[p] != n_per_producer)
-          die ("%s %s: producer %u: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " calls ran",
-               what, where, p, sink.next[p], n_per_producer);
+          bench_die ("%s %s: producer %u: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " calls ran",
+                     what, where, p, sink.next[p], n_per_producer);
       return;
     }
 
   if (fifo_required)
-    die ("%s %s: FIFO order violated (%" G_GUINT64_FORMAT " calls out of order)",
-         what, where, sink.disorder);
+    bench_die ("%s %s: FIFO order violated (%" G_GUINT64_FORMAT " calls out of order)",
+               what, where, sink.disorder);
 
   /* GLib makes no FIFO promise; fall back to a count + checksum test. */
   for (guint p = 0; p < n_producers; p++)
     if (sink.sum[p] != n_per_producer * (n_per_producer - 1) / 2)
-      die ("%s %s: producer %u: calls lost or run twice", what, where, p);
+      bench_die ("%s %s: producer %u: calls lost or run twice", what, where, p);
   g_printerr ("dispatch: note: %s %s ran %" G_GUINT64_FORMAT " calls out of order\n",
               what, where, sink.disorder);
 }
 
 /* ------------------------------------------------------------------------ */
 /* Latency */
-
-static int
-compare_gint64 (gconstpointer a,
-                gconstpointer b)
-{
-  gint64 x = *(const gint64 *) a;
-  gint64 y = *(const gint64 *) b;
-
-  return (x > y) - (x < y);
-}
-
-/* nearest-rank percentile, in us */
-static double
-percentile_us (const gint64 *sorted,
-               guint         n,
-               guint         percent)
-{
-  guint rank = (guint) (((guint64) n * percent + 99) / 100);
-
-  if (rank < 1)
-    rank = 1;
-  return sorted[rank - 1] / 1000.0;
-}
 
 static void
 run_latency (Consumer *c,
@@ -759,7 +708,7 @@ run_latency (Consumer *c,
       guint spins = 0;
 
       g_atomic_int_set (&lat_ran, 0);
-      consumer_enqueue (c, 0, (guint64) now_ns ());
+      consumer_enqueue (c, 0, (guint64) bench_now_ns ());
 
       /* EMIT has run it already; the queued ones need their loop */
       while (!g_atomic_int_get (&lat_ran))
@@ -776,7 +725,7 @@ run_latency (Consumer *c,
               if (deadline == 0)
                 deadline = now + STALL_TIMEOUT;
               else if (now > deadline)
-                die ("%s latency: call %u never ran", impl_names[c->impl], i);
+                bench_die ("%s latency: call %u never ran", impl_names[c->impl], i);
             }
         }
     }
@@ -784,27 +733,17 @@ run_latency (Consumer *c,
   latency_mode = FALSE;
 
   if (lat_n != total)
-    die ("%s latency: %u calls ran, %u were queued", impl_names[c->impl], lat_n, total);
+    bench_die ("%s latency: %u calls ran, %u were queued", impl_names[c->impl], lat_n, total);
 
   sorted = g_memdup2 (lat_samples + n_warmup, n_samples * sizeof (gint64));
-  qsort (sorted, n_samples, sizeof (gint64), compare_gint64);
-  *p50 = percentile_us (sorted, n_samples, 50);
-  *p99 = percentile_us (sorted, n_samples, 99);
+  bench_sort_ns (sorted, n_samples);
+  *p50 = bench_percentile_us (sorted, n_samples, 50);
+  *p99 = bench_percentile_us (sorted, n_samples, 99);
   g_free (sorted);
 }
 
 /* ------------------------------------------------------------------------ */
 /* One implementation in one case */
-
-static int
-compare_double (gconstpointer a,
-                gconstpointer b)
-{
-  double x = *(const double *) a;
-  double y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
 
 static void
 run_one (BenchCase     bench_case,
@@ -854,7 +793,7 @@ run_one (BenchCase     bench_case,
       if (run + 1 < opt_runs)
         sink_verify (impl, bench_case, n_producers, n_per_run);
     }
-  qsort (rates, opt_runs, sizeof (double), compare_double);
+  bench_sort_doubles (rates, opt_runs);
   r->have_throughput = TRUE;
   r->throughput = rates[opt_runs / 2];
   r->min_throughput = rates[0];
@@ -872,8 +811,8 @@ run_one (BenchCase     bench_case,
   /* nothing can run any more: catch late duplicates of the last run too */
   sink_verify (impl, bench_case, n_producers, n_per_run);
   if (r->have_latency && lat_n != n_lat_warmup + (guint) opt_samples)
-    die ("%s %s latency: %u calls ran, %u were queued", impl_names[impl],
-         case_names[bench_case], lat_n, n_lat_warmup + (guint) opt_samples);
+    bench_die ("%s %s latency: %u calls ran, %u were queued", impl_names[impl],
+               case_names[bench_case], lat_n, n_lat_warmup + (guint) opt_samples);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -900,64 +839,7 @@ static const Target targets[] = {
 static const Impl mre_impls[] = { IMPL_MRE_INVOKE, IMPL_MRE_SLOT };
 static const Impl alternatives[] = { IMPL_EMIT, IMPL_GLIB_INVOKE, IMPL_GLIB_IDLE };
 
-static char *
-cpu_model (void)
-{
-  g_autofree char *contents = NULL;
-  g_auto(GStrv) lines = NULL;
-
-  if (!g_file_get_contents ("/proc/cpuinfo", &contents, NULL, NULL))
-    return g_strdup ("unknown");
-
-  lines = g_strsplit (contents, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      if (g_str_has_prefix (lines[i], "model name"))
-        {
-          const char *colon = strchr (lines[i], ':');
-
-          if (colon != NULL)
-            return g_strstrip (g_strdup (colon + 1));
-        }
-    }
-
-  return g_strdup ("unknown");
-}
-
-
-/* CPU time in ms used by the whole machine (from /proc/stat) and by this
- * process, so that what other processes used during the run is known. */
-static gint64
-machine_busy_ms (void)
-{
-  g_autofree char *contents = NULL;
-  guint64 user, nice, system, idle, iowait, irq, softirq, steal;
-  long ticks = sysconf (_SC_CLK_TCK);
-
-  if (!g_file_get_contents ("/proc/stat", &contents, NULL, NULL) ||
-      sscanf (contents, "cpu %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
-              " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
-              " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT,
-              &user, &nice, &system, &idle, &iowait, &irq, &softirq, &steal) != 8 ||
-      ticks <= 0)
-    return -1;
-
-  return (gint64) ((user + nice + system + irq + softirq + steal) * 1000 / ticks);
-}
-
-static gint64
-self_busy_ms (void)
-{
-  struct rusage usage;
-
-  if (getrusage (RUSAGE_SELF, &usage) != 0)
-    return -1;
-
-  return (gint64) (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000 +
-         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000;
-}
-
-static gint64 start_machine_ms, start_self_ms;
+static BenchCpuLoad load;
 
 static void
 print_json_value (BenchCase   bench_case,
@@ -966,10 +848,8 @@ print_json_value (BenchCase   bench_case,
                   double      value,
                   const char *unit)
 {
-  printf ("{\"bench\":\"dispatch\",\"case\":\"%s\",\"impl\":\"%s\","
-          "\"metric\":\"%s\",\"value\":%.*f,\"unit\":\"%s\"}\n",
-          case_names[bench_case], impl_names[impl], metric,
-          strcmp (unit, "ev/s") == 0 ? 0 : 3, value, unit);
+  bench_json_begin (case_names[bench_case], impl_names[impl]);
+  bench_json_value (metric, value, unit);
 }
 
 static void
@@ -979,9 +859,8 @@ print_json_ratio (BenchCase   bench_case,
                   const char *of,
                   double      value)
 {
-  printf ("{\"bench\":\"dispatch\",\"case\":\"%s\",\"impl\":\"%s\","
-          "\"metric\":\"ratio\",\"vs\":\"%s\",\"of\":\"%s\",\"value\":%.3f}\n",
-          case_names[bench_case], impl_names[impl], impl_names[vs], of, value);
+  bench_json_begin (case_names[bench_case], impl_names[impl]);
+  bench_json_ratio (impl_names[vs], of, value);
 }
 
 static void
@@ -1029,10 +908,9 @@ print_json (void)
         continue;
       ratio = r->throughput / alt->throughput;
 
-      printf ("{\"bench\":\"dispatch\",\"case\":\"%s\",\"impl\":\"%s\","
-              "\"metric\":\"target\",\"vs\":\"%s\",\"of\":\"throughput\","
+      bench_json_begin (case_names[target->bench_case], impl_names[target->impl]);
+      printf ("\"metric\":\"target\",\"vs\":\"%s\",\"of\":\"throughput\","
               "\"value\":%.3f,\"min\":%.2f,\"met\":%s}\n",
-              case_names[target->bench_case], impl_names[target->impl],
               impl_names[target->vs], ratio, target->min_ratio,
               ratio >= target->min_ratio ? "true" : "false");
     }
@@ -1041,26 +919,12 @@ print_json (void)
 static void
 print_table (double elapsed)
 {
-  g_autofree char *cpu = cpu_model ();
-  gint64 machine_ms = machine_busy_ms ();
-  gint64 self_ms = self_busy_ms ();
-  double foreign = -1;
-
-  /* average number of CPUs other processes kept busy during the run */
-  if (machine_ms >= 0 && start_machine_ms >= 0 && self_ms >= 0 && elapsed > 0)
-    foreign = MAX (0, (machine_ms - start_machine_ms) - (self_ms - start_self_ms)) /
-              (elapsed * 1000.0);
+  double foreign = bench_cpu_load_foreign (&load, elapsed);
 
   printf ("dispatch: %" G_GINT64_FORMAT " calls per throughput case (median of %d runs), "
           "%d latency samples, same-thread batches of %d\n",
           opt_calls, opt_runs, opt_samples, opt_batch);
-  printf ("machine:  %u CPUs, %s; GLib %u.%u.%u; run took %.1f s\n",
-          g_get_num_processors (), cpu,
-          glib_major_version, glib_minor_version, glib_micro_version, elapsed);
-  if (foreign >= 0)
-    printf ("          other processes kept %.2f CPUs busy on average during the run\n", foreign);
-  if (foreign > 0.05)
-    printf ("WARNING:  the machine was not idle: figures are unreliable\n");
+  bench_print_machine ((int) strlen ("dispatch: "), NULL, elapsed, foreign);
   printf ("every queued call was checked to run exactly once (mreventloop: in FIFO order)\n");
   printf ("spread: (fastest run - slowest run) / median run\n\n");
 
@@ -1160,21 +1024,15 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autoptr(GOptionContext) option_context = NULL;
-  g_autoptr(GError) error = NULL;
   GMainContext *bench_context;
-  gint64 start;
 
-  option_context = g_option_context_new ("- mreventloop queued dispatch benchmark");
-  g_option_context_set_summary (option_context,
-    "Throughput and enqueue-to-run latency of mreventloop queued calls and slots,\n"
-    "side by side with g_signal_emit, g_main_context_invoke and g_idle_add.");
-  g_option_context_add_main_entries (option_context, entries, NULL);
-  if (!g_option_context_parse (option_context, &argc, &argv, &error))
-    {
-      g_printerr ("%s\n", error->message);
-      return EXIT_FAILURE;
-    }
+  bench_init ("dispatch", NULL);
+
+  if (!bench_parse_options (&argc, &argv, "- mreventloop queued dispatch benchmark",
+        "Throughput and enqueue-to-run latency of mreventloop queued calls and slots,\n"
+        "side by side with g_signal_emit, g_main_context_invoke and g_idle_add.",
+        entries))
+    return EXIT_FAILURE;
 
   if (opt_calls == 0)
     opt_calls = opt_quick ? 200000 : 2000000;
@@ -1189,16 +1047,9 @@ main (int    argc,
       return EXIT_FAILURE;
     }
 
-  if (opt_case != NULL && !g_strv_contains (case_names, opt_case))
-    {
-      g_printerr ("unknown --case %s\n", opt_case);
-      return EXIT_FAILURE;
-    }
-  if (opt_impl != NULL && !g_strv_contains (impl_names, opt_impl))
-    {
-      g_printerr ("unknown --impl %s\n", opt_impl);
-      return EXIT_FAILURE;
-    }
+  if (!bench_option_is_known ("case", opt_case, case_names) ||
+      !bench_option_is_known ("impl", opt_impl, impl_names))
+    return EXIT_FAILURE;
 
   lat_cap = CLAMP (opt_samples / 20, 50, 1000) + opt_samples;
   lat_samples = g_new (gint64, lat_cap);
@@ -1211,9 +1062,7 @@ main (int    argc,
   bench_context = g_main_context_new ();
   g_main_context_push_thread_default (bench_context);
 
-  start_machine_ms = machine_busy_ms ();
-  start_self_ms = self_busy_ms ();
-  start = g_get_monotonic_time ();
+  bench_cpu_load_start (&load);
 
   for (guint i = 0; i < G_N_ELEMENTS (same_thread_impls); i++)
     run_one (CASE_SAME_THREAD, same_thread_impls[i], bench_context);
@@ -1224,7 +1073,7 @@ main (int    argc,
   if (opt_json)
     print_json ();
   else
-    print_table ((g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC);
+    print_table (bench_cpu_load_elapsed (&load));
 
   g_main_context_pop_thread_default (bench_context);
   g_main_context_unref (bench_context);
