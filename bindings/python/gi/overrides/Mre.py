@@ -60,7 +60,7 @@ from gi.repository import GLib, GObject, Gio
 # nothing of this module; those at its end use its names.
 from ._mre.asyncio_glib import _complete_with, call_async, wait
 from ._mre.callables import connect, disconnect, disconnect_handler
-from ._mre.errors import _as_gerror, _error, _fail_task, _raise_with_cause, _remember_failure
+from ._mre.errors import _error, _fail_task, _failure, _raise_with_cause
 from ._mre.slots import _add_event_loop_property, _BoundSlot, _Slot, slot_install, slot_install_full
 from ._mre.types import _CROSSING_TYPES, _gtype, _owned, _stays_in_process
 
@@ -242,9 +242,7 @@ class EventLoop(Mre.EventLoop):
             except GLib.Error:
                 raise
             except BaseException as exc:
-                gerror = _as_gerror(exc, what)
-                _remember_failure(self, gerror, exc)
-                raise gerror from exc
+                raise _failure(self, exc, what) from exc
             if inspect.isawaitable(result):
                 if inspect.iscoroutine(result):
                     result.close()

@@ -22,7 +22,7 @@ from ...module import get_introspection_module
 from gi.repository import GLib, GObject
 
 from .asyncio_glib import _complete_with
-from .errors import _as_gerror, _error, _fail_task, _remember_failure
+from .errors import _error, _fail_task, _failure, _remember_failure
 from .slots import _BoundSlot, _install_pending_slots
 from .types import _owned_args
 
@@ -63,9 +63,7 @@ def _callable_sync_body(target, values, *user_data):
     except GLib.Error:
         raise
     except BaseException as exc:
-        gerror = _as_gerror(exc, _what_call(func))
-        _remember_failure(Mre.object_get_event_loop(target), gerror, exc)
-        raise gerror from None
+        raise _failure(Mre.object_get_event_loop(target), exc, _what_call(func)) from None
     finally:
         _callable_done(target)
     if result is not None and inspect.isawaitable(result):

@@ -68,10 +68,16 @@ def _cause_of(loop, gerror):
     return None
 
 
-def _fail_task(task, loop, exc, what):
+def _failure(loop, exc, what):
+    """The GLib.Error of a call of @loop that raised @exc, remembered as
+    its cause for run(), join() and `with`."""
     gerror = _as_gerror(exc, what)
     _remember_failure(loop, gerror, exc)
-    task.return_error(gerror)
+    return gerror
+
+
+def _fail_task(task, loop, exc, what):
+    task.return_error(_failure(loop, exc, what))
 
 
 def _raise_with_cause(loop, gerror):

@@ -27,7 +27,7 @@ from ...module import get_introspection_module
 from gi.repository import GLib, GObject
 
 from .asyncio_glib import _complete_with
-from .errors import _as_gerror, _error, _fail_task, _remember_failure
+from .errors import _error, _fail_task, _failure, _remember_failure
 from .types import _gtype, _gvalue, _owned_args
 
 Mre = get_introspection_module('Mre')
@@ -190,10 +190,8 @@ def _sync_slot_body(declared):
         try:
             result = func(instance, *args)
         except BaseException as exc:
-            loop = Mre.object_get_event_loop(instance)
-            gerror = _as_gerror(exc, 'Slot “%s” of %s' % (declared.name, type(instance).__name__))
-            _remember_failure(loop, gerror, exc)
-            raise gerror from None
+            raise _failure(Mre.object_get_event_loop(instance), exc,
+                           'Slot “%s” of %s' % (declared.name, type(instance).__name__)) from None
         if result is not None and inspect.isawaitable(result):
             # Only an `async def` holds its loop: a plain method that
             # returns an awaitable is a mistake, reported as a failure.
@@ -255,9 +253,8 @@ def slot_install_full(type_, name, func, *args, **kwargs):
         except GLib.Error:
             raise
         except BaseException as exc:
-            gerror = _as_gerror(exc, 'Slot “%s” of %s' % (name, type(target).__name__))
-            _remember_failure(Mre.object_get_event_loop(target), gerror, exc)
-            raise gerror from None
+            raise _failure(Mre.object_get_event_loop(target), exc,
+                           'Slot “%s” of %s' % (name, type(target).__name__)) from None
     return Mre.slot_install_full(type_, name, body, *args, **kwargs)
 
 
@@ -278,9 +275,8 @@ def slot_install(type_, name, closure, flags=Mre.SlotFlags.DEFAULT, param_types=
             except GLib.Error:
                 raise
             except BaseException as exc:
-                gerror = _as_gerror(exc, what % type(target).__name__)
-                _remember_failure(Mre.object_get_event_loop(target), gerror, exc)
-                raise gerror from None
+                raise _failure(Mre.object_get_event_loop(target), exc,
+                               what % type(target).__name__) from None
             return result is not False
         return Mre.slot_install_full(type_, name, body, param_types=param_types)
 
