@@ -10,6 +10,7 @@
 # Standard library only, for Debian's /usr/bin/python3.
 
 import os
+import signal
 import socket
 import subprocess
 import tempfile
@@ -46,6 +47,40 @@ def wait_until(predicate, what, patience=PATIENCE):
         if time.monotonic() > deadline:
             raise TestFailure('timed out waiting for ' + what)
         time.sleep(0.02)
+
+
+def kill_processes_of(directory):
+    """Kills the default broker that peers of a test started: no child of
+    ours, but it runs on a socket in DIRECTORY or inherited
+    XDG_RUNTIME_DIR=DIRECTORY. By PID; returns once none is left."""
+    marker = directory.encode()
+
+    def survivors():
+        found = []
+        for pid in os.listdir('/proc'):
+            if not pid.isdigit() or int(pid) == os.getpid():
+                continue
+            try:
+                with open('/proc/%s/cmdline' % pid, 'rb') as f:
+                    cmdline = f.read()
+                with open('/proc/%s/environ' % pid, 'rb') as f:
+                    environ = f.read()
+            except OSError:
+                continue
+            if marker in cmdline or b'XDG_RUNTIME_DIR=' + marker + b'\0' in environ:
+                found.append(int(pid))
+        return found
+
+    def none_left():
+        pids = survivors()
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        return not pids
+
+    wait_until(none_left, 'the default broker to go')
 
 
 class Bus:

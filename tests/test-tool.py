@@ -22,8 +22,8 @@ import subprocess
 import threading
 import time
 
-from mretap import (Bus, PATIENCE, TOOL, TestFailure, check, check_equal, lines,
-                    run_tests, wait_until)
+from mretap import (Bus, PATIENCE, TOOL, TestFailure, check, check_equal, kill_processes_of,
+                    lines, run_tests, wait_until)
 
 MONITOR_LINE = re.compile(r'^(\S+) (\S+) (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z) (.*)$')
 
@@ -740,40 +740,6 @@ def test_monitor_told_when_dropped():
         check_equal((watch[0]['dropped'], watch[0]['slow_disconnects']), (dropped, 1),
                     'its row of the peers table')
         check_equal(monitor.poll(), None, 'monitor goes on')
-
-
-def kill_processes_of(directory):
-    """Kills the default broker that the peers started: no child of ours,
-    but it runs on a socket in DIRECTORY and inherited the test's
-    XDG_RUNTIME_DIR. Returns once none is left."""
-    marker = directory.encode()
-
-    def survivors():
-        found = []
-        for pid in os.listdir('/proc'):
-            if not pid.isdigit() or int(pid) == os.getpid():
-                continue
-            try:
-                with open('/proc/%s/cmdline' % pid, 'rb') as f:
-                    cmdline = f.read()
-                with open('/proc/%s/environ' % pid, 'rb') as f:
-                    environ = f.read()
-            except OSError:
-                continue
-            if marker in cmdline or b'XDG_RUNTIME_DIR=' + marker + b'\0' in environ:
-                found.append(int(pid))
-        return found
-
-    def none_left():
-        pids = survivors()
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        return not pids
-
-    wait_until(none_left, 'the default broker to go')
 
 
 TESTS = [

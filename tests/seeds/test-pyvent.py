@@ -15,7 +15,6 @@
 
 import multiprocessing
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -30,7 +29,8 @@ gi.require_version('Mre', '1.0')
 
 from gi.repository import GLib, Mre  # noqa: E402
 
-from mretap import PATIENCE, Bus, TestFailure, check, check_equal, lines, run_tests, wait_until  # noqa: E402,E501
+from mretap import (PATIENCE, Bus, TestFailure, check, check_equal, kill_processes_of,  # noqa: E402
+                    lines, run_tests, wait_until)
 
 PYTHON = '/usr/bin/python3'
 PRELUDE = '''\
@@ -107,28 +107,6 @@ def default_bus_env(bus):
     return env
 
 
-def kill_autostarted_broker(directory):
-    """Kills the broker a peer started on the default bus: no child of
-    ours, but it inherited XDG_RUNTIME_DIR=@directory. By PID, once none
-    is left."""
-    marker = b'XDG_RUNTIME_DIR=' + directory.encode() + b'\0'
-
-    def none_left():
-        found = []
-        for pid in os.listdir('/proc'):
-            if not pid.isdigit() or int(pid) == os.getpid():
-                continue
-            try:
-                with open('/proc/%s/environ' % pid, 'rb') as f:
-                    if marker not in f.read():
-                        continue
-                os.kill(int(pid), signal.SIGKILL)
-                found.append(pid)
-            except OSError:
-                pass
-        return not found
-
-    wait_until(none_left, 'the default broker to go')
 
 
 def listening(out):
@@ -162,7 +140,7 @@ def test_two_scripts_on_the_default_bus():
                         'the listener exits by itself once its handlers are off')
             check_equal(lines(out)[1:], expected + ['closing by off'], 'its output')
         finally:
-            kill_autostarted_broker(bus.tmp.name)
+            kill_processes_of(bus.tmp.name)
 
 
 def test_stop_ends_the_listener():
