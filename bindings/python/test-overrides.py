@@ -641,6 +641,21 @@ class Keeper(GObject.Object):
         self.kept.append(args)
 
 
+def carry(carrier, payload):
+    carrier.carried.emit(GLib.Bytes.new(b'kept bytes ' * 8), GLib.Variant('as', ['a']),
+                         Json.from_string('[true]'), payload, ['x'], 'text')
+
+
+def check_carried(calls, payload):
+    """The arguments of carry(), each still whole after its call."""
+    for data, variant, node, obj, strv, text in calls:
+        check_equal(data.get_data(), b'kept bytes ' * 8, 'GLib.Bytes')
+        check_equal(variant.unpack(), ['a'], 'GLib.Variant')
+        check_equal(Json.to_string(node, False), '[true]', 'Json.Node')
+        check(obj is payload, 'the object: %r' % (obj,))
+        check_equal((strv, text), (['x'], 'text'), 'strv and string')
+
+
 @tap_test
 def test_slot_args_outlive_the_call():
     # The same for a slot, sync or async, that keeps its arguments: the
@@ -649,16 +664,10 @@ def test_slot_args_outlive_the_call():
     Mre.connect(carrier, 'carried', keeper, 'on-carried')
     Mre.connect(carrier, 'carried', keeper, 'on-carried-later')
     with keeper.event_loop:
-        carrier.carried.emit(GLib.Bytes.new(b'kept bytes ' * 8), GLib.Variant('as', ['a']),
-                             Json.from_string('[true]'), payload, ['x'], 'text')
+        carry(carrier, payload)
     gc.collect()
     check_equal(len(keeper.kept), 2, 'slot calls')
-    for data, variant, node, obj, strv, text in keeper.kept:
-        check_equal(data.get_data(), b'kept bytes ' * 8, 'GLib.Bytes')
-        check_equal(variant.unpack(), ['a'], 'GLib.Variant')
-        check_equal(Json.to_string(node, False), '[true]', 'Json.Node')
-        check(obj is payload, 'the object: %r' % (obj,))
-        check_equal((strv, text), (['x'], 'text'), 'strv and string')
+    check_carried(keeper.kept, payload)
 
 
 @tap_test
@@ -675,16 +684,10 @@ def test_connected_callable_args_outlive_the_call():
     Mre.connect(carrier, 'carried', lambda *args: kept.append(args), loop=loop)
     Mre.connect(carrier, 'carried', keep_later, loop=loop)
     with loop:
-        carrier.carried.emit(GLib.Bytes.new(b'kept bytes ' * 8), GLib.Variant('as', ['a']),
-                             Json.from_string('[true]'), payload, ['x'], 'text')
+        carry(carrier, payload)
     gc.collect()
     check_equal(len(kept + kept_later), 2, 'calls')
-    for data, variant, node, obj, strv, text in kept + kept_later:
-        check_equal(data.get_data(), b'kept bytes ' * 8, 'GLib.Bytes')
-        check_equal(variant.unpack(), ['a'], 'GLib.Variant')
-        check_equal(Json.to_string(node, False), '[true]', 'Json.Node')
-        check(obj is payload, 'the object: %r' % (obj,))
-        check_equal((strv, text), (['x'], 'text'), 'strv and string')
+    check_carried(kept + kept_later, payload)
 
 
 @tap_test
